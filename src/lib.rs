@@ -1,0 +1,12 @@
+//! personio-mcp: an MCP server for the Personio HR system.
+//!
+//! Layers (arrows point down only; see `../shared/DESIGN.md`):
+//! `transport` → `mcp` → `policy` → `domain` → `personio` → Personio API (real, or [`sandbox`]).
+//! The [`sandbox`] is the outside world: it shares no code with the client.
+
+pub mod cli;
+pub mod error;
+pub mod personio;
+pub mod sandbox;
+
+pub use error::{Error, ErrorCode, Result};

@@ -1,0 +1,134 @@
+//! Client settings. Secrets are `SecretString`: they never appear in `Debug`, logs or errors.
+
+use std::time::Duration;
+
+use secrecy::SecretString;
+
+/// Which Personio auth endpoint issues the bearer token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum AuthFlavor {
+    /// `POST /v1/auth` — the default, because every endpoint the tools use is a v1 endpoint
+    /// (balances exist only in v1) and v1 tokens are accepted there everywhere.
+    #[default]
+    V1,
+    /// `POST /v2/auth/token` (OAuth2 client credentials, form-encoded).
+    V2,
+}
+
+/// Client-side token buckets, set to Personio's published limits (REFERENCE.md §6).
+#[derive(Debug, Clone)]
+pub struct LimitsConfig {
+    /// `GET /v1/company/employees`: 300 per minute...
+    pub employees_per_minute: u32,
+    /// ...with bursts of at most 15 per second.
+    pub employees_burst: u32,
+    /// `POST /v1/auth`: 60 per minute (v2 allows 150; we use the stricter figure for both).
+    pub auth_per_minute: u32,
+    /// Every other endpoint: a conservative share of the 2,000/min per-IP v1 limit.
+    pub default_per_second: u32,
+    pub default_burst: u32,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        LimitsConfig {
+            employees_per_minute: 300,
+            employees_burst: 15,
+            auth_per_minute: 60,
+            default_per_second: 10,
+            default_burst: 20,
+        }
+    }
+}
+
+/// Bounds on retries of idempotent requests.
+#[derive(Debug, Clone)]
+pub struct RetryConfig {
+    /// Attempts after the first one.
+    pub max_retries: usize,
+    /// First backoff for transient failures (5xx, timeouts).
+    pub min_delay: Duration,
+    /// Floor after a 429: Personio asks for at least one second (REFERENCE.md §5.1).
+    pub throttle_min_delay: Duration,
+    pub max_delay: Duration,
+}
+
+impl Default for RetryConfig {
+    fn default() -> Self {
+        RetryConfig {
+            max_retries: 3,
+            min_delay: Duration::from_millis(200),
+            throttle_min_delay: Duration::from_secs(1),
+            max_delay: Duration::from_secs(8),
+        }
+    }
+}
+
+/// Everything the client needs to talk to one Personio account.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// e.g. `https://api.personio.de` (a trailing `/v1` is tolerated and stripped).
+    pub base_url: String,
+    pub client_id: String,
+    pub client_secret: SecretString,
+    /// Sent as `X-Personio-App-ID` (UPPER_SNAKE_CASE, e.g. `PERSONIO_MCP`).
+    pub app_id: Option<String>,
+    /// Sent as `X-Personio-Partner-ID`.
+    pub partner_id: Option<String>,
+    pub auth: AuthFlavor,
+    /// Bound on one HTTP exchange.
+    pub request_timeout: Duration,
+    /// Bound on a whole operation, retries and rate-limit waits included.
+    pub operation_deadline: Duration,
+    pub limits: LimitsConfig,
+    pub retry: RetryConfig,
+}
+
+impl ClientConfig {
+    pub fn new(
+        base_url: impl Into<String>,
+        client_id: impl Into<String>,
+        client_secret: SecretString,
+    ) -> Self {
+        ClientConfig {
+            base_url: base_url.into(),
+            client_id: client_id.into(),
+            client_secret,
+            app_id: Some("PERSONIO_MCP".to_string()),
+            partner_id: None,
+            auth: AuthFlavor::default(),
+            request_timeout: Duration::from_secs(15),
+            operation_deadline: Duration::from_secs(60),
+            limits: LimitsConfig::default(),
+            retry: RetryConfig::default(),
+        }
+    }
+
+    /// The base URL without trailing slashes or a trailing `/v1`.
+    pub fn normalized_base(&self) -> String {
+        let mut base = self.base_url.trim().trim_end_matches('/').to_string();
+        if let Some(stripped) = base.strip_suffix("/v1") {
+            base = stripped.to_string();
+        }
+        base
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_secret() {
+        let c = ClientConfig::new("http://x", "id", SecretString::from("s3cr3t-value"));
+        assert!(!format!("{c:?}").contains("s3cr3t-value"));
+    }
+
+    #[test]
+    fn base_url_is_normalised() {
+        let mut c = ClientConfig::new("https://api.personio.de/v1/", "id", SecretString::from("s"));
+        assert_eq!(c.normalized_base(), "https://api.personio.de");
+        c.base_url = "http://127.0.0.1:9".into();
+        assert_eq!(c.normalized_base(), "http://127.0.0.1:9");
+    }
+}

@@ -1,0 +1,99 @@
+//! Employee endpoints: list (record-offset pages of ≤ 100), by id, by exact email.
+
+use futures::{Stream, StreamExt, TryStreamExt};
+use serde_json::Value;
+
+use super::client::PersonioClient;
+use super::http::Request;
+use super::model::employee::parse_employee;
+use super::pagination::{fetch_v1, item_id, record_offset_stream};
+use super::types::Employee;
+use crate::error::{Error, Result};
+
+/// Personio's maximum page size for employees (enforced since 2025-01-31).
+pub const EMPLOYEE_PAGE_SIZE: u32 = 100;
+
+/// Filters and projection for listing employees.
+#[derive(Debug, Clone, Default)]
+pub struct EmployeeQuery {
+    /// `attributes[]` projection: only these keys come back (id always does). Empty = all readable.
+    pub attributes: Vec<String>,
+    /// `updated_since` (`YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SS`): only employees changed since then.
+    pub updated_since: Option<String>,
+    /// Exact email filter (Personio still answers with a list).
+    pub email: Option<String>,
+}
+
+impl EmployeeQuery {
+    fn request(&self) -> Request {
+        let mut req = Request::get("/v1/company/employees", "read employees", "employee");
+        for a in &self.attributes {
+            req = req.query("attributes[]", a);
+        }
+        if let Some(since) = &self.updated_since {
+            req = req.query("updated_since", since);
+        }
+        if let Some(email) = &self.email {
+            req = req.query("email", email);
+        }
+        req
+    }
+}
+
+fn parse(item: Value) -> Result<Employee> {
+    parse_employee(&item)
+        .map_err(|e| Error::upstream(format!("Personio sent an unreadable employee ({})", e.0)))
+}
+
+impl PersonioClient {
+    /// Streams every employee matching `query`, one page (≤ 100) per request.
+    pub fn employees(&self, query: &EmployeeQuery) -> impl Stream<Item = Result<Employee>> + '_ {
+        record_offset_stream(self.http(), query.request(), EMPLOYEE_PAGE_SIZE, item_id)
+            .map(|item| item.and_then(parse))
+    }
+
+    /// Collects [`employees`](Self::employees).
+    pub async fn all_employees(&self, query: &EmployeeQuery) -> Result<Vec<Employee>> {
+        self.employees(query).try_collect().await
+    }
+
+    /// One employee by id (`NOT_FOUND` when Personio answers with its German 404).
+    pub async fn employee(&self, id: i64) -> Result<Employee> {
+        let req = Request::get(
+            format!("/v1/company/employees/{id}"),
+            "read employees",
+            "employee",
+        );
+        let body = fetch_v1(self.http(), &req).await?;
+        parse(body.data)
+    }
+
+    /// The employee with exactly this email, if any: one request, no directory scan.
+    pub async fn employee_by_email(&self, email: &str) -> Result<Option<Employee>> {
+        let query = EmployeeQuery {
+            email: Some(email.trim().to_string()),
+            ..EmployeeQuery::default()
+        };
+        let req = query
+            .request()
+            .query("limit", EMPLOYEE_PAGE_SIZE)
+            .query("offset", 0);
+        let body = fetch_v1(self.http(), &req).await?;
+        let items = match body.data {
+            Value::Array(items) => items,
+            _ => Vec::new(),
+        };
+        // Personio matches exactly, but compare again: a filter silently ignored upstream must not
+        // hand back somebody else.
+        for item in items {
+            let e = parse(item)?;
+            if e.email
+                .value()
+                .is_some_and(|m| m.eq_ignore_ascii_case(email.trim()))
+            {
+                return Ok(Some(e));
+            }
+        }
+        Ok(None)
+    }
+}

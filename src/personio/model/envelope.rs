@@ -1,0 +1,197 @@
+//! The v1 response envelope `{success, metadata, offset, limit, data}` and the v1/v2/OAuth error
+//! bodies (REFERENCE.md §4, §5). Parsing is lenient about what is optional (trimmed payloads omit
+//! `metadata`) and strict about what matters (`success:false` inside HTTP 200 is an error).
+
+use serde_json::Value;
+
+use super::lenient;
+
+/// Paging metadata; every field is optional because real payloads omit them freely.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PageMeta {
+    pub total_elements: Option<u64>,
+    pub current_page: Option<u64>,
+    pub total_pages: Option<u64>,
+    pub offset: Option<u64>,
+    pub limit: Option<u64>,
+}
+
+/// A successful v1 body, split into its `data` and paging metadata.
+#[derive(Debug, Clone)]
+pub struct V1Body {
+    pub data: Value,
+    pub meta: PageMeta,
+}
+
+/// What an error body said, whichever of Personio's error shapes it came in.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UpstreamMessage {
+    /// v1 `error.code` (often 0), or absent.
+    pub code: Option<i64>,
+    /// v1 `error.message`, v2 `errors[0].title/detail`, or OAuth `error_description`.
+    pub message: Option<String>,
+    /// OAuth `error` (`invalid_client`...) or v2 error `type` fragment.
+    pub kind: Option<String>,
+}
+
+/// Why a body could not be used.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BodyError {
+    /// `success:false` (even inside HTTP 200).
+    Unsuccessful(UpstreamMessage),
+    /// Not JSON, or JSON of the wrong shape.
+    Malformed(String),
+}
+
+fn u64_field(v: &Value, key: &str) -> Option<u64> {
+    v.get(key)
+        .and_then(lenient::int_like)
+        .and_then(|i| u64::try_from(i).ok())
+}
+
+/// Parses a v1 body. `data` may be an object or an array; callers check which they expect.
+pub fn parse_v1(bytes: &[u8]) -> Result<V1Body, BodyError> {
+    let value: Value = serde_json::from_slice(bytes)
+        .map_err(|e| BodyError::Malformed(format!("response is not valid JSON ({e})")))?;
+    let Value::Object(map) = &value else {
+        return Err(BodyError::Malformed("response is not a JSON object".into()));
+    };
+    match map.get("success").and_then(lenient::bool_like) {
+        Some(false) => return Err(BodyError::Unsuccessful(error_message(&value))),
+        Some(true) => {}
+        None if map.contains_key("error") || map.contains_key("errors") => {
+            return Err(BodyError::Unsuccessful(error_message(&value)));
+        }
+        None => {}
+    }
+    let data = map
+        .get("data")
+        .cloned()
+        .ok_or_else(|| BodyError::Malformed("response has no `data`".into()))?;
+    let metadata = map.get("metadata").cloned().unwrap_or(Value::Null);
+    let meta = PageMeta {
+        total_elements: u64_field(&metadata, "total_elements"),
+        current_page: u64_field(&metadata, "current_page"),
+        total_pages: u64_field(&metadata, "total_pages"),
+        offset: u64_field(&value, "offset"),
+        limit: u64_field(&value, "limit"),
+    };
+    Ok(V1Body { data, meta })
+}
+
+/// Reads any of Personio's error shapes: v1 `{success:false,error:{code,message}}`, v2 problem+json
+/// `{errors:[{title,detail,type}]}`, OAuth `{error,error_description}`. Unknown shapes give an
+/// empty message rather than failing.
+pub fn error_message(value: &Value) -> UpstreamMessage {
+    if let Some(err) = value.get("error") {
+        if let Some(obj) = err.as_object() {
+            return UpstreamMessage {
+                code: obj.get("code").and_then(lenient::int_like),
+                message: obj.get("message").and_then(lenient::text),
+                kind: None,
+            };
+        }
+        if let Some(kind) = err.as_str() {
+            return UpstreamMessage {
+                code: None,
+                message: value.get("error_description").and_then(lenient::text),
+                kind: Some(kind.to_string()),
+            };
+        }
+    }
+    if let Some(first) = value
+        .get("errors")
+        .and_then(Value::as_array)
+        .and_then(|a| a.first())
+    {
+        let title = first.get("title").and_then(lenient::text);
+        let detail = first.get("detail").and_then(lenient::text);
+        let message = match (title, detail) {
+            (Some(t), Some(d)) => Some(format!("{t}: {d}")),
+            (t, d) => t.or(d),
+        };
+        let kind = first
+            .get("type")
+            .and_then(Value::as_str)
+            .map(|t| t.rsplit('#').next().unwrap_or(t).to_string());
+        return UpstreamMessage {
+            code: None,
+            message,
+            kind,
+        };
+    }
+    UpstreamMessage {
+        code: None,
+        message: value.get("message").and_then(lenient::text),
+        kind: None,
+    }
+}
+
+/// Reads an error body from raw bytes; non-JSON bodies (HTML error pages) give an empty message.
+pub fn error_from_bytes(bytes: &[u8]) -> UpstreamMessage {
+    serde_json::from_slice::<Value>(bytes)
+        .map(|v| error_message(&v))
+        .unwrap_or_default()
+}
+
+/// Unwraps `{"type": "...", "attributes": {...}}`; returns the value itself when it is not wrapped
+/// (older or trimmed payloads).
+pub fn attributes(item: &Value) -> &Value {
+    item.get("attributes").unwrap_or(item)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn success_false_inside_200_is_an_error() {
+        let body = br#"{"success":false,"error":{"code":0,"message":"Time-off type not found."}}"#;
+        let err = parse_v1(body).unwrap_err();
+        assert_eq!(
+            err,
+            BodyError::Unsuccessful(UpstreamMessage {
+                code: Some(0),
+                message: Some("Time-off type not found.".into()),
+                kind: None
+            })
+        );
+    }
+
+    #[test]
+    fn metadata_is_optional() {
+        let body = parse_v1(br#"{"success":true,"data":[]}"#).unwrap();
+        assert_eq!(body.meta, PageMeta::default());
+        let body = parse_v1(
+            br#"{"success":true,"metadata":{"total_elements":3,"current_page":"1","total_pages":1},"offset":0,"limit":200,"data":[]}"#,
+        )
+        .unwrap();
+        assert_eq!(body.meta.current_page, Some(1));
+        assert_eq!(body.meta.total_elements, Some(3));
+        assert_eq!(body.meta.limit, Some(200));
+    }
+
+    #[test]
+    fn malformed_json_is_reported_not_panicked() {
+        assert!(matches!(
+            parse_v1(br#"{"success":true,"data":[{"#),
+            Err(BodyError::Malformed(_))
+        ));
+        assert!(matches!(parse_v1(b"[]"), Err(BodyError::Malformed(_))));
+        assert!(matches!(
+            parse_v1(b"<html>"),
+            Err(BodyError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn reads_v2_and_oauth_errors() {
+        let v2 = serde_json::json!({"personio_trace_id":"x","errors":[{"title":"Resource not found","detail":"There is no resource for the specified id.","type":"https://developer.personio.de/reference/errors#common.resource_not_found","_meta":{}}]});
+        let m = error_message(&v2);
+        assert_eq!(m.kind.as_deref(), Some("common.resource_not_found"));
+        assert!(m.message.unwrap().starts_with("Resource not found"));
+        let oauth = serde_json::json!({"error":"invalid_client","error_description":"Client authentication failed"});
+        let m = error_message(&oauth);
+        assert_eq!(m.kind.as_deref(), Some("invalid_client"));
+    }
+}
