@@ -1,6 +1,10 @@
 //! Command-line interface: the commands of DESIGN.md's command-line contract.
 
 use clap::{Parser, Subcommand};
+use serde_json::{Value, json};
+
+use crate::app::{App, Settings};
+use crate::config::ConnectionArgs;
 
 /// An MCP server for Personio, with an embedded Personio sandbox for trying it without an account.
 #[derive(Debug, Parser)]
@@ -12,9 +16,94 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Serve MCP over stdio (for Claude Desktop, Cursor, VS Code...).
+    Serve(ServeArgs),
     /// Run a standalone Personio sandbox (a simulator of Personio's API) until SIGINT/SIGTERM.
     /// The first stdout line is its base URL.
     Sandbox(crate::sandbox::cli::SandboxArgs),
+    /// Check the Personio credential: connection, auth, readable vs missing attributes, which
+    /// endpoints and tools work. Exits non-zero when the credential is unusable.
+    Doctor(crate::doctor::DoctorArgs),
+    /// List or call the MCP tools from the command line (for scripts and debugging).
+    Tools(ToolsArgs),
+}
+
+/// Options shared by everything that serves tools.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServerOptions {
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    /// Allow create_time_off to write to Personio (otherwise it is not even listed).
+    #[arg(long, env = "PERSONIO_MCP_ENABLE_WRITES", value_parser = clap::builder::BoolishValueParser::new(), default_value = "false", num_args = 0..=1, default_missing_value = "true")]
+    pub enable_writes: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub options: ServerOptions,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ToolsArgs {
+    #[command(subcommand)]
+    pub command: ToolsCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ToolsCommand {
+    /// Print the tool list (names, titles, descriptions, input and output schemas) as JSON.
+    List(ServerOptionsArgs),
+    /// Call one tool with JSON arguments and print the result JSON. Exits 1 on a tool error.
+    Call(ToolCallArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ServerOptionsArgs {
+    #[command(flatten)]
+    pub options: ServerOptions,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ToolCallArgs {
+    /// Tool name, e.g. search_employee.
+    pub name: String,
+    /// Arguments as a JSON object, e.g. '{"query":"müller"}'.
+    #[arg(default_value = "{}")]
+    pub arguments: String,
+    #[command(flatten)]
+    pub options: ServerOptions,
+}
+
+fn fail(what: &str, e: impl std::fmt::Display) -> std::process::ExitCode {
+    eprintln!("personio-mcp {what}: {e}");
+    std::process::ExitCode::from(2)
+}
+
+/// An error with its hint, for the terminal.
+fn describe(e: &crate::Error) -> String {
+    match &e.hint {
+        Some(h) => format!("{e}. {h}"),
+        None => e.to_string(),
+    }
+}
+
+async fn app_for(options: &ServerOptions) -> Result<(App, crate::config::Connection), crate::Error> {
+    let conn = options.connection.connect().await?;
+    let app = App::new(
+        conn.client.clone(),
+        Settings {
+            writes_enabled: options.enable_writes,
+        },
+    );
+    Ok((app, conn))
+}
+
+fn print_json(v: &Value) {
+    match serde_json::to_string_pretty(v) {
+        Ok(s) => println!("{s}"),
+        Err(e) => eprintln!("cannot print the result: {e}"),
+    }
 }
 
 /// Runs the parsed command; returns the process exit code.
@@ -22,11 +111,62 @@ pub async fn run(cli: Cli) -> std::process::ExitCode {
     match cli.command {
         Command::Sandbox(args) => match crate::sandbox::cli::run(args).await {
             Ok(()) => std::process::ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("personio-mcp sandbox: {e}");
-                std::process::ExitCode::FAILURE
+            Err(e) => fail("sandbox", e),
+        },
+        Command::Doctor(args) => crate::doctor::run(args).await,
+        Command::Serve(args) => {
+            let (app, _conn) = match app_for(&args.options).await {
+                Ok(x) => x,
+                Err(e) => return fail("serve", describe(&e)),
+            };
+            match crate::transport::stdio::serve(app).await {
+                Ok(()) => std::process::ExitCode::SUCCESS,
+                Err(e) => fail("serve", e),
+            }
+        }
+        Command::Tools(t) => match t.command {
+            ToolsCommand::List(args) => {
+                let (app, _conn) = match app_for(&args.options).await {
+                    Ok(x) => x,
+                    Err(e) => return fail("tools list", describe(&e)),
+                };
+                match crate::transport::in_process::request(app, "tools/list", json!({})).await {
+                    Ok(resp) => {
+                        print_json(resp.get("result").unwrap_or(&resp));
+                        std::process::ExitCode::SUCCESS
+                    }
+                    Err(e) => fail("tools list", e),
+                }
+            }
+            ToolsCommand::Call(args) => {
+                let arguments: Value = match serde_json::from_str(&args.arguments) {
+                    Ok(v @ Value::Object(_)) => v,
+                    Ok(_) => return fail("tools call", "arguments must be a JSON object"),
+                    Err(e) => return fail("tools call", format!("arguments are not valid JSON ({e})")),
+                };
+                let (app, _conn) = match app_for(&args.options).await {
+                    Ok(x) => x,
+                    Err(e) => return fail("tools call", describe(&e)),
+                };
+                let params = json!({"name": args.name, "arguments": arguments});
+                match crate::transport::in_process::request(app, "tools/call", params).await {
+                    Ok(resp) => {
+                        if let Some(err) = resp.get("error") {
+                            print_json(err);
+                            return std::process::ExitCode::from(2);
+                        }
+                        let result = resp.get("result").cloned().unwrap_or(Value::Null);
+                        let is_error = result.get("isError").and_then(Value::as_bool).unwrap_or(false);
+                        print_json(result.get("structuredContent").unwrap_or(&result));
+                        if is_error {
+                            std::process::ExitCode::FAILURE
+                        } else {
+                            std::process::ExitCode::SUCCESS
+                        }
+                    }
+                    Err(e) => fail("tools call", e),
+                }
             }
         },
     }
 }
-

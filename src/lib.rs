@@ -4,9 +4,16 @@
 //! `transport` → `mcp` → `policy` → `domain` → `personio` → Personio API (real, or [`sandbox`]).
 //! The [`sandbox`] is the outside world: it shares no code with the client.
 
+pub mod app;
 pub mod cli;
+pub mod config;
+pub mod doctor;
+pub mod domain;
 pub mod error;
+pub mod mcp;
+pub mod policy;
 pub mod personio;
 pub mod sandbox;
+pub mod transport;
 
 pub use error::{Error, ErrorCode, Result};

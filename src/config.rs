@@ -1,0 +1,147 @@
+//! Settings from flags and environment, and the one place that turns them into a connected
+//! [`PersonioClient`] — against a real Personio account or an embedded sandbox.
+//!
+//! The client secret is read from the environment (`PERSONIO_CLIENT_SECRET`) or a file, never from
+//! a flag (flags show up in `ps` and shell history), and lives in a `SecretString`.
+
+use std::net::{Ipv4Addr, SocketAddr};
+
+use secrecy::SecretString;
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::personio::{AuthFlavor, ClientConfig, PersonioClient};
+use crate::sandbox::{SandboxConfig, SandboxHandle};
+
+/// Which sandbox credential to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum SandboxCredential {
+    /// `sandbox-client`: reads every attribute and may write.
+    #[default]
+    Full,
+    /// `sandbox-limited`: a narrow attribute whitelist, read-only.
+    Limited,
+}
+
+/// How to reach Personio. Shared by `serve`, `doctor` and `tools`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ConnectionArgs {
+    /// Use an embedded Personio sandbox on a loopback port instead of a real account.
+    /// PERSONIO_* variables are then ignored.
+    #[arg(long)]
+    pub sandbox: bool,
+    /// Sandbox credential to connect with.
+    #[arg(long, value_enum, default_value_t = SandboxCredential::Full, requires = "sandbox")]
+    pub sandbox_credential: SandboxCredential,
+    /// Employees in the embedded sandbox's seeded company.
+    #[arg(long, default_value_t = 250, requires = "sandbox")]
+    pub sandbox_employees: usize,
+    /// Seed of the embedded sandbox's company (same seed, same company).
+    #[arg(long, default_value_t = 42, requires = "sandbox")]
+    pub sandbox_seed: u64,
+    /// Personio API base URL.
+    #[arg(long, env = "PERSONIO_BASE_URL", default_value = "https://api.personio.de")]
+    pub base_url: String,
+    /// API credential id (Personio › Settings › Integrations › API credentials).
+    /// The secret comes from PERSONIO_CLIENT_SECRET or --client-secret-file.
+    #[arg(long, env = "PERSONIO_CLIENT_ID")]
+    pub client_id: Option<String>,
+    /// File holding the client secret (instead of PERSONIO_CLIENT_SECRET).
+    #[arg(long, env = "PERSONIO_CLIENT_SECRET_FILE")]
+    pub client_secret_file: Option<std::path::PathBuf>,
+    /// Sent as X-Personio-App-ID (UPPER_SNAKE_CASE).
+    #[arg(long, env = "PERSONIO_APP_ID", default_value = "PERSONIO_MCP")]
+    pub app_id: String,
+    /// Sent as X-Personio-Partner-ID, for marketplace partners.
+    #[arg(long, env = "PERSONIO_PARTNER_ID")]
+    pub partner_id: Option<String>,
+    /// Token endpoint: v1 (`/v1/auth`, default: every endpoint used is v1) or v2 (`/v2/auth/token`).
+    #[arg(long, value_enum, env = "PERSONIO_AUTH", default_value_t = AuthFlavor::V1)]
+    pub auth: AuthFlavor,
+}
+
+/// A connected client, plus the embedded sandbox it talks to (kept alive as long as this is).
+pub struct Connection {
+    pub client: PersonioClient,
+    pub sandbox: Option<SandboxHandle>,
+    /// Where the client points, for reports (never contains secrets).
+    pub description: String,
+}
+
+impl ConnectionArgs {
+    fn secret(&self) -> Result<SecretString> {
+        if let Some(path) = &self.client_secret_file {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                Error::new(
+                    ErrorCode::AuthInvalid,
+                    format!("cannot read the client secret file {} ({e})", path.display()),
+                )
+            })?;
+            return Ok(SecretString::from(text.trim().to_string()));
+        }
+        match std::env::var("PERSONIO_CLIENT_SECRET") {
+            Ok(s) if !s.trim().is_empty() => Ok(SecretString::from(s.trim().to_string())),
+            _ => Err(Error::new(
+                ErrorCode::AuthInvalid,
+                "no Personio client secret configured",
+            )
+            .with_hint(
+                "Set PERSONIO_CLIENT_ID and PERSONIO_CLIENT_SECRET (Personio › Settings › Integrations › \
+API credentials), or add --sandbox to try the embedded sandbox.",
+            )),
+        }
+    }
+
+    /// Starts the embedded sandbox if asked, and builds the client.
+    pub async fn connect(&self) -> Result<Connection> {
+        if self.sandbox {
+            let config = SandboxConfig {
+                employees: self.sandbox_employees,
+                seed: self.sandbox_seed,
+                ..SandboxConfig::default()
+            };
+            let handle =
+                SandboxHandle::start(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), config)
+                    .await
+                    .map_err(|e| Error::unavailable(format!("the embedded sandbox could not start ({e})")))?;
+            let client_id = match self.sandbox_credential {
+                SandboxCredential::Full => crate::sandbox::FULL_CLIENT_ID,
+                SandboxCredential::Limited => crate::sandbox::LIMITED_CLIENT_ID,
+            };
+            let mut cfg = ClientConfig::new(
+                handle.base_url(),
+                client_id,
+                SecretString::from(crate::sandbox::CLIENT_SECRET.to_string()),
+            );
+            cfg.auth = self.auth;
+            let description = format!(
+                "{} (embedded sandbox, {} employees, credential {client_id})",
+                handle.base_url(),
+                self.sandbox_employees
+            );
+            return Ok(Connection {
+                client: PersonioClient::new(cfg)?,
+                sandbox: Some(handle),
+                description,
+            });
+        }
+        let client_id = self
+            .client_id
+            .clone()
+            .filter(|s| !s.trim().is_empty())
+            .ok_or_else(|| {
+                Error::new(ErrorCode::AuthInvalid, "no Personio client id configured").with_hint(
+                    "Set PERSONIO_CLIENT_ID and PERSONIO_CLIENT_SECRET, or add --sandbox to try the embedded sandbox.",
+                )
+            })?;
+        let mut cfg = ClientConfig::new(&self.base_url, client_id, self.secret()?);
+        cfg.app_id = Some(self.app_id.clone()).filter(|s| !s.is_empty());
+        cfg.partner_id = self.partner_id.clone();
+        cfg.auth = self.auth;
+        let description = cfg.normalized_base();
+        Ok(Connection {
+            client: PersonioClient::new(cfg)?,
+            sandbox: None,
+            description,
+        })
+    }
+}

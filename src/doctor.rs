@@ -1,0 +1,139 @@
+//! `personio-mcp doctor`: what this credential can read and do, in words an admin can act on.
+
+use std::fmt::Write as _;
+
+use crate::config::ConnectionArgs;
+use crate::personio::scope::{EndpointAccess, ScopeReport, ToolReadiness};
+
+/// Options of `doctor`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    /// Print the report as JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Exit codes: 0 usable, 1 reachable but unusable (e.g. cannot list employees), 2 no connection
+/// or credentials rejected.
+pub async fn run(args: DoctorArgs) -> std::process::ExitCode {
+    let conn = match args.connection.connect().await {
+        Ok(c) => c,
+        Err(e) => {
+            println!("Personio: not configured\n  {e}");
+            if let Some(h) = e.hint {
+                println!("  {h}");
+            }
+            return std::process::ExitCode::from(2);
+        }
+    };
+    let mut out = String::new();
+    let _ = writeln!(out, "personio-mcp doctor {}", env!("CARGO_PKG_VERSION"));
+    let _ = writeln!(out, "Personio:        {}", conn.description);
+    if let Err(e) = conn.client.authenticate().await {
+        let _ = writeln!(out, "Authentication:  FAILED — {e}");
+        if let Some(h) = e.hint {
+            let _ = writeln!(out, "                 {h}");
+        }
+        print!("{out}");
+        return std::process::ExitCode::from(2);
+    }
+    let _ = writeln!(
+        out,
+        "Authentication:  ok ({:?} token)",
+        conn.client.config().auth
+    );
+    let report = match conn.client.scope_report().await {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = writeln!(out, "Scope:           FAILED — {e}");
+            if let Some(h) = e.hint {
+                let _ = writeln!(out, "                 {h}");
+            }
+            print!("{out}");
+            return std::process::ExitCode::from(1);
+        }
+    };
+    if args.json {
+        match serde_json::to_string_pretty(&report) {
+            Ok(j) => println!("{j}"),
+            Err(e) => eprintln!("cannot render the report: {e}"),
+        }
+    } else {
+        render(&mut out, &report);
+        print!("{out}");
+    }
+    if let Some(s) = conn.sandbox {
+        s.shutdown().await;
+    }
+    if report.usable() {
+        std::process::ExitCode::SUCCESS
+    } else {
+        std::process::ExitCode::from(1)
+    }
+}
+
+fn render(out: &mut String, r: &ScopeReport) {
+    let _ = writeln!(
+        out,
+        "\nReadable employee attributes ({}):",
+        r.readable_attributes.len()
+    );
+    let labels: Vec<String> = r
+        .readable_attributes
+        .iter()
+        .map(|a| format!("{} ({})", a.label, a.key))
+        .collect();
+    for chunk in labels.chunks(4) {
+        let _ = writeln!(out, "  {}", chunk.join(", "));
+    }
+    if r.missing_recommended.is_empty() {
+        let _ = writeln!(out, "\nMissing recommended attributes: none");
+    } else {
+        let _ = writeln!(
+            out,
+            "\nMissing recommended attributes ({}):",
+            r.missing_recommended.len()
+        );
+        for m in &r.missing_recommended {
+            let _ = writeln!(out, "  - {} ({}): used by {}", m.label, m.key, m.used_by);
+        }
+        let _ = writeln!(out, "  Fix: {}", r.hint);
+    }
+    let _ = writeln!(out, "\nEndpoints:");
+    for e in &r.endpoints {
+        let (mark, detail) = match &e.access {
+            EndpointAccess::Works => ("ok  ", String::new()),
+            EndpointAccess::Forbidden { missing_permission } => {
+                ("DENY", format!(" — {missing_permission}"))
+            }
+            EndpointAccess::Failed { code, message } => ("FAIL", format!(" — {code}: {message}")),
+            EndpointAccess::NotProbed { reason } => ("?   ", format!(" — {reason}")),
+        };
+        let _ = writeln!(
+            out,
+            "  [{mark}] {:<20} {} {}{detail}",
+            e.name, e.method, e.path
+        );
+    }
+    let _ = writeln!(out, "\nTools:");
+    for t in &r.tools {
+        let word = match t.readiness {
+            ToolReadiness::Full => "full",
+            ToolReadiness::Partial => "partial",
+            ToolReadiness::Unavailable => "unavailable",
+            ToolReadiness::Unknown => "unknown",
+        };
+        let _ = writeln!(out, "  {:<20} {:<11} {}", t.tool, word, t.reason);
+    }
+    let _ = writeln!(
+        out,
+        "\nVerdict: {}",
+        if r.usable() {
+            "usable"
+        } else {
+            "UNUSABLE — the credential cannot read the employee directory"
+        }
+    );
+}

@@ -1,0 +1,10 @@
+//! Business logic above the Personio client: the directory cache and search, resolving people,
+//! absences, balances and time-off validation. Knows nothing of MCP.
+
+pub mod absences;
+pub mod calendar;
+pub mod directory;
+pub mod normalize;
+pub mod resolve;
+pub mod search;
+pub mod time_off;

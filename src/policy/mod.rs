@@ -1,0 +1,4 @@
+//! Who may see and do what. For now: the sensitive-field classifier used by every tool that
+//! returns employee attributes.
+
+pub mod fields;
