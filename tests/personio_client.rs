@@ -38,7 +38,10 @@ async fn hundred_concurrent_calls_on_a_cold_client_authenticate_once() {
     let results = futures::future::join_all(calls).await;
     assert!(results.iter().all(Result::is_ok));
     assert_eq!(route_count(&sb, AUTH).await, 1, "single-flight auth");
-    assert_eq!(route_count(&sb, "GET /v1/company/employees/{employee_id}").await, 100);
+    assert_eq!(
+        route_count(&sb, "GET /v1/company/employees/{employee_id}").await,
+        100
+    );
 }
 
 /// Any valid employee id (the first one), looked up once per call to keep calls independent.
@@ -63,7 +66,11 @@ async fn a_revoked_token_is_replaced_once_and_the_call_succeeds() {
     revoke_tokens(&sb).await;
     let types = client.balances(employee_id(&client, 0).await).await;
     assert!(types.is_ok(), "{types:?}");
-    assert_eq!(route_count(&sb, AUTH).await, 2, "exactly one re-authentication");
+    assert_eq!(
+        route_count(&sb, AUTH).await,
+        2,
+        "exactly one re-authentication"
+    );
 }
 
 #[tokio::test]
@@ -76,7 +83,11 @@ async fn wrong_credentials_are_auth_invalid_with_a_hint_and_no_secret() {
     assert_eq!(e.code, ErrorCode::AuthInvalid);
     assert!(e.hint.unwrap().contains("API credentials"));
     assert!(!e.message.contains("not-the-secret-xyz"));
-    assert_eq!(route_count(&sb, AUTH).await, 1, "a rejected credential is not retried");
+    assert_eq!(
+        route_count(&sb, AUTH).await,
+        1,
+        "a rejected credential is not retried"
+    );
 }
 
 #[tokio::test]
@@ -84,17 +95,32 @@ async fn a_429_is_retried_after_at_least_a_second_without_a_storm() {
     let sb = sandbox(10).await;
     let client = client(&sb, "sandbox-client");
     client.authenticate().await.unwrap();
-    set_faults(&sb, json!({"rate_limit_every": 2, "path_prefix": "/v1/company/time-off-types"})).await;
+    set_faults(
+        &sb,
+        json!({"rate_limit_every": 2, "path_prefix": "/v1/company/time-off-types"}),
+    )
+    .await;
     client.time_off_types().await.unwrap();
     // Second load (cache bypassed by a fresh client sharing nothing): request 2 is throttled.
     let second = common::client(&sb, "sandbox-client");
     let started = Instant::now();
     second.time_off_types().await.unwrap();
-    assert!(started.elapsed() >= Duration::from_secs(1), "waited ≥ 1 s after the 429");
-    assert_eq!(route_count(&sb, TYPES).await, 3, "one 429, one retry, nothing more");
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "waited ≥ 1 s after the 429"
+    );
+    assert_eq!(
+        route_count(&sb, TYPES).await,
+        3,
+        "one 429, one retry, nothing more"
+    );
 
     // A permanent storm: bounded attempts, then RATE_LIMITED.
-    set_faults(&sb, json!({"rate_limit_every": 1, "path_prefix": "/v1/company/time-off-types"})).await;
+    set_faults(
+        &sb,
+        json!({"rate_limit_every": 1, "path_prefix": "/v1/company/time-off-types"}),
+    )
+    .await;
     reset_stats(&sb).await;
     let third = common::client(&sb, "sandbox-client");
     let e = third.time_off_types().await.unwrap_err();
@@ -108,14 +134,24 @@ async fn a_500_is_retried_on_get_but_never_on_post() {
     let client = client(&sb, "sandbox-client");
     let id = employee_id(&client, 0).await;
     let types = client.time_off_types().await.unwrap();
-    let vacation = types.iter().find(|t| t.unit == personio_mcp::personio::Unit::Days).unwrap();
-    set_faults(&sb, json!({"server_error_every": 2, "method": "GET", "path_prefix": "/v1/company/time-offs"})).await;
+    let vacation = types
+        .iter()
+        .find(|t| t.unit == personio_mcp::personio::Unit::Days)
+        .unwrap();
+    set_faults(
+        &sb,
+        json!({"server_error_every": 2, "method": "GET", "path_prefix": "/v1/company/time-offs"}),
+    )
+    .await;
     reset_stats(&sb).await;
     let q = AbsenceQuery::default();
     let _first: Vec<_> = client.time_offs(&q).try_collect().await.unwrap();
     let before = route_count(&sb, TIME_OFFS).await;
     let _second: Vec<_> = client.time_offs(&q).try_collect().await.unwrap();
-    assert!(route_count(&sb, TIME_OFFS).await > before, "GETs went through despite 500s");
+    assert!(
+        route_count(&sb, TIME_OFFS).await > before,
+        "GETs went through despite 500s"
+    );
 
     set_faults(&sb, json!({"server_error_every": 1, "method": "POST"})).await;
     reset_stats(&sb).await;
@@ -132,26 +168,41 @@ async fn a_500_is_retried_on_get_but_never_on_post() {
         })
         .await
         .unwrap_err();
-    assert!(matches!(e.code, ErrorCode::UpstreamError | ErrorCode::UpstreamUnavailable));
-    assert_eq!(route_count(&sb, CREATE).await, 1, "a POST is never retried blindly");
+    assert!(matches!(
+        e.code,
+        ErrorCode::UpstreamError | ErrorCode::UpstreamUnavailable
+    ));
+    assert_eq!(
+        route_count(&sb, CREATE).await,
+        1,
+        "a POST is never retried blindly"
+    );
 }
 
 #[tokio::test]
 async fn timeouts_end_in_upstream_unavailable_and_a_timed_out_post_says_to_look_it_up() {
     let sb = sandbox(10).await;
     let mut cfg = config(&sb, "sandbox-client");
-    cfg.request_timeout = Duration::from_millis(300);
-    cfg.operation_deadline = Duration::from_secs(5);
+    // Generous against a loaded machine: the sandbox must commit the POST well within the timeout.
+    cfg.request_timeout = Duration::from_secs(1);
+    cfg.operation_deadline = Duration::from_secs(8);
     let client = PersonioClient::new(cfg).unwrap();
     let id = employee_id(&client, 0).await;
     let types = client.time_off_types().await.unwrap();
-    let vacation = types.iter().find(|t| t.unit == personio_mcp::personio::Unit::Days).unwrap();
+    let vacation = types
+        .iter()
+        .find(|t| t.unit == personio_mcp::personio::Unit::Days)
+        .unwrap();
 
-    set_faults(&sb, json!({"delay_every": 1, "delay_ms": 1500, "method": "GET", "path_prefix": "/v1/company/employees/"})).await;
+    set_faults(&sb, json!({"delay_every": 1, "delay_ms": 4000, "method": "GET", "path_prefix": "/v1/company/employees/"})).await;
     let e = client.employee(id).await.unwrap_err();
     assert_eq!(e.code, ErrorCode::UpstreamUnavailable);
 
-    set_faults(&sb, json!({"delay_every": 1, "delay_ms": 1500, "method": "POST", "after_commit": true})).await;
+    set_faults(
+        &sb,
+        json!({"delay_every": 1, "delay_ms": 4000, "method": "POST", "after_commit": true}),
+    )
+    .await;
     reset_stats(&sb).await;
     let e = client
         .create_time_off(&NewTimeOff {
@@ -167,7 +218,11 @@ async fn timeouts_end_in_upstream_unavailable_and_a_timed_out_post_says_to_look_
         .await
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::UpstreamUnavailable);
-    assert_eq!(route_count(&sb, CREATE).await, 1, "the timed-out POST was not repeated");
+    assert_eq!(
+        route_count(&sb, CREATE).await,
+        1,
+        "the timed-out POST was not repeated"
+    );
 }
 
 #[tokio::test]
@@ -175,7 +230,11 @@ async fn malformed_json_is_upstream_error_not_a_panic() {
     let sb = sandbox(10).await;
     let client = client(&sb, "sandbox-client");
     client.authenticate().await.unwrap();
-    set_faults(&sb, json!({"malformed_json_every": 1, "path_prefix": "/v1/company/time-off-types"})).await;
+    set_faults(
+        &sb,
+        json!({"malformed_json_every": 1, "path_prefix": "/v1/company/time-off-types"}),
+    )
+    .await;
     let e = client.time_off_types().await.unwrap_err();
     assert_eq!(e.code, ErrorCode::UpstreamError);
 }
@@ -215,7 +274,10 @@ async fn time_off_pages_are_deduplicated_despite_page_index_offsets() {
     let client = PersonioClient::new(unthrottled(config(&sb, "sandbox-client"))).unwrap();
     client.authenticate().await.unwrap();
     let raw: serde_json::Value = http()
-        .get(format!("{}/v1/company/time-offs?limit=200&offset=0", sb.base_url()))
+        .get(format!(
+            "{}/v1/company/time-offs?limit=200&offset=0",
+            sb.base_url()
+        ))
         .bearer_auth(token(&sb).await)
         .send()
         .await
@@ -224,9 +286,16 @@ async fn time_off_pages_are_deduplicated_despite_page_index_offsets() {
         .await
         .unwrap();
     let total = raw["metadata"]["total_elements"].as_u64().unwrap() as usize;
-    assert!(total > 400, "the seeded company has several pages of time-offs ({total})");
+    assert!(
+        total > 400,
+        "the seeded company has several pages of time-offs ({total})"
+    );
     reset_stats(&sb).await;
-    let all: Vec<_> = client.time_offs(&AbsenceQuery::default()).try_collect().await.unwrap();
+    let all: Vec<_> = client
+        .time_offs(&AbsenceQuery::default())
+        .try_collect()
+        .await
+        .unwrap();
     let ids: HashSet<&str> = all.iter().map(|a| a.id.as_str()).collect();
     assert_eq!(all.len(), total, "every time-off exactly once");
     assert_eq!(ids.len(), total);
@@ -256,11 +325,21 @@ async fn scope_report_for_the_full_credential() {
     let sb = sandbox(10).await;
     let report = client(&sb, "sandbox-client").scope_report().await.unwrap();
     assert!(report.usable());
-    assert!(report.missing_recommended.is_empty(), "{:?}", report.missing_recommended);
+    assert!(
+        report.missing_recommended.is_empty(),
+        "{:?}",
+        report.missing_recommended
+    );
     for e in report.endpoints.iter().filter(|e| e.method == "GET") {
         assert_eq!(e.access, EndpointAccess::Works, "{}", e.name);
     }
-    assert!(report.tools.iter().filter(|t| t.tool != "create_time_off").all(|t| t.readiness == ToolReadiness::Full));
+    assert!(
+        report
+            .tools
+            .iter()
+            .filter(|t| t.tool != "create_time_off")
+            .all(|t| t.readiness == ToolReadiness::Full)
+    );
 }
 
 #[tokio::test]
@@ -268,18 +347,40 @@ async fn scope_report_for_the_limited_credential_names_every_missing_attribute()
     let sb = sandbox(10).await;
     let client = client(&sb, "sandbox-limited");
     let report = client.scope_report().await.unwrap();
-    assert!(report.usable(), "the limited credential can still list employees");
-    let missing: HashSet<&str> = report.missing_recommended.iter().map(|m| m.key.as_str()).collect();
-    for key in ["supervisor", "office", "position", "team", "hire_date", "termination_date"] {
+    assert!(
+        report.usable(),
+        "the limited credential can still list employees"
+    );
+    let missing: HashSet<&str> = report
+        .missing_recommended
+        .iter()
+        .map(|m| m.key.as_str())
+        .collect();
+    for key in [
+        "supervisor",
+        "office",
+        "position",
+        "team",
+        "hire_date",
+        "termination_date",
+    ] {
         assert!(missing.contains(key), "{key} reported missing");
     }
     for key in ["first_name", "last_name", "email", "status", "department"] {
         assert!(!missing.contains(key), "{key} is readable");
     }
-    let labels: Vec<&str> = report.missing_recommended.iter().map(|m| m.label.as_str()).collect();
+    let labels: Vec<&str> = report
+        .missing_recommended
+        .iter()
+        .map(|m| m.label.as_str())
+        .collect();
     assert!(labels.contains(&"Supervisor"));
     assert!(report.hint.contains("Readable employee attributes"));
-    let absences = report.endpoints.iter().find(|e| e.name == "list day absences").unwrap();
+    let absences = report
+        .endpoints
+        .iter()
+        .find(|e| e.name == "list day absences")
+        .unwrap();
     assert!(matches!(absences.access, EndpointAccess::Forbidden { .. }));
     // A 403 on an endpoint is PERMISSION_MISSING naming the permission.
     let e = client
@@ -290,7 +391,13 @@ async fn scope_report_for_the_limited_credential_names_every_missing_attribute()
     assert_eq!(e.code, ErrorCode::PermissionMissing);
     assert!(e.message.contains("read absences"));
     // Employees come back without the attributes the credential may not read: unreadable, not empty.
-    let all = client.all_employees(&EmployeeQuery::default()).await.unwrap();
-    assert!(all.iter().all(|e| !e.supervisor.is_readable() && !e.position.is_readable()));
+    let all = client
+        .all_employees(&EmployeeQuery::default())
+        .await
+        .unwrap();
+    assert!(
+        all.iter()
+            .all(|e| !e.supervisor.is_readable() && !e.position.is_readable())
+    );
     assert!(all.iter().all(|e| e.first_name.is_readable()));
 }

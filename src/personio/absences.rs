@@ -96,7 +96,9 @@ impl PersonioClient {
         let requests = query.requests("/v1/company/time-offs", "read absences");
         futures::stream::iter(requests)
             .flat_map(move |req| page_index_stream(self.http(), req, ABSENCE_PAGE_SIZE, item_id))
-            .map(|item| item.and_then(|v| parse_time_off(&v).map_err(|e| unreadable("time-off", e.0))))
+            .map(|item| {
+                item.and_then(|v| parse_time_off(&v).map_err(|e| unreadable("time-off", e.0)))
+            })
     }
 
     /// Hour-unit absences (`/v1/company/absence-periods`).
@@ -135,9 +137,13 @@ impl PersonioClient {
         self.inner
             .time_off_types
             .get_or_load(|| async {
-                let req = Request::get("/v1/company/time-off-types", "read absence types", "time-off type")
-                    .query("limit", 200)
-                    .query("offset", 0);
+                let req = Request::get(
+                    "/v1/company/time-off-types",
+                    "read absence types",
+                    "time-off type",
+                )
+                .query("limit", 200)
+                .query("offset", 0);
                 let body = fetch_v1(self.http(), &req).await?;
                 let items = body.data.as_array().cloned().unwrap_or_default();
                 items
@@ -210,11 +216,20 @@ impl PersonioClient {
         let date = new.date.format("%Y-%m-%d").to_string();
         let mut form = vec![
             ("employee_id".to_string(), new.employee_id.to_string()),
-            ("time_off_type_id".to_string(), new.time_off_type_id.to_string()),
+            (
+                "time_off_type_id".to_string(),
+                new.time_off_type_id.to_string(),
+            ),
             ("start_date".to_string(), date.clone()),
             ("end_date".to_string(), date),
-            ("start_time".to_string(), new.start_time.format("%H:%M").to_string()),
-            ("end_time".to_string(), new.end_time.format("%H:%M").to_string()),
+            (
+                "start_time".to_string(),
+                new.start_time.format("%H:%M").to_string(),
+            ),
+            (
+                "end_time".to_string(),
+                new.end_time.format("%H:%M").to_string(),
+            ),
             ("skip_approval".to_string(), new.skip_approval.to_string()),
         ];
         if let Some(c) = &new.comment {
@@ -247,7 +262,8 @@ impl PersonioClient {
         if !id.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
             return Err(Error::validation("an absence period id is a UUID"));
         }
-        self.delete(format!("/v1/company/absence-periods/{id}")).await
+        self.delete(format!("/v1/company/absence-periods/{id}"))
+            .await
     }
 
     async fn delete(&self, path: String) -> Result<()> {

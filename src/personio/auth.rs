@@ -29,7 +29,15 @@ const EXPIRY_MARGIN: Duration = Duration::from_secs(300);
 pub struct Token {
     pub value: SecretString,
     pub generation: u64,
+    issued_at: Instant,
     expires_at: Instant,
+}
+
+impl Token {
+    /// How long ago the token was fetched.
+    pub fn age(&self) -> Duration {
+        self.issued_at.elapsed()
+    }
 }
 
 impl std::fmt::Debug for Token {
@@ -78,10 +86,12 @@ impl TokenCache {
         }
         let (value, lifetime) = fetch_token(http, cfg, limiter).await?;
         slot.generation += 1;
+        let now = Instant::now();
         let token = Token {
             value,
             generation: slot.generation,
-            expires_at: Instant::now() + lifetime,
+            issued_at: now,
+            expires_at: now + lifetime,
         };
         slot.token = Some(token.clone());
         Ok(token)
@@ -98,7 +108,10 @@ impl TokenCache {
 
 fn auth_error(status: Option<reqwest::StatusCode>, detail: Option<String>) -> Error {
     let mut message = match status {
-        Some(s) => format!("Personio rejected the API credentials (HTTP {})", s.as_u16()),
+        Some(s) => format!(
+            "Personio rejected the API credentials (HTTP {})",
+            s.as_u16()
+        ),
         None => "Personio rejected the API credentials".to_string(),
     };
     if let Some(d) = detail {

@@ -21,6 +21,9 @@ use super::limits::{Bucket, Limiter};
 use super::model::envelope::{self, UpstreamMessage};
 use crate::error::{Error, ErrorCode, Result};
 
+/// A token younger than this is not replaced on a 403 (see `attempt`).
+const FRESH_TOKEN: Duration = Duration::from_secs(60);
+
 /// A request body.
 #[derive(Debug, Clone)]
 pub enum Body {
@@ -165,9 +168,7 @@ impl Http {
         let attempt = || self.attempt(req);
         let retried = attempt
             .retry(backoff)
-            .when(|f: &Failure| {
-                f.class != Class::Permanent && (idempotent || !f.maybe_processed)
-            })
+            .when(|f: &Failure| f.class != Class::Permanent && (idempotent || !f.maybe_processed))
             .adjust(|f: &Failure, delay: Option<Duration>| match f.class {
                 Class::Throttle => delay.map(|d| d.max(throttle_floor)),
                 _ => delay,
@@ -245,13 +246,23 @@ impl Http {
                 return Ok(bytes);
             }
             let message = envelope::error_from_bytes(&bytes);
-            if is_token_rejection(status, &message) {
-                if !reauthenticated {
-                    tracing::info!(path = %req.path, "token rejected; re-authenticating once");
-                    self.tokens.invalidate(token.generation).await;
-                    reauthenticated = true;
-                    continue;
+            let rejected = match status {
+                StatusCode::UNAUTHORIZED => true,
+                // Personio's 403 body ("Provided authorization is not valid") is the same for a
+                // stale token and a missing permission. A token fetched moments ago cannot be
+                // stale, so only an older one is worth replacing before calling it a permission gap.
+                StatusCode::FORBIDDEN => {
+                    is_token_rejection(status, &message) && token.age() > FRESH_TOKEN
                 }
+                _ => false,
+            };
+            if rejected && !reauthenticated {
+                tracing::info!(path = %req.path, status = status.as_u16(), "token rejected; re-authenticating once");
+                self.tokens.invalidate(token.generation).await;
+                reauthenticated = true;
+                continue;
+            }
+            if status == StatusCode::UNAUTHORIZED {
                 return Err(Failure {
                     error: Error::new(
                         ErrorCode::AuthInvalid,
@@ -321,8 +332,11 @@ fn classify_status(status: StatusCode, message: &UpstreamMessage, req: &Request)
     let code = status.as_u16();
     match status {
         StatusCode::TOO_MANY_REQUESTS => Failure {
-            error: Error::new(ErrorCode::RateLimited, "Personio is throttling requests (HTTP 429)")
-                .with_hint("Wait a few seconds and try again; narrower queries need fewer requests."),
+            error: Error::new(
+                ErrorCode::RateLimited,
+                "Personio is throttling requests (HTTP 429)",
+            )
+            .with_hint("Wait a few seconds and try again; narrower queries need fewer requests."),
             class: Class::Throttle,
             maybe_processed: false,
         },
@@ -425,9 +439,17 @@ mod tests {
         assert_eq!(f.class, Class::Permanent);
         assert_eq!(f.error.code, ErrorCode::PermissionMissing);
         assert!(f.error.message.contains("read absences"));
-        let f = classify_status(StatusCode::NOT_FOUND, &msg("Es ist ein Problem aufgetreten "), &req);
+        let f = classify_status(
+            StatusCode::NOT_FOUND,
+            &msg("Es ist ein Problem aufgetreten "),
+            &req,
+        );
         assert_eq!(f.error.code, ErrorCode::NotFound);
-        let f = classify_status(StatusCode::UNPROCESSABLE_ENTITY, &msg("The given data failed to pass validation."), &req);
+        let f = classify_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &msg("The given data failed to pass validation."),
+            &req,
+        );
         assert_eq!(f.error.code, ErrorCode::ValidationFailed);
     }
 

@@ -186,9 +186,18 @@ mod tests {
     fn employees_bucket_allows_a_burst_of_fifteen_then_waits() {
         let limiter = Limiter::new(&LimitsConfig::default());
         for i in 0..15 {
-            assert!(limiter.try_acquire(Bucket::Employees), "request {i} of the burst");
+            assert!(
+                limiter.try_acquire(Bucket::Employees),
+                "request {i} of the burst"
+            );
         }
-        assert!(!limiter.try_acquire(Bucket::Employees), "the 16th must wait");
-        assert!(limiter.try_acquire(Bucket::Default), "other families are independent");
+        assert!(
+            !limiter.try_acquire(Bucket::Employees),
+            "the 16th must wait"
+        );
+        assert!(
+            limiter.try_acquire(Bucket::Default),
+            "other families are independent"
+        );
     }
 }

@@ -22,17 +22,49 @@ Readable employee attributes.";
 /// Standard attributes the tools use, with Personio's English labels (unreadable attributes are
 /// not listed by Personio, so the label has to come from us) and what needs them.
 pub const RECOMMENDED: &[(&str, &str, &str)] = &[
-    ("first_name", "First name", "search_employee, get_employee, every name lookup"),
-    ("last_name", "Last name", "search_employee, get_employee, every name lookup"),
-    ("email", "Email", "search_employee, resolving people by email"),
-    ("status", "Status", "search_employee (active/inactive filter)"),
+    (
+        "first_name",
+        "First name",
+        "search_employee, get_employee, every name lookup",
+    ),
+    (
+        "last_name",
+        "Last name",
+        "search_employee, get_employee, every name lookup",
+    ),
+    (
+        "email",
+        "Email",
+        "search_employee, resolving people by email",
+    ),
+    (
+        "status",
+        "Status",
+        "search_employee (active/inactive filter)",
+    ),
     ("position", "Position", "search_employee, get_employee"),
-    ("department", "Department", "search_employee and list_absences department filter"),
+    (
+        "department",
+        "Department",
+        "search_employee and list_absences department filter",
+    ),
     ("office", "Office", "search_employee office filter"),
-    ("team", "Team", "search_employee and list_absences team filter"),
-    ("supervisor", "Supervisor", "search_employee, manager access to reports"),
+    (
+        "team",
+        "Team",
+        "search_employee and list_absences team filter",
+    ),
+    (
+        "supervisor",
+        "Supervisor",
+        "search_employee, manager access to reports",
+    ),
     ("hire_date", "Hire date", "search_employee, get_employee"),
-    ("termination_date", "Termination date", "search_employee, get_employee"),
+    (
+        "termination_date",
+        "Termination date",
+        "search_employee, get_employee",
+    ),
 ];
 
 /// The label Personio shows for a standard attribute key, when we know it.
@@ -84,10 +116,17 @@ impl OmittedAttributes {
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum EndpointAccess {
     Works,
-    Forbidden { missing_permission: String },
-    Failed { code: ErrorCode, message: String },
+    Forbidden {
+        missing_permission: String,
+    },
+    Failed {
+        code: ErrorCode,
+        message: String,
+    },
     /// Not probed: writes are never tested by writing.
-    NotProbed { reason: String },
+    NotProbed {
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -165,31 +204,54 @@ impl PersonioClient {
 
         let mut endpoints = Vec::new();
         let employees = self
-            .probe(Request::get("/v1/company/employees", "read employees", "employee").query("limit", 1).query("offset", 0))
+            .probe(
+                Request::get("/v1/company/employees", "read employees", "employee")
+                    .query("limit", 1)
+                    .query("offset", 0),
+            )
             .await;
         let first_id = employees.as_ref().ok().and_then(|data| {
             data.as_array()
                 .and_then(|a| a.first())
                 .and_then(super::pagination::item_id)
         });
-        endpoints.push(check("list employees", "GET", "/v1/company/employees", employees.map(|_| ())));
+        endpoints.push(check(
+            "list employees",
+            "GET",
+            "/v1/company/employees",
+            employees.map(|_| ()),
+        ));
         endpoints.push(check(
             "list time-off types",
             "GET",
             "/v1/company/time-off-types",
-            self.probe(Request::get("/v1/company/time-off-types", "read absence types", "type").query("limit", 1)).await.map(|_| ()),
+            self.probe(
+                Request::get("/v1/company/time-off-types", "read absence types", "type")
+                    .query("limit", 1),
+            )
+            .await
+            .map(|_| ()),
         ));
         endpoints.push(check(
             "list day absences",
             "GET",
             "/v1/company/time-offs",
-            self.probe(Request::get("/v1/company/time-offs", "read absences", "absence").query("limit", 1)).await.map(|_| ()),
+            self.probe(
+                Request::get("/v1/company/time-offs", "read absences", "absence").query("limit", 1),
+            )
+            .await
+            .map(|_| ()),
         ));
         endpoints.push(check(
             "list hour absences",
             "GET",
             "/v1/company/absence-periods",
-            self.probe(Request::get("/v1/company/absence-periods", "read absences", "absence").query("limit", 1)).await.map(|_| ()),
+            self.probe(
+                Request::get("/v1/company/absence-periods", "read absences", "absence")
+                    .query("limit", 1),
+            )
+            .await
+            .map(|_| ()),
         ));
         let balance = match first_id {
             Some(id) => self
@@ -200,7 +262,9 @@ impl PersonioClient {
                 ))
                 .await
                 .map(|_| ()),
-            None => Err(crate::Error::not_found("no employee to probe balances with")),
+            None => Err(crate::Error::not_found(
+                "no employee to probe balances with",
+            )),
         };
         endpoints.push(check(
             "read balances",
@@ -213,8 +277,9 @@ impl PersonioClient {
             method: "POST",
             path: "/v1/company/time-offs",
             access: EndpointAccess::NotProbed {
-                reason: "writes are never tested by writing; the first create_time_off call will tell"
-                    .into(),
+                reason:
+                    "writes are never tested by writing; the first create_time_off call will tell"
+                        .into(),
             },
         });
         let tools = tool_readiness(&endpoints, &missing);
@@ -236,7 +301,12 @@ impl PersonioClient {
     }
 }
 
-fn check(name: &'static str, method: &'static str, path: &'static str, r: Result<()>) -> EndpointCheck {
+fn check(
+    name: &'static str,
+    method: &'static str,
+    path: &'static str,
+    r: Result<()>,
+) -> EndpointCheck {
     let access = match r {
         Ok(()) => EndpointAccess::Works,
         Err(e) if e.code == ErrorCode::PermissionMissing => EndpointAccess::Forbidden {
@@ -372,8 +442,11 @@ fn tool_readiness(endpoints: &[EndpointCheck], missing: &OmittedAttributes) -> V
     vec![
         directory("search_employee"),
         directory("get_employee"),
-        needs("get_pto_balance", &["read balances", "list time-off types"]),
-        needs("list_absences", &["list day absences", "list hour absences"]),
+        needs("get_pto_balance", &["read balances"]),
+        needs(
+            "list_absences",
+            &["list day absences", "list hour absences"],
+        ),
         needs("list_time_off_types", &["list time-off types"]),
         ToolCheck {
             tool: "create_time_off",

@@ -59,7 +59,10 @@ pub fn client(sb: &SandboxHandle, client_id: &str) -> PersonioClient {
     PersonioClient::new(config(sb, client_id)).expect("client builds")
 }
 
+/// A plain HTTP client for admin routes and raw requests (loopback, no TLS needed; reqwest still
+/// wants a process-wide rustls provider because the crate is built without a default one).
 pub fn http() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::new()
 }
 
@@ -70,7 +73,11 @@ pub async fn set_faults(sb: &SandboxHandle, faults: Value) {
         .send()
         .await
         .unwrap();
-    assert!(r.status().is_success(), "setting faults failed: {}", r.status());
+    assert!(
+        r.status().is_success(),
+        "setting faults failed: {}",
+        r.status()
+    );
 }
 
 pub async fn clear_faults(sb: &SandboxHandle) {
@@ -102,7 +109,9 @@ pub async fn stats(sb: &SandboxHandle) -> Value {
 
 /// Requests seen for one route (`"GET /v1/company/employees"`), all statuses.
 pub async fn route_count(sb: &SandboxHandle, route: &str) -> u64 {
-    stats(sb).await["by_route"][route]["total"].as_u64().unwrap_or(0)
+    stats(sb).await["by_route"][route]["total"]
+        .as_u64()
+        .unwrap_or(0)
 }
 
 pub async fn revoke_tokens(sb: &SandboxHandle) {

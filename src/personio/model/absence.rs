@@ -264,7 +264,10 @@ mod tests {
 
     #[test]
     fn balances_accept_string_numbers() {
-        let b = parse_balance(&json!({"id":1,"name":"Paid Vacation","balance":"10.5","available_balance":8.33})).unwrap();
+        let b = parse_balance(
+            &json!({"id":1,"name":"Paid Vacation","balance":"10.5","available_balance":8.33}),
+        )
+        .unwrap();
         assert_eq!(b.balance, 10.5);
         assert_eq!(b.available_balance, Some(8.33));
         assert!(parse_balance(&json!({"id":1})).is_err());

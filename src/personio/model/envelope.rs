@@ -178,10 +178,7 @@ mod tests {
             Err(BodyError::Malformed(_))
         ));
         assert!(matches!(parse_v1(b"[]"), Err(BodyError::Malformed(_))));
-        assert!(matches!(
-            parse_v1(b"<html>"),
-            Err(BodyError::Malformed(_))
-        ));
+        assert!(matches!(parse_v1(b"<html>"), Err(BodyError::Malformed(_))));
     }
 
     #[test]

@@ -76,13 +76,19 @@ pub fn timestamp(s: &str) -> Option<DateTime<FixedOffset>> {
         }
     }
     let utc = FixedOffset::east_opt(0)?;
-    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M"] {
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+    ] {
         if let Ok(naive) = NaiveDateTime::parse_from_str(s, fmt) {
             return utc.from_local_datetime(&naive).single();
         }
     }
     if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        return utc.from_local_datetime(&d.and_time(NaiveTime::MIN)).single();
+        return utc
+            .from_local_datetime(&d.and_time(NaiveTime::MIN))
+            .single();
     }
     None
 }
