@@ -29,7 +29,10 @@ pub fn resolve_type<'a>(types: &'a [TimeOffType], reference: &str) -> Result<&'a
     if q.is_empty() {
         return Err(Error::validation("no time-off type given"));
     }
-    let exact: Vec<&TimeOffType> = types.iter().filter(|t| plain_fold(&t.name).trim() == q).collect();
+    let exact: Vec<&TimeOffType> = types
+        .iter()
+        .filter(|t| plain_fold(&t.name).trim() == q)
+        .collect();
     let candidates = if exact.is_empty() {
         types
             .iter()
@@ -107,7 +110,12 @@ pub fn validate(ty: &TimeOffType, req: &TimeOffRequest) -> Result<f64> {
                     "For a single half day set only one flag: half_day_start = afternoon off, half_day_end = morning off.",
                 ));
             }
-            let days = working_days(req.start_date, req.end_date, req.half_day_start, req.half_day_end);
+            let days = working_days(
+                req.start_date,
+                req.end_date,
+                req.half_day_start,
+                req.half_day_end,
+            );
             if days <= 0.0 {
                 return Err(Error::validation(
                     "the requested dates contain no working day (Monday to Friday)",
@@ -157,13 +165,28 @@ pub struct CreateOutcome {
     pub warnings: Vec<String>,
 }
 
+/// Local start and end time of an hour absence, in its own time zone (Berlin when unknown).
+fn local_times(a: &Absence) -> Option<(NaiveTime, NaiveTime)> {
+    let tz = a
+        .timezone
+        .as_deref()
+        .and_then(|z| z.parse::<chrono_tz::Tz>().ok())
+        .unwrap_or(chrono_tz::Europe::Berlin);
+    Some((
+        a.start?.with_timezone(&tz).time(),
+        a.end?.with_timezone(&tz).time(),
+    ))
+}
+
 fn same_request(a: &Absence, ty: &TimeOffType, req: &TimeOffRequest) -> bool {
     a.time_off_type.id == Some(ty.id)
         && a.start_date == req.start_date
         && a.end_date == req.end_date
         && match ty.unit {
-            Unit::Days => a.half_day_start == req.half_day_start && a.half_day_end == req.half_day_end,
-            Unit::Hours => true,
+            Unit::Days => {
+                a.half_day_start == req.half_day_start && a.half_day_end == req.half_day_end
+            }
+            Unit::Hours => local_times(a) == req.start_time.zip(req.end_time),
         }
 }
 
@@ -173,17 +196,8 @@ fn overlaps(a: &Absence, ty: &TimeOffType, req: &TimeOffRequest) -> bool {
     }
     match (ty.unit, a.unit) {
         // An hour booking only clashes with another hour booking if the times intersect.
-        (Unit::Hours, Unit::Hours) => match (a.start, a.end, req.start_time, req.end_time) {
-            (Some(s), Some(e), Some(rs), Some(re)) => {
-                let tz = a
-                    .timezone
-                    .as_deref()
-                    .and_then(|z| z.parse::<chrono_tz::Tz>().ok())
-                    .unwrap_or(chrono_tz::Europe::Berlin);
-                let s = s.with_timezone(&tz).time();
-                let e = e.with_timezone(&tz).time();
-                s < re && rs < e
-            }
+        (Unit::Hours, Unit::Hours) => match (local_times(a), req.start_time, req.end_time) {
+            (Some((s, e)), Some(rs), Some(re)) => s < re && rs < e,
             _ => true,
         },
         _ => true,
@@ -248,14 +262,14 @@ the balance would become {}.",
                     }
                 }
             }
-            Err(e) => warnings.push(format!(
-                "The balance could not be checked ({}).",
-                e.code
-            )),
+            Err(e) => warnings.push(format!("The balance could not be checked ({}).", e.code)),
         }
     }
     if ty.approval_required == Some(true) {
-        warnings.push("This type needs approval: the request stays pending until approved in Personio.".into());
+        warnings.push(
+            "This type needs approval: the request stays pending until approved in Personio."
+                .into(),
+        );
     }
     if dry_run {
         return Ok(CreateOutcome {
@@ -343,42 +357,102 @@ mod tests {
         r.half_day_end = true;
         let e = validate(&ty(Unit::Days), &r).unwrap_err();
         assert_eq!(e.code, ErrorCode::ValidationFailed);
-        assert!(e.message.contains("Both half day start and half day end are true"));
+        assert!(
+            e.message
+                .contains("Both half day start and half day end are true")
+        );
     }
 
     #[test]
     fn reversed_dates_weekends_and_units() {
-        assert!(validate(&ty(Unit::Days), &req((2026, 12, 4), (2026, 12, 1))).unwrap_err().message.contains("before"));
+        assert!(
+            validate(&ty(Unit::Days), &req((2026, 12, 4), (2026, 12, 1)))
+                .unwrap_err()
+                .message
+                .contains("before")
+        );
         // 2026-11-28/29 is a weekend.
-        assert!(validate(&ty(Unit::Days), &req((2026, 11, 28), (2026, 11, 29))).unwrap_err().message.contains("no working day"));
+        assert!(
+            validate(&ty(Unit::Days), &req((2026, 11, 28), (2026, 11, 29)))
+                .unwrap_err()
+                .message
+                .contains("no working day")
+        );
         let mut r = req((2026, 12, 1), (2026, 12, 1));
         r.start_time = NaiveTime::from_hms_opt(9, 0, 0);
-        assert!(validate(&ty(Unit::Days), &r).unwrap_err().message.contains("only for hour-based"));
+        assert!(
+            validate(&ty(Unit::Days), &r)
+                .unwrap_err()
+                .message
+                .contains("only for hour-based")
+        );
         r.end_time = NaiveTime::from_hms_opt(10, 30, 0);
         assert_eq!(validate(&ty(Unit::Hours), &r).unwrap(), 1.5);
         let mut r2 = r.clone();
         r2.end_date = NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
-        assert!(validate(&ty(Unit::Hours), &r2).unwrap_err().message.contains("same day"));
+        assert!(
+            validate(&ty(Unit::Hours), &r2)
+                .unwrap_err()
+                .message
+                .contains("same day")
+        );
         let mut r3 = r.clone();
         r3.half_day_start = true;
-        assert!(validate(&ty(Unit::Hours), &r3).unwrap_err().message.contains("half-day flags"));
+        assert!(
+            validate(&ty(Unit::Hours), &r3)
+                .unwrap_err()
+                .message
+                .contains("half-day flags")
+        );
         let mut r4 = req((2026, 12, 1), (2026, 12, 1));
         r4.start_time = NaiveTime::from_hms_opt(9, 0, 0);
-        assert!(validate(&ty(Unit::Hours), &r4).unwrap_err().message.contains("required"));
+        assert!(
+            validate(&ty(Unit::Hours), &r4)
+                .unwrap_err()
+                .message
+                .contains("required")
+        );
     }
 
     #[test]
     fn type_resolution_by_id_name_and_prefix() {
         let types = vec![
-            TimeOffType { id: 1, name: "Paid vacation".into(), category: None, unit: Unit::Days, approval_required: None, id_v2: None },
-            TimeOffType { id: 2, name: "Sick leave".into(), category: None, unit: Unit::Days, approval_required: None, id_v2: None },
-            TimeOffType { id: 3, name: "Doctor's appointment".into(), category: None, unit: Unit::Hours, approval_required: None, id_v2: None },
+            TimeOffType {
+                id: 1,
+                name: "Paid vacation".into(),
+                category: None,
+                unit: Unit::Days,
+                approval_required: None,
+                id_v2: None,
+            },
+            TimeOffType {
+                id: 2,
+                name: "Sick leave".into(),
+                category: None,
+                unit: Unit::Days,
+                approval_required: None,
+                id_v2: None,
+            },
+            TimeOffType {
+                id: 3,
+                name: "Doctor's appointment".into(),
+                category: None,
+                unit: Unit::Hours,
+                approval_required: None,
+                id_v2: None,
+            },
         ];
         assert_eq!(resolve_type(&types, "2").unwrap().id, 2);
         assert_eq!(resolve_type(&types, "paid VACATION").unwrap().id, 1);
         assert_eq!(resolve_type(&types, "vacation").unwrap().id, 1);
         assert_eq!(resolve_type(&types, "doctor").unwrap().id, 3);
-        assert_eq!(resolve_type(&types, "9").unwrap_err().code, ErrorCode::NotFound);
-        assert_eq!(resolve_type(&types, "holiday").unwrap_err().code, ErrorCode::NotFound);
+        assert_eq!(
+            resolve_type(&types, "9").unwrap_err().code,
+            ErrorCode::NotFound
+        );
+        assert_eq!(
+            resolve_type(&types, "holiday").unwrap_err().code,
+            ErrorCode::NotFound
+        );
     }
 }
