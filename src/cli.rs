@@ -88,7 +88,9 @@ fn describe(e: &crate::Error) -> String {
     }
 }
 
-async fn app_for(options: &ServerOptions) -> Result<(App, crate::config::Connection), crate::Error> {
+async fn app_for(
+    options: &ServerOptions,
+) -> Result<(App, crate::config::Connection), crate::Error> {
     let conn = options.connection.connect().await?;
     let app = App::new(
         conn.client.clone(),
@@ -142,7 +144,9 @@ pub async fn run(cli: Cli) -> std::process::ExitCode {
                 let arguments: Value = match serde_json::from_str(&args.arguments) {
                     Ok(v @ Value::Object(_)) => v,
                     Ok(_) => return fail("tools call", "arguments must be a JSON object"),
-                    Err(e) => return fail("tools call", format!("arguments are not valid JSON ({e})")),
+                    Err(e) => {
+                        return fail("tools call", format!("arguments are not valid JSON ({e})"));
+                    }
                 };
                 let (app, _conn) = match app_for(&args.options).await {
                     Ok(x) => x,
@@ -156,7 +160,10 @@ pub async fn run(cli: Cli) -> std::process::ExitCode {
                             return std::process::ExitCode::from(2);
                         }
                         let result = resp.get("result").cloned().unwrap_or(Value::Null);
-                        let is_error = result.get("isError").and_then(Value::as_bool).unwrap_or(false);
+                        let is_error = result
+                            .get("isError")
+                            .and_then(Value::as_bool)
+                            .unwrap_or(false);
                         print_json(result.get("structuredContent").unwrap_or(&result));
                         if is_error {
                             std::process::ExitCode::FAILURE

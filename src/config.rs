@@ -39,7 +39,11 @@ pub struct ConnectionArgs {
     #[arg(long, default_value_t = 42, requires = "sandbox")]
     pub sandbox_seed: u64,
     /// Personio API base URL.
-    #[arg(long, env = "PERSONIO_BASE_URL", default_value = "https://api.personio.de")]
+    #[arg(
+        long,
+        env = "PERSONIO_BASE_URL",
+        default_value = "https://api.personio.de"
+    )]
     pub base_url: String,
     /// API credential id (Personio › Settings › Integrations › API credentials).
     /// The secret comes from PERSONIO_CLIENT_SECRET or --client-secret-file.
@@ -73,7 +77,10 @@ impl ConnectionArgs {
             let text = std::fs::read_to_string(path).map_err(|e| {
                 Error::new(
                     ErrorCode::AuthInvalid,
-                    format!("cannot read the client secret file {} ({e})", path.display()),
+                    format!(
+                        "cannot read the client secret file {} ({e})",
+                        path.display()
+                    ),
                 )
             })?;
             return Ok(SecretString::from(text.trim().to_string()));
@@ -99,10 +106,11 @@ API credentials), or add --sandbox to try the embedded sandbox.",
                 seed: self.sandbox_seed,
                 ..SandboxConfig::default()
             };
-            let handle =
-                SandboxHandle::start(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), config)
-                    .await
-                    .map_err(|e| Error::unavailable(format!("the embedded sandbox could not start ({e})")))?;
+            let handle = SandboxHandle::start(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), config)
+                .await
+                .map_err(|e| {
+                    Error::unavailable(format!("the embedded sandbox could not start ({e})"))
+                })?;
             let client_id = match self.sandbox_credential {
                 SandboxCredential::Full => crate::sandbox::FULL_CLIENT_ID,
                 SandboxCredential::Limited => crate::sandbox::LIMITED_CLIENT_ID,

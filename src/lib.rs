@@ -11,8 +11,8 @@ pub mod doctor;
 pub mod domain;
 pub mod error;
 pub mod mcp;
-pub mod policy;
 pub mod personio;
+pub mod policy;
 pub mod sandbox;
 pub mod transport;
 

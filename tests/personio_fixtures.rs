@@ -51,8 +51,15 @@ fn every_fixture_file_is_covered() {
         let sub = sub.unwrap().path();
         for f in std::fs::read_dir(&sub).unwrap() {
             let f = f.unwrap().path();
-            let rel = f.strip_prefix(&dir).unwrap().to_string_lossy().replace('\\', "/");
-            assert!(known.contains(&rel.as_str()), "fixture {rel} has no parser test");
+            let rel = f
+                .strip_prefix(&dir)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            assert!(
+                known.contains(&rel.as_str()),
+                "fixture {rel} has no parser test"
+            );
         }
     }
 }
@@ -92,7 +99,11 @@ fn real_employee_list_and_second_employee() {
     assert_eq!(ids, vec![6205887, 7161253]);
     let top = employee::parse_employee(&body("personio-go/employee-7161253.json").data).unwrap();
     assert_eq!(top.id, 7161253);
-    assert_eq!(top.supervisor, Attr::Empty, "a null supervisor is empty, not unreadable");
+    assert_eq!(
+        top.supervisor,
+        Attr::Empty,
+        "a null supervisor is empty, not unreadable"
+    );
 }
 
 #[test]
@@ -103,7 +114,10 @@ fn old_generation_envelopes_without_type_and_universal_id() {
         let e = employee::parse_employee(item).unwrap();
         assert!(e.first_name.value().is_some());
         assert!(e.email.value().is_some());
-        assert_eq!(e.weekly_working_hours.value().copied().map(|h| h > 0.0), Some(true));
+        assert_eq!(
+            e.weekly_working_hours.value().copied().map(|h| h > 0.0),
+            Some(true)
+        );
     }
     let ada = employee::parse_employee(&body("personio-py/employee_ada.json").data).unwrap();
     assert_eq!(ada.first_name.value().map(String::as_str), Some("Ada"));
@@ -119,13 +133,19 @@ fn real_time_offs_with_integer_half_days() {
     assert_eq!(absences.len(), 3);
     let first = &absences[0];
     assert_eq!(first.id, "125814620");
-    assert_eq!((first.start_date, first.end_date), (d(2022, 9, 5), d(2022, 9, 9)));
+    assert_eq!(
+        (first.start_date, first.end_date),
+        (d(2022, 9, 5), d(2022, 9, 9))
+    );
     assert_eq!(first.amount, Some(5.0));
     assert_eq!(first.employee.id, 7161253);
     assert_eq!(first.unit, Unit::Days);
     assert_eq!(first.time_off_type.id, Some(155627));
     let half = &absences[2];
-    assert_eq!((half.start_date, half.end_date), (d(2022, 12, 1), d(2022, 12, 1)));
+    assert_eq!(
+        (half.start_date, half.end_date),
+        (d(2022, 12, 1), d(2022, 12, 1))
+    );
     assert!(!half.half_day_start);
     assert!(half.half_day_end);
     assert_eq!(half.amount, Some(0.5));
@@ -144,7 +164,10 @@ fn old_generation_time_offs_get_create_and_delete() {
     let created = absence::parse_time_off(&body("personio-py/time-off_create.json").data).unwrap();
     assert_eq!(created.id, "22809350");
     assert!(created.half_day_start && created.half_day_end);
-    assert_eq!(created.time_off_type.name.as_deref(), Some("Unbezahlte Freistellung"));
+    assert_eq!(
+        created.time_off_type.name.as_deref(),
+        Some("Unbezahlte Freistellung")
+    );
     let deleted = body("personio-py/time-off_delete.json");
     assert_eq!(
         deleted.data["message"],

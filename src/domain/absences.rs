@@ -23,10 +23,10 @@ pub struct AbsenceFilter {
 /// Checks a window: ordered and not longer than [`MAX_RANGE_DAYS`].
 pub fn check_window(from: NaiveDate, to: NaiveDate) -> Result<()> {
     if to < from {
-        return Err(Error::validation(format!(
-            "`to` ({to}) is before `from` ({from})"
-        ))
-        .with_hint("Swap the dates or pass a later `to`."));
+        return Err(
+            Error::validation(format!("`to` ({to}) is before `from` ({from})"))
+                .with_hint("Swap the dates or pass a later `to`."),
+        );
     }
     let days = (to - from).num_days() + 1;
     if days > MAX_RANGE_DAYS {
@@ -50,7 +50,10 @@ pub async fn list(client: &PersonioClient, filter: &AbsenceFilter) -> Result<Vec
         employees: filter.employees.clone().unwrap_or_default(),
         ..AbsenceQuery::default()
     };
-    let wanted: Option<HashSet<i64>> = filter.employees.as_ref().map(|e| e.iter().copied().collect());
+    let wanted: Option<HashSet<i64>> = filter
+        .employees
+        .as_ref()
+        .map(|e| e.iter().copied().collect());
     let mut all = client.all_absences(&query).await?;
     all.retain(|a| {
         // Overlap, re-checked locally: the upstream window semantics are not documented for days.

@@ -61,11 +61,23 @@ mod tests {
     #[test]
     fn counts_like_personio_days_count() {
         // REFERENCE.md §8.5 fixture: 2022-09-05…09-09 = 5, 2022-09-07…09-14 = 6.
-        assert_eq!(working_days(d(2022, 9, 5), d(2022, 9, 9), false, false), 5.0);
-        assert_eq!(working_days(d(2022, 9, 7), d(2022, 9, 14), false, false), 6.0);
-        assert_eq!(working_days(d(2022, 12, 1), d(2022, 12, 1), false, true), 0.5);
+        assert_eq!(
+            working_days(d(2022, 9, 5), d(2022, 9, 9), false, false),
+            5.0
+        );
+        assert_eq!(
+            working_days(d(2022, 9, 7), d(2022, 9, 14), false, false),
+            6.0
+        );
+        assert_eq!(
+            working_days(d(2022, 12, 1), d(2022, 12, 1), false, true),
+            0.5
+        );
         assert_eq!(working_days(d(2022, 9, 5), d(2022, 9, 9), true, true), 4.0);
-        assert_eq!(working_days(d(2022, 9, 10), d(2022, 9, 11), false, false), 0.0);
+        assert_eq!(
+            working_days(d(2022, 9, 10), d(2022, 9, 11), false, false),
+            0.0
+        );
     }
 
     #[test]

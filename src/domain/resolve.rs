@@ -56,11 +56,10 @@ pub fn resolve_in(snapshot: &Snapshot, reference: &str) -> Result<Arc<Employee>>
     }
     let hits = snapshot.search(reference, |_| true);
     let Some((top, _)) = hits.first() else {
-        return Err(Error::not_found(format!(
-            "no employee matches that {}",
-            kind(reference)
-        ))
-        .with_hint("Try another spelling, part of the name, or the email address."));
+        return Err(
+            Error::not_found(format!("no employee matches that {}", kind(reference)))
+                .with_hint("Try another spelling, part of the name, or the email address."),
+        );
     };
     // Only the best tier competes (scores are tiered by hundreds: exact name, exact words,
     // prefixes, typos): an exact "Müller" is not made ambiguous by a "Müllerová".

@@ -158,7 +158,11 @@ pub fn score(key: &SearchKey, q: &Query) -> Option<u32> {
     }
     if let Some(local) = &key.email_local
         && q.lower.len() >= 3
-        && (local.starts_with(&q.lower) || key.email.as_deref().is_some_and(|e| e.starts_with(&q.lower)))
+        && (local.starts_with(&q.lower)
+            || key
+                .email
+                .as_deref()
+                .is_some_and(|e| e.starts_with(&q.lower)))
     {
         return Some(400);
     }
@@ -196,7 +200,14 @@ mod tests {
     #[test]
     fn umlaut_spellings_all_find_mueller() {
         let e = emp(1, "Jürgen", "Müller", "juergen.mueller@example.com");
-        for q in ["muller", "Müller", "Mueller", "MÜLLER", "jurgen muller", "Jürgen Müller"] {
+        for q in [
+            "muller",
+            "Müller",
+            "Mueller",
+            "MÜLLER",
+            "jurgen muller",
+            "Jürgen Müller",
+        ] {
             assert!(s(&e, q).is_some(), "{q}");
         }
         assert_eq!(s(&e, "Jürgen Müller"), Some(900));

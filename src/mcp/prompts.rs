@@ -12,10 +12,19 @@ use serde::Deserialize;
 use crate::error::{Error, Result};
 
 const SOURCES: &[(&str, &str)] = &[
-    ("request_time_off.md", include_str!("../../prompts/request_time_off.md")),
+    (
+        "request_time_off.md",
+        include_str!("../../prompts/request_time_off.md"),
+    ),
     ("who_is_out.md", include_str!("../../prompts/who_is_out.md")),
-    ("team_availability.md", include_str!("../../prompts/team_availability.md")),
-    ("my_leave_summary.md", include_str!("../../prompts/my_leave_summary.md")),
+    (
+        "team_availability.md",
+        include_str!("../../prompts/team_availability.md"),
+    ),
+    (
+        "my_leave_summary.md",
+        include_str!("../../prompts/my_leave_summary.md"),
+    ),
 ];
 
 #[derive(Debug, Clone, Deserialize)]
@@ -47,8 +56,12 @@ pub struct PromptTemplate {
 
 fn parse(file: &str, text: &str) -> Result<PromptTemplate> {
     let bad = |why: &str| Error::upstream(format!("prompt file {file}: {why}"));
-    let rest = text.strip_prefix("---\n").ok_or_else(|| bad("no front matter"))?;
-    let (front, body) = rest.split_once("\n---\n").ok_or_else(|| bad("unterminated front matter"))?;
+    let rest = text
+        .strip_prefix("---\n")
+        .ok_or_else(|| bad("no front matter"))?;
+    let (front, body) = rest
+        .split_once("\n---\n")
+        .ok_or_else(|| bad("unterminated front matter"))?;
     let meta: FrontMatter = serde_yaml_ng::from_str(front).map_err(|e| bad(&e.to_string()))?;
     Ok(PromptTemplate {
         name: meta.name,
@@ -93,7 +106,11 @@ impl PromptTemplate {
                 if !line.contains(&placeholder) {
                     continue;
                 }
-                match args.get(&a.name).map(|v| v.trim()).filter(|v| !v.is_empty()) {
+                match args
+                    .get(&a.name)
+                    .map(|v| v.trim())
+                    .filter(|v| !v.is_empty())
+                {
                     Some(v) => line = line.replace(&placeholder, v),
                     None => continue 'lines,
                 }
@@ -123,7 +140,12 @@ mod tests {
             }
         }
         let names: Vec<&str> = prompts.iter().map(|p| p.name.as_str()).collect();
-        for n in ["request_time_off", "who_is_out", "team_availability", "my_leave_summary"] {
+        for n in [
+            "request_time_off",
+            "who_is_out",
+            "team_availability",
+            "my_leave_summary",
+        ] {
             assert!(names.contains(&n));
         }
     }

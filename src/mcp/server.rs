@@ -41,7 +41,8 @@ pub struct PersonioServer {
 
 fn respond<T: Serialize>(result: Result<T>) -> std::result::Result<CallToolResult, ErrorData> {
     match result.and_then(|v| {
-        serde_json::to_value(v).map_err(|e| crate::Error::upstream(format!("result could not be encoded: {e}")))
+        serde_json::to_value(v)
+            .map_err(|e| crate::Error::upstream(format!("result could not be encoded: {e}")))
     }) {
         Ok(value) => Ok(CallToolResult::structured(value)),
         Err(e) => {
@@ -179,7 +180,10 @@ impl PersonioServer {
     }
 }
 
-fn json_resource(uri: &str, value: &impl Serialize) -> std::result::Result<ReadResourceResponse, ErrorData> {
+fn json_resource(
+    uri: &str,
+    value: &impl Serialize,
+) -> std::result::Result<ReadResourceResponse, ErrorData> {
     let text = serde_json::to_string_pretty(value)
         .map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
     Ok(ReadResourceResult::new(vec![
@@ -223,7 +227,8 @@ impl ServerHandler for PersonioServer {
                 .build(),
         )
         .with_server_info(
-            Implementation::new("personio-mcp", env!("CARGO_PKG_VERSION")).with_title("Personio MCP"),
+            Implementation::new("personio-mcp", env!("CARGO_PKG_VERSION"))
+                .with_title("Personio MCP"),
         )
         .with_instructions(INSTRUCTIONS)
     }
@@ -282,9 +287,11 @@ impl ServerHandler for PersonioServer {
         let text = p
             .render(&args)
             .map_err(|e| ErrorData::invalid_params(e.message, None))?;
-        Ok(GetPromptResult::new(vec![PromptMessage::new_text(Role::User, text)])
-            .with_description(&p.description)
-            .into())
+        Ok(
+            GetPromptResult::new(vec![PromptMessage::new_text(Role::User, text)])
+                .with_description(&p.description)
+                .into(),
+        )
     }
 
     async fn list_resources(
@@ -312,7 +319,9 @@ impl ServerHandler for PersonioServer {
         Ok(ListResourceTemplatesResult::with_all_items(vec![
             ResourceTemplate::new("personio://employees/{id}", "employee")
                 .with_mime_type("application/json")
-                .with_description("One employee by id, as get_employee returns it (no sensitive attributes)."),
+                .with_description(
+                    "One employee by id, as get_employee returns it (no sensitive attributes).",
+                ),
         ]))
     }
 
@@ -377,10 +386,14 @@ impl ServerHandler for PersonioServer {
                     Ok(s) => complete_from(
                         s.all().flat_map(|e| {
                             let mut v = Vec::new();
-                            if arg != "team" && let Some(d) = e.department.value() {
+                            if arg != "team"
+                                && let Some(d) = e.department.value()
+                            {
                                 v.push(d.name.clone());
                             }
-                            if arg != "department" && let Some(t) = e.team.value() {
+                            if arg != "department"
+                                && let Some(t) = e.team.value()
+                            {
                                 v.push(t.name.clone());
                             }
                             v
@@ -390,7 +403,8 @@ impl ServerHandler for PersonioServer {
                     Err(_) => Vec::new(),
                 }
             }
-            (Reference::Prompt(_), "time_off_type") => match self.app.client.time_off_types().await {
+            (Reference::Prompt(_), "time_off_type") => match self.app.client.time_off_types().await
+            {
                 Ok(types) => complete_from(types.iter().map(|t| t.name.clone()), value),
                 Err(_) => Vec::new(),
             },

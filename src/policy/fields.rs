@@ -9,13 +9,60 @@ use crate::personio::ExtraAttribute;
 /// Fragments that mark an attribute as sensitive (matched case-insensitively against key,
 /// universal id and label).
 const SENSITIVE_FRAGMENTS: &[&str] = &[
-    "salary", "gehalt", "compensation", "bonus", "wage", "lohn", "pay", "iban", "bank",
-    "konto", "tax", "steuer", "social", "sozialvers", "insurance", "versicherung", "birth",
-    "geburt", "address", "adresse", "street", "strasse", "straße", "zip", "postal", "plz", "city",
-    "private", "privat", "personal_email", "phone", "telefon", "mobile", "gender", "geschlecht",
-    "nationality", "nationalit", "staatsang", "marital", "familienstand", "religion",
-    "konfession", "health", "gesundheit", "disab", "behinder", "passport", "reisepass",
-    "id_card", "ausweis", "emergency", "notfall", "children", "kinder",
+    "salary",
+    "gehalt",
+    "compensation",
+    "bonus",
+    "wage",
+    "lohn",
+    "pay",
+    "iban",
+    "bank",
+    "konto",
+    "tax",
+    "steuer",
+    "social",
+    "sozialvers",
+    "insurance",
+    "versicherung",
+    "birth",
+    "geburt",
+    "address",
+    "adresse",
+    "street",
+    "strasse",
+    "straße",
+    "zip",
+    "postal",
+    "plz",
+    "city",
+    "private",
+    "privat",
+    "personal_email",
+    "phone",
+    "telefon",
+    "mobile",
+    "gender",
+    "geschlecht",
+    "nationality",
+    "nationalit",
+    "staatsang",
+    "marital",
+    "familienstand",
+    "religion",
+    "konfession",
+    "health",
+    "gesundheit",
+    "disab",
+    "behinder",
+    "passport",
+    "reisepass",
+    "id_card",
+    "ausweis",
+    "emergency",
+    "notfall",
+    "children",
+    "kinder",
 ];
 
 /// True when the attribute must be withheld unless explicitly opted in.
@@ -46,8 +93,16 @@ mod tests {
 
     #[test]
     fn recognises_sensitive_attributes_in_english_and_german() {
-        assert!(is_sensitive(&a("fix_salary", Some("fix_salary"), "Fixed salary")));
-        assert!(is_sensitive(&a("dynamic_1", Some("iban"), "Bankverbindung")));
+        assert!(is_sensitive(&a(
+            "fix_salary",
+            Some("fix_salary"),
+            "Fixed salary"
+        )));
+        assert!(is_sensitive(&a(
+            "dynamic_1",
+            Some("iban"),
+            "Bankverbindung"
+        )));
         assert!(is_sensitive(&a("dynamic_2", None, "Geburtsdatum")));
         assert!(is_sensitive(&a("dynamic_3", None, "Home address")));
         assert!(is_sensitive(&a("gender", Some("gender"), "Gender")));

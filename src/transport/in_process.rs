@@ -28,9 +28,11 @@ pub async fn request(app: App, method: &str, params: Value) -> std::io::Result<V
     let send = |v: Value| format!("{v}\n");
     client_write
         .write_all(
-            send(json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{
+            send(
+                json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{
                 "protocolVersion":"2025-11-25","capabilities":{},
-                "clientInfo":{"name":"personio-mcp-cli","version":env!("CARGO_PKG_VERSION")}}}))
+                "clientInfo":{"name":"personio-mcp-cli","version":env!("CARGO_PKG_VERSION")}}}),
+            )
             .as_bytes(),
         )
         .await?;
@@ -59,5 +61,7 @@ async fn read_response<R: tokio::io::AsyncBufRead + Unpin>(
             return Ok(v);
         }
     }
-    Err(std::io::Error::other("the server closed the session without answering"))
+    Err(std::io::Error::other(
+        "the server closed the session without answering",
+    ))
 }

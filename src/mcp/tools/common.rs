@@ -5,8 +5,8 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::personio::{Absence, Attr, Employee, OmittedAttributes};
 use crate::personio::scope::MissingAttribute;
+use crate::personio::{Absence, Attr, Employee, OmittedAttributes};
 
 /// A person, as referenced from other records.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -172,7 +172,9 @@ pub fn parse_date(field: &str, value: &str) -> Result<NaiveDate> {
 /// Parses an `HH:MM` argument.
 pub fn parse_time(field: &str, value: &str) -> Result<NaiveTime> {
     NaiveTime::parse_from_str(value.trim(), "%H:%M").map_err(|_| {
-        Error::validation(format!("{field} must be a time written HH:MM (24 h, e.g. 09:30)"))
+        Error::validation(format!(
+            "{field} must be a time written HH:MM (24 h, e.g. 09:30)"
+        ))
     })
 }
 
@@ -180,7 +182,9 @@ pub fn parse_time(field: &str, value: &str) -> Result<NaiveTime> {
 pub fn check_limit(limit: Option<u32>, default: u32, max: u32) -> Result<usize> {
     let l = limit.unwrap_or(default);
     if l == 0 || l > max {
-        return Err(Error::validation(format!("limit must be between 1 and {max}")));
+        return Err(Error::validation(format!(
+            "limit must be between 1 and {max}"
+        )));
     }
     Ok(l as usize)
 }
@@ -217,9 +221,17 @@ pub mod cursor {
     }
 
     /// One page of `items` and the cursor for the next one.
-    pub fn page<T: Clone>(items: &[T], query: &str, offset: usize, limit: usize) -> (Vec<T>, Option<String>) {
+    pub fn page<T: Clone>(
+        items: &[T],
+        query: &str,
+        offset: usize,
+        limit: usize,
+    ) -> (Vec<T>, Option<String>) {
         let end = offset.saturating_add(limit).min(items.len());
-        let page = items.get(offset.min(items.len())..end).map(<[T]>::to_vec).unwrap_or_default();
+        let page = items
+            .get(offset.min(items.len())..end)
+            .map(<[T]>::to_vec)
+            .unwrap_or_default();
         let next = (end < items.len()).then(|| encode(query, end));
         (page, next)
     }
@@ -249,10 +261,18 @@ mod tests {
 
     #[test]
     fn dates_and_times_with_clear_errors() {
-        assert!(parse_date("from", "2026-02-29").unwrap_err().message.contains("from"));
+        assert!(
+            parse_date("from", "2026-02-29")
+                .unwrap_err()
+                .message
+                .contains("from")
+        );
         assert!(parse_date("from", "2028-02-29").is_ok());
         assert!(parse_time("start_time", "25:00").is_err());
-        assert_eq!(parse_time("t", "09:30").unwrap(), NaiveTime::from_hms_opt(9, 30, 0).unwrap());
+        assert_eq!(
+            parse_time("t", "09:30").unwrap(),
+            NaiveTime::from_hms_opt(9, 30, 0).unwrap()
+        );
         assert!(check_limit(Some(0), 10, 50).is_err());
         assert!(check_limit(Some(51), 10, 50).is_err());
         assert_eq!(check_limit(None, 10, 50).unwrap(), 10);

@@ -71,16 +71,27 @@ pub struct CreateTimeOffResult {
 
 pub async fn run(app: &App, args: CreateTimeOffArgs) -> Result<CreateTimeOffResult> {
     if !app.settings.writes_enabled {
-        return Err(Error::new(ErrorCode::WritesDisabled, "writes are disabled on this server")
-            .with_hint("Start the server with --enable-writes or PERSONIO_MCP_ENABLE_WRITES=true."));
+        return Err(Error::new(
+            ErrorCode::WritesDisabled,
+            "writes are disabled on this server",
+        )
+        .with_hint("Start the server with --enable-writes or PERSONIO_MCP_ENABLE_WRITES=true."));
     }
     let start_date = parse_date("start_date", &args.start_date)?;
     let end_date = match &args.end_date {
         Some(e) => parse_date("end_date", e)?,
         None => start_date,
     };
-    let start_time = args.start_time.as_deref().map(|t| parse_time("start_time", t)).transpose()?;
-    let end_time = args.end_time.as_deref().map(|t| parse_time("end_time", t)).transpose()?;
+    let start_time = args
+        .start_time
+        .as_deref()
+        .map(|t| parse_time("start_time", t))
+        .transpose()?;
+    let end_time = args
+        .end_time
+        .as_deref()
+        .map(|t| parse_time("end_time", t))
+        .transpose()?;
     let types = app.client.time_off_types().await?;
     let ty = resolve_type(&types, &args.time_off_type)?.clone();
     let who = resolve(&app.directory, &args.employee).await?;

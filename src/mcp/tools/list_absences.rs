@@ -68,7 +68,11 @@ pub struct ListAbsencesResult {
     pub to: String,
 }
 
-pub async fn run(app: &App, args: ListAbsencesArgs, progress: Option<Progress>) -> Result<ListAbsencesResult> {
+pub async fn run(
+    app: &App,
+    args: ListAbsencesArgs,
+    progress: Option<Progress>,
+) -> Result<ListAbsencesResult> {
     let limit = check_limit(args.limit, 50, 200)?;
     let (month_start, month_end) = month_of(app.today());
     let from = match &args.from {
@@ -91,15 +95,25 @@ pub async fn run(app: &App, args: ListAbsencesArgs, progress: Option<Progress>) 
         Some(vec![resolve(&app.directory, who).await?.id])
     } else if args.department.is_some() || args.team.is_some() {
         let snapshot = app.directory.snapshot(progress).await?;
-        let dept = args.department.as_deref().map(|d| plain_fold(d).trim().to_string());
-        let team = args.team.as_deref().map(|t| plain_fold(t).trim().to_string());
+        let dept = args
+            .department
+            .as_deref()
+            .map(|d| plain_fold(d).trim().to_string());
+        let team = args
+            .team
+            .as_deref()
+            .map(|t| plain_fold(t).trim().to_string());
         let ids: Vec<i64> = snapshot
             .all()
             .filter(|e| {
                 dept.as_deref().is_none_or(|d| {
-                    e.department.value().is_some_and(|x| plain_fold(&x.name).trim() == d)
+                    e.department
+                        .value()
+                        .is_some_and(|x| plain_fold(&x.name).trim() == d)
                 }) && team.as_deref().is_none_or(|t| {
-                    e.team.value().is_some_and(|x| plain_fold(&x.name).trim() == t)
+                    e.team
+                        .value()
+                        .is_some_and(|x| plain_fold(&x.name).trim() == t)
                 })
             })
             .map(|e| e.id)
@@ -126,9 +140,14 @@ pub async fn run(app: &App, args: ListAbsencesArgs, progress: Option<Progress>) 
     let statuses = match &args.status {
         Some(s) if !s.is_empty() => {
             let set: HashSet<String> = s.iter().map(|x| x.trim().to_lowercase()).collect();
-            if let Some(bad) = set.iter().find(|x| !["approved", "pending", "requested"].contains(&x.as_str())) {
+            if let Some(bad) = set
+                .iter()
+                .find(|x| !["approved", "pending", "requested"].contains(&x.as_str()))
+            {
                 let _ = bad;
-                return Err(Error::validation("status values must be approved, pending or requested"));
+                return Err(Error::validation(
+                    "status values must be approved, pending or requested",
+                ));
             }
             Some(set)
         }

@@ -73,13 +73,22 @@ pub async fn run(
     if args.query.chars().count() > 200 {
         return Err(Error::validation("query is longer than 200 characters"));
     }
-    let has_filter = args.department.is_some() || args.office.is_some() || args.team.is_some() || args.status.is_some();
+    let has_filter = args.department.is_some()
+        || args.office.is_some()
+        || args.team.is_some()
+        || args.status.is_some();
     let q = Query::new(&args.query);
     if q.is_empty() && !has_filter {
-        return Err(Error::validation("query is empty")
-            .with_hint("Give a name, email, position or department, or a department/office/team filter."));
+        return Err(Error::validation("query is empty").with_hint(
+            "Give a name, email, position or department, or a department/office/team filter.",
+        ));
     }
-    let status = match args.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    let status = match args
+        .status
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         Some(s) => match EmployeeStatus::parse(s) {
             EmployeeStatus::Other(_) => {
                 return Err(Error::validation(
@@ -90,7 +99,8 @@ pub async fn run(
         },
         None => None,
     };
-    let include_inactive = args.include_inactive.unwrap_or(false) || status == Some(EmployeeStatus::Inactive);
+    let include_inactive =
+        args.include_inactive.unwrap_or(false) || status == Some(EmployeeStatus::Inactive);
     let fingerprint = format!(
         "{}|{:?}|{:?}|{:?}|{:?}|{include_inactive}",
         args.query, args.department, args.office, args.team, args.status
@@ -104,9 +114,18 @@ pub async fn run(
             None => include_inactive || st != Some(&EmployeeStatus::Inactive),
         };
         status_ok
-            && args.department.as_deref().is_none_or(|d| same_name(d, e.department.value().map(|x| x.name.as_str())))
-            && args.office.as_deref().is_none_or(|o| same_name(o, e.office.value().map(|x| x.name.as_str())))
-            && args.team.as_deref().is_none_or(|t| same_name(t, e.team.value().map(|x| x.name.as_str())))
+            && args
+                .department
+                .as_deref()
+                .is_none_or(|d| same_name(d, e.department.value().map(|x| x.name.as_str())))
+            && args
+                .office
+                .as_deref()
+                .is_none_or(|o| same_name(o, e.office.value().map(|x| x.name.as_str())))
+            && args
+                .team
+                .as_deref()
+                .is_none_or(|t| same_name(t, e.team.value().map(|x| x.name.as_str())))
     };
 
     // Exact-email fast path: one upstream request instead of a cold directory load.
@@ -135,11 +154,19 @@ pub async fn run(
     }
     let snapshot = app.directory.snapshot(progress).await?;
     let mut matches: Vec<&Employee> = if q.is_empty() {
-        let mut all: Vec<&Employee> = snapshot.all().map(|e| e.as_ref()).filter(|e| filter(e)).collect();
+        let mut all: Vec<&Employee> = snapshot
+            .all()
+            .map(|e| e.as_ref())
+            .filter(|e| filter(e))
+            .collect();
         all.sort_by_key(|e| (e.full_name(), e.id));
         all
     } else {
-        snapshot.search(&args.query, filter).into_iter().map(|(_, e)| e.as_ref()).collect()
+        snapshot
+            .search(&args.query, filter)
+            .into_iter()
+            .map(|(_, e)| e.as_ref())
+            .collect()
     };
     let total = matches.len();
     let end = offset.saturating_add(limit).min(total);
