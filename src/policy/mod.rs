@@ -2,3 +2,4 @@
 //! returns employee attributes.
 
 pub mod fields;
+pub mod principal;
