@@ -34,6 +34,12 @@ impl App {
         }
     }
 
+    /// Uses other freshness settings for the directory cache (drops the current cache).
+    pub fn with_directory_config(mut self, config: DirectoryConfig) -> App {
+        self.directory = Arc::new(Directory::new(self.client.clone(), config));
+        self
+    }
+
     /// Replaces the clock (tests pin "today").
     pub fn with_today(mut self, today: NaiveDate) -> App {
         self.today = Arc::new(move || today);

@@ -36,6 +36,12 @@ pub struct ServerOptions {
     /// Allow create_time_off to write to Personio (otherwise it is not even listed).
     #[arg(long, env = "PERSONIO_MCP_ENABLE_WRITES", value_parser = clap::builder::BoolishValueParser::new(), default_value = "false", num_args = 0..=1, default_missing_value = "true")]
     pub enable_writes: bool,
+    /// Seconds a cached employee directory is used before changes are fetched (`updated_since`).
+    #[arg(long, env = "PERSONIO_MCP_DIRECTORY_REFRESH_SECS", default_value_t = 300)]
+    pub directory_refresh_secs: u64,
+    /// Seconds between full directory reloads (these catch deletions and terminations).
+    #[arg(long, env = "PERSONIO_MCP_DIRECTORY_FULL_RELOAD_SECS", default_value_t = 3600)]
+    pub directory_full_reload_secs: u64,
 }
 
 #[derive(Debug, clap::Args)]
@@ -97,7 +103,11 @@ async fn app_for(
         Settings {
             writes_enabled: options.enable_writes,
         },
-    );
+    )
+    .with_directory_config(crate::domain::directory::DirectoryConfig {
+        refresh_after: std::time::Duration::from_secs(options.directory_refresh_secs),
+        full_reload_after: std::time::Duration::from_secs(options.directory_full_reload_secs),
+    });
     Ok((app, conn))
 }
 
