@@ -1,18 +1,53 @@
-//! The application context every tool call shares: the Personio client, the directory cache and
-//! the server settings. Built once per process; cloned (cheaply) into every MCP session.
+//! The application context every tool call shares: the Personio client, the directory cache,
+//! the write machinery and the server settings. Built once per process; cloned (cheaply) into
+//! every MCP session.
 
 use std::sync::Arc;
 
 use chrono::NaiveDate;
 
 use crate::domain::directory::{Directory, DirectoryConfig};
+use crate::domain::time_off::WriteLocks;
+use crate::error::Result;
 use crate::personio::PersonioClient;
+use crate::policy::principal::Principal;
+use crate::policy::writes::{Confirmations, WriteMode, WritePolicy};
 
 /// Server-wide switches.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Settings {
-    /// `create_time_off` is listed and may write (`--enable-writes` / `PERSONIO_MCP_ENABLE_WRITES`).
-    pub writes_enabled: bool,
+    pub writes: WritePolicy,
+    /// HMAC key for confirmation tokens (≥ 32 bytes). `None`: a random per-process key.
+    pub signing_key: Option<Vec<u8>>,
+    /// The caller when the transport does not say (stdio: `--as EMAIL --role ROLE`).
+    pub default_principal: Option<Principal>,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("writes", &self.writes)
+            .field("signing_key", &self.signing_key.as_ref().map(|_| "[REDACTED]"))
+            .field("default_principal", &self.default_principal)
+            .finish()
+    }
+}
+
+impl Settings {
+    /// Reads only, or reads and confirmed writes.
+    pub fn with_writes(enabled: bool) -> Settings {
+        Settings {
+            writes: WritePolicy {
+                mode: if enabled {
+                    WriteMode::Enabled
+                } else {
+                    WriteMode::Disabled
+                },
+                ..WritePolicy::default()
+            },
+            ..Settings::default()
+        }
+    }
 }
 
 /// Shared state of the server.
@@ -21,13 +56,40 @@ pub struct App {
     pub client: PersonioClient,
     pub directory: Arc<Directory>,
     pub settings: Arc<Settings>,
+    pub confirmations: Arc<Confirmations>,
+    pub write_locks: Arc<WriteLocks>,
     today: Arc<dyn Fn() -> NaiveDate + Send + Sync>,
 }
 
 impl App {
+    pub fn try_new(client: PersonioClient, settings: Settings) -> Result<App> {
+        Ok(App {
+            directory: Arc::new(Directory::new(client.clone(), DirectoryConfig::default())),
+            confirmations: Arc::new(match &settings.signing_key {
+                Some(key) => Confirmations::with_key(key.clone())?,
+                None => Confirmations::random(),
+            }),
+            write_locks: Arc::new(WriteLocks::default()),
+            client,
+            settings: Arc::new(settings),
+            today: Arc::new(|| chrono::Local::now().date_naive()),
+        })
+    }
+
+    /// Like [`App::try_new`], for callers that validated the settings already (tests): an
+    /// unusable signing key is logged and replaced by a random one.
     pub fn new(client: PersonioClient, settings: Settings) -> App {
+        let confirmations = match &settings.signing_key {
+            Some(key) => Confirmations::with_key(key.clone()).unwrap_or_else(|e| {
+                tracing::error!(code = %e.code, "unusable signing key; using a random one");
+                Confirmations::random()
+            }),
+            None => Confirmations::random(),
+        };
         App {
             directory: Arc::new(Directory::new(client.clone(), DirectoryConfig::default())),
+            confirmations: Arc::new(confirmations),
+            write_locks: Arc::new(WriteLocks::default()),
             client,
             settings: Arc::new(settings),
             today: Arc::new(|| chrono::Local::now().date_naive()),
@@ -37,6 +99,12 @@ impl App {
     /// Uses other freshness settings for the directory cache (drops the current cache).
     pub fn with_directory_config(mut self, config: DirectoryConfig) -> App {
         self.directory = Arc::new(Directory::new(self.client.clone(), config));
+        self
+    }
+
+    /// Replaces the confirmation machinery (tests use short validity periods).
+    pub fn with_confirmations(mut self, confirmations: Confirmations) -> App {
+        self.confirmations = Arc::new(confirmations);
         self
     }
 
@@ -50,3 +118,4 @@ impl App {
         (self.today)()
     }
 }
+

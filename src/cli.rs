@@ -33,9 +33,27 @@ pub enum Command {
 pub struct ServerOptions {
     #[command(flatten)]
     pub connection: ConnectionArgs,
-    /// Allow create_time_off to write to Personio (otherwise it is not even listed).
+    /// Allow create_time_off to write to Personio (each write still needs a human confirmation).
+    /// Without it the tool is listed but answers WRITES_DISABLED.
     #[arg(long, env = "PERSONIO_MCP_ENABLE_WRITES", value_parser = clap::builder::BoolishValueParser::new(), default_value = "false", num_args = 0..=1, default_missing_value = "true")]
     pub enable_writes: bool,
+    /// Hide write tools entirely (not listed, not callable).
+    #[arg(long, conflicts_with = "enable_writes")]
+    pub read_only: bool,
+    /// Write without asking a human first. For trusted automation only: a model's mistake is
+    /// then booked directly (still pending approval in Personio).
+    #[arg(long, env = "PERSONIO_MCP_SKIP_CONFIRMATION", requires = "enable_writes")]
+    pub no_confirm: bool,
+    /// Let callers with the hr role create absences already approved (auto_approve argument).
+    #[arg(long, requires = "enable_writes")]
+    pub allow_auto_approve: bool,
+    /// Who is calling, for stdio (the HTTP transport takes it from the bearer token): a work
+    /// email that matches exactly one employee.
+    #[arg(long = "as", value_name = "EMAIL", env = "PERSONIO_MCP_AS")]
+    pub as_email: Option<String>,
+    /// The role of --as.
+    #[arg(long, value_enum, env = "PERSONIO_MCP_ROLE", default_value_t = crate::policy::principal::Role::Employee, requires = "as_email")]
+    pub role: crate::policy::principal::Role,
     /// Seconds a cached employee directory is used before changes are fetched (`updated_since`).
     #[arg(long, env = "PERSONIO_MCP_DIRECTORY_REFRESH_SECS", default_value_t = 300)]
     pub directory_refresh_secs: u64,
@@ -98,12 +116,30 @@ async fn app_for(
     options: &ServerOptions,
 ) -> Result<(App, crate::config::Connection), crate::Error> {
     let conn = options.connection.connect().await?;
-    let app = App::new(
-        conn.client.clone(),
-        Settings {
-            writes_enabled: options.enable_writes,
+    use crate::policy::writes::{WriteMode, WritePolicy};
+    let settings = Settings {
+        writes: WritePolicy {
+            mode: if options.read_only {
+                WriteMode::Hidden
+            } else if options.enable_writes {
+                WriteMode::Enabled
+            } else {
+                WriteMode::Disabled
+            },
+            skip_confirmation: options.no_confirm,
+            allow_auto_approve: options.allow_auto_approve,
         },
-    )
+        // A shared key lets confirmation tokens survive restarts and work across replicas.
+        signing_key: std::env::var("PERSONIO_MCP_SIGNING_KEY")
+            .ok()
+            .filter(|k| !k.is_empty())
+            .map(String::into_bytes),
+        default_principal: options.as_email.clone().map(|email| crate::policy::principal::Principal {
+            email,
+            role: options.role,
+        }),
+    };
+    let app = App::try_new(conn.client.clone(), settings)?
     .with_directory_config(crate::domain::directory::DirectoryConfig {
         refresh_after: std::time::Duration::from_secs(options.directory_refresh_secs),
         full_reload_after: std::time::Duration::from_secs(options.directory_full_reload_secs),

@@ -81,7 +81,7 @@ fn tools_call_prints_a_real_result_and_fails_on_tool_errors() {
 }
 
 #[test]
-fn tools_list_hides_writes_unless_enabled() {
+fn tools_list_hides_writes_only_in_read_only_mode() {
     let o = run(&["tools", "list", "--sandbox"]);
     let (out, _) = text(&o);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
@@ -89,8 +89,12 @@ fn tools_list_hides_writes_unless_enabled() {
     for n in ["search_employee", "get_employee", "get_pto_balance", "list_absences", "list_time_off_types"] {
         assert!(names.contains(&n), "{n}");
     }
-    assert!(!names.contains(&"create_time_off"));
-    let o = run(&["tools", "list", "--sandbox", "--enable-writes"]);
+    assert!(names.contains(&"create_time_off"), "listed, answering WRITES_DISABLED when called");
+    let o = run(&["tools", "list", "--sandbox", "--read-only"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert!(v["tools"].as_array().unwrap().iter().any(|t| t["name"] == "create_time_off"));
+    assert!(!v["tools"].as_array().unwrap().iter().any(|t| t["name"] == "create_time_off"));
+    let o = run(&["tools", "call", "create_time_off", r#"{"employee":"1","time_off_type":"1","start_date":"2031-01-07"}"#, "--sandbox"]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["error"]["code"], "WRITES_DISABLED");
 }

@@ -21,7 +21,15 @@ fn args<T: DeserializeOwned>(v: Value) -> T {
 
 fn app(sb: &personio_mcp::sandbox::SandboxHandle, credential: &str, writes: bool) -> App {
     let client = PersonioClient::new(unthrottled(config(sb, credential))).unwrap();
-    App::new(client, Settings { writes_enabled: writes })
+    App::new(client, Settings::with_writes(writes))
+}
+
+/// A write with confirmation skipped (the confirmation paths have their own tests).
+async fn create(app: &App, a: create_time_off::CreateTimeOffArgs) -> Result<create_time_off::CreateTimeOffResult, Error> {
+    match create_time_off::run(app, a, None, create_time_off::Confirmation::Skip).await? {
+        create_time_off::Outcome::Done(r) => Ok(*r),
+        create_time_off::Outcome::InputRequired(_) => panic!("no input can be required when confirmation is skipped"),
+    }
 }
 
 async fn search(app: &App, a: Value) -> Result<search_employee::SearchEmployeeResult, Error> {
@@ -199,7 +207,7 @@ async fn list_absences_pages_across_the_whole_result() {
 async fn writes_are_refused_when_disabled() {
     let sb = sandbox(10).await;
     let app = app(&sb, "sandbox-client", false);
-    let e = create_time_off::run(&app, args(json!({"employee": "1", "time_off_type": "Paid vacation", "start_date": "2031-03-04"}))).await.unwrap_err();
+    let e = create(&app, args(json!({"employee": "1", "time_off_type": "Paid vacation", "start_date": "2031-03-04"}))).await.unwrap_err();
     assert_eq!(e.code, ErrorCode::WritesDisabled);
     assert!(e.hint.unwrap().contains("--enable-writes"));
 }
@@ -219,14 +227,14 @@ async fn creating_day_and_hour_absences_safely() {
 
     // Dry run: nothing stored.
     let before = stored_time_offs(&sb).await["day_count"].as_u64().unwrap();
-    let preview = create_time_off::run(&app, args(json!({"employee": who, "time_off_type": "Paid vacation", "start_date": d1, "end_date": d2, "dry_run": true}))).await.unwrap();
+    let preview = create(&app, args(json!({"employee": who, "time_off_type": "Paid vacation", "start_date": d1, "end_date": d2, "dry_run": true}))).await.unwrap();
     assert!(!preview.created && preview.dry_run);
     assert_eq!(preview.amount, 2.0);
     assert_eq!(stored_time_offs(&sb).await["day_count"].as_u64().unwrap(), before);
 
     // Two full days, pending approval.
     let (b0, avail0) = balance(app.clone()).await;
-    let made = create_time_off::run(&app, args(json!({"employee": who, "time_off_type": "Paid vacation", "start_date": d1, "end_date": d2, "comment": "family"}))).await.unwrap();
+    let made = create(&app, args(json!({"employee": who, "time_off_type": "Paid vacation", "start_date": d1, "end_date": d2, "comment": "family"}))).await.unwrap();
     assert!(made.created);
     assert_eq!(made.status, "pending", "never auto-approved");
     assert_eq!(made.absence.as_ref().unwrap().start_date, d1);
@@ -237,35 +245,35 @@ async fn creating_day_and_hour_absences_safely() {
     }
 
     // The same request again returns the existing one.
-    let again = create_time_off::run(&app, args(json!({"employee": who, "time_off_type": "Paid vacation", "start_date": d1, "end_date": d2}))).await.unwrap();
+    let again = create(&app, args(json!({"employee": who, "time_off_type": "Paid vacation", "start_date": d1, "end_date": d2}))).await.unwrap();
     assert!(!again.created && again.already_existed);
     assert_eq!(again.absence.unwrap().id, made.absence.unwrap().id);
     assert_eq!(stored_time_offs(&sb).await["day_count"].as_u64().unwrap(), before + 1);
 
     // Overlap with another type is refused before Personio is asked.
-    let e = create_time_off::run(&app, args(json!({"employee": who, "time_off_type": "Unpaid leave", "start_date": d2}))).await.unwrap_err();
+    let e = create(&app, args(json!({"employee": who, "time_off_type": "Unpaid leave", "start_date": d2}))).await.unwrap_err();
     assert_eq!(e.code, ErrorCode::Conflict);
 
     // A single half day (morning off).
-    let half = create_time_off::run(&app, args(json!({"employee": who, "time_off_type": "Paid vacation", "start_date": "2031-03-11", "half_day_end": true}))).await.unwrap();
+    let half = create(&app, args(json!({"employee": who, "time_off_type": "Paid vacation", "start_date": "2031-03-11", "half_day_end": true}))).await.unwrap();
     assert_eq!(half.amount, 0.5);
     assert!(half.absence.unwrap().half_day_end);
     // Personio's single-day rule.
-    let e = create_time_off::run(&app, args(json!({"employee": who, "time_off_type": "Paid vacation", "start_date": "2031-03-12", "half_day_start": true, "half_day_end": true}))).await.unwrap_err();
+    let e = create(&app, args(json!({"employee": who, "time_off_type": "Paid vacation", "start_date": "2031-03-12", "half_day_start": true, "half_day_end": true}))).await.unwrap_err();
     assert!(e.message.contains("Both half day start and half day end are true"));
 
     // An hour-based absence.
     let types = list_time_off_types::run(&app, args(json!({}))).await.unwrap();
     let hourly = types.types.iter().find(|t| t.unit == "hours").unwrap();
-    let doc = create_time_off::run(&app, args(json!({"employee": who, "time_off_type": hourly.id.to_string(), "start_date": "2031-03-13", "start_time": "09:00", "end_time": "10:30"}))).await.unwrap();
+    let doc = create(&app, args(json!({"employee": who, "time_off_type": hourly.id.to_string(), "start_date": "2031-03-13", "start_time": "09:00", "end_time": "10:30"}))).await.unwrap();
     assert!(doc.created);
     assert_eq!((doc.amount, doc.unit.as_str()), (1.5, "hours"));
     let a = doc.absence.unwrap();
     assert_eq!((a.start_time.as_deref(), a.end_time.as_deref()), (Some("09:00"), Some("10:30")));
     assert_eq!(stored_time_offs(&sb).await["hour_count"].as_u64().unwrap() >= 1, true);
-    let e = create_time_off::run(&app, args(json!({"employee": who, "time_off_type": hourly.id.to_string(), "start_date": "2031-03-13", "start_time": "10:00", "end_time": "11:00"}))).await.unwrap_err();
+    let e = create(&app, args(json!({"employee": who, "time_off_type": hourly.id.to_string(), "start_date": "2031-03-13", "start_time": "10:00", "end_time": "11:00"}))).await.unwrap_err();
     assert_eq!(e.code, ErrorCode::Conflict, "overlapping hours");
-    let e = create_time_off::run(&app, args(json!({"employee": who, "time_off_type": "Paid vacation", "start_date": "2031-03-14", "start_time": "09:00", "end_time": "10:00"}))).await.unwrap_err();
+    let e = create(&app, args(json!({"employee": who, "time_off_type": "Paid vacation", "start_date": "2031-03-14", "start_time": "09:00", "end_time": "10:00"}))).await.unwrap_err();
     assert_eq!(e.code, ErrorCode::ValidationFailed);
 }
 

@@ -152,19 +152,6 @@ pub fn validate(ty: &TimeOffType, req: &TimeOffRequest) -> Result<f64> {
     }
 }
 
-/// The result of a create call.
-#[derive(Debug, Clone)]
-pub struct CreateOutcome {
-    /// The stored absence (new, or the identical one that already existed).
-    pub absence: Option<Absence>,
-    /// False for dry runs and when an identical absence already existed.
-    pub created: bool,
-    pub duplicate_of_existing: bool,
-    pub amount: f64,
-    pub unit: Unit,
-    pub warnings: Vec<String>,
-}
-
 /// Local start and end time of an hour absence, in its own time zone (Berlin when unknown).
 fn local_times(a: &Absence) -> Option<(NaiveTime, NaiveTime)> {
     let tz = a
@@ -204,15 +191,95 @@ fn overlaps(a: &Absence, ty: &TimeOffType, req: &TimeOffRequest) -> bool {
     }
 }
 
-/// Validates, checks for duplicates and overlaps, and (unless `dry_run`) creates the absence.
-pub async fn create(
+/// Everything known about a request before it is written: validated, checked against existing
+/// absences and the balance. Building a plan never writes.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub employee: Employee,
+    pub time_off_type: TimeOffType,
+    pub request: TimeOffRequest,
+    /// Working days or hours the request consumes.
+    pub amount: f64,
+    /// An identical absence that already exists (then nothing must be written).
+    pub existing: Option<Absence>,
+    /// Available balance after the request (day types with a known balance).
+    pub balance_after: Option<f64>,
+    pub warnings: Vec<String>,
+}
+
+impl Plan {
+    /// The request in canonical form: what a confirmation or idempotency key is bound to.
+    pub fn canonical(&self) -> serde_json::Value {
+        let r = &self.request;
+        json!({
+            "employee_id": self.employee.id,
+            "time_off_type_id": self.time_off_type.id,
+            "start_date": r.start_date.to_string(),
+            "end_date": r.end_date.to_string(),
+            "half_day_start": r.half_day_start,
+            "half_day_end": r.half_day_end,
+            "start_time": r.start_time.map(|t| t.format("%H:%M").to_string()),
+            "end_time": r.end_time.map(|t| t.format("%H:%M").to_string()),
+            "comment": r.comment,
+        })
+    }
+
+    /// One sentence a human can confirm.
+    pub fn summary(&self) -> String {
+        let r = &self.request;
+        let when = match (self.time_off_type.unit, r.start_time, r.end_time) {
+            (Unit::Hours, Some(s), Some(e)) => format!("on {} from {} to {}", r.start_date, s.format("%H:%M"), e.format("%H:%M")),
+            _ if r.start_date == r.end_date => {
+                let half = match (r.half_day_start, r.half_day_end) {
+                    (true, _) => " (afternoon only)",
+                    (_, true) => " (morning only)",
+                    _ => "",
+                };
+                format!("on {}{half}", r.start_date)
+            }
+            _ => {
+                let mut s = format!("from {} to {}", r.start_date, r.end_date);
+                if r.half_day_start {
+                    s.push_str(", first day from midday");
+                }
+                if r.half_day_end {
+                    s.push_str(", last day until midday");
+                }
+                s
+            }
+        };
+        let mut text = format!(
+            "Request \"{}\" for {} (id {}) {when}: {} {}.",
+            self.time_off_type.name,
+            self.employee.full_name(),
+            self.employee.id,
+            self.amount,
+            self.time_off_type.unit.as_str()
+        );
+        if let Some(after) = self.balance_after {
+            text.push_str(&format!(" Available balance afterwards: {after} days."));
+        }
+        text
+    }
+}
+
+/// Validates and checks a request against Personio's current data, without writing.
+pub async fn prepare(
     client: &PersonioClient,
     employee: &Employee,
     ty: &TimeOffType,
     req: &TimeOffRequest,
-    dry_run: bool,
-) -> Result<CreateOutcome> {
+    today: NaiveDate,
+    allow_past: bool,
+) -> Result<Plan> {
     let amount = validate(ty, req)?;
+    if req.start_date < today && !allow_past {
+        return Err(Error::validation(format!(
+            "start_date {} is in the past",
+            req.start_date
+        ))
+        .with_hint("Past absences are usually recorded by HR; if this is intended, call again with allow_past=true."));
+    }
     let existing = list(
         client,
         &AbsenceFilter {
@@ -224,18 +291,22 @@ pub async fn create(
         },
     )
     .await?;
+    let mut plan = Plan {
+        employee: employee.clone(),
+        time_off_type: ty.clone(),
+        request: req.clone(),
+        amount,
+        existing: None,
+        balance_after: None,
+        warnings: Vec::new(),
+    };
     if let Some(same) = existing.iter().find(|a| same_request(a, ty, req)) {
-        return Ok(CreateOutcome {
-            absence: Some(same.clone()),
-            created: false,
-            duplicate_of_existing: true,
-            amount,
-            unit: ty.unit,
-            warnings: vec![format!(
-                "An identical absence (id {}) already exists; nothing new was booked.",
-                same.id
-            )],
-        });
+        plan.warnings.push(format!(
+            "An identical absence (id {}) already exists; nothing new is booked.",
+            same.id
+        ));
+        plan.existing = Some(same.clone());
+        return Ok(plan);
     }
     if let Some(clash) = existing.iter().find(|a| overlaps(a, ty, req)) {
         return Err(Error::new(
@@ -247,14 +318,14 @@ pub async fn create(
         )
         .with_hint("Choose other dates, or ask HR to change the existing absence first."));
     }
-    let mut warnings = Vec::new();
     if ty.unit == Unit::Days {
         match client.balances(employee.id).await {
             Ok(balances) => {
                 if let Some(b) = balances.iter().find(|b| b.time_off_type_id == ty.id) {
                     let left = b.available_balance.unwrap_or(b.balance);
+                    plan.balance_after = Some(left - amount);
                     if left - amount < 0.0 {
-                        warnings.push(format!(
+                        plan.warnings.push(format!(
                             "This request ({amount} days) exceeds the available balance of {left} days; \
 the balance would become {}.",
                             left - amount
@@ -262,39 +333,69 @@ the balance would become {}.",
                     }
                 }
             }
-            Err(e) => warnings.push(format!("The balance could not be checked ({}).", e.code)),
+            Err(e) => plan
+                .warnings
+                .push(format!("The balance could not be checked ({}).", e.code)),
         }
     }
     if ty.approval_required == Some(true) {
-        warnings.push(
-            "This type needs approval: the request stays pending until approved in Personio."
-                .into(),
+        plan.warnings.push(
+            "This type needs approval: the request stays pending until it is approved in Personio.".into(),
         );
     }
-    if dry_run {
-        return Ok(CreateOutcome {
-            absence: None,
-            created: false,
-            duplicate_of_existing: false,
-            amount,
-            unit: ty.unit,
-            warnings,
-        });
+    Ok(plan)
+}
+
+/// Serialises writes per employee inside this process, so two identical concurrent calls cannot
+/// both pass the duplicate check before either has written.
+#[derive(Default)]
+pub struct WriteLocks {
+    locks: std::sync::Mutex<std::collections::HashMap<i64, std::sync::Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl WriteLocks {
+    pub async fn lock(&self, employee_id: i64) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = {
+            let mut map = self.locks.lock().unwrap_or_else(|p| p.into_inner());
+            map.entry(employee_id).or_default().clone()
+        };
+        lock.lock_owned().await
     }
-    let absence = match ty.unit {
+}
+
+async fn find_same(client: &PersonioClient, plan: &Plan) -> Result<Option<Absence>> {
+    let existing = list(
+        client,
+        &AbsenceFilter {
+            employees: Some(vec![plan.employee.id]),
+            from: plan.request.start_date,
+            to: plan.request.end_date,
+            type_ids: None,
+            statuses: None,
+        },
+    )
+    .await?;
+    Ok(existing
+        .into_iter()
+        .find(|a| same_request(a, &plan.time_off_type, &plan.request)))
+}
+
+async fn post(client: &PersonioClient, plan: &Plan, skip_approval: bool) -> Result<Absence> {
+    let req = &plan.request;
+    match plan.time_off_type.unit {
         Unit::Days => {
             client
                 .create_time_off(&NewTimeOff {
-                    employee_id: employee.id,
-                    time_off_type_id: ty.id,
+                    employee_id: plan.employee.id,
+                    time_off_type_id: plan.time_off_type.id,
                     start_date: req.start_date,
                     end_date: req.end_date,
                     half_day_start: req.half_day_start,
                     half_day_end: req.half_day_end,
                     comment: req.comment.clone(),
-                    skip_approval: false,
+                    skip_approval,
                 })
-                .await?
+                .await
         }
         Unit::Hours => {
             let (Some(start_time), Some(end_time)) = (req.start_time, req.end_time) else {
@@ -302,25 +403,53 @@ the balance would become {}.",
             };
             client
                 .create_hour_absence(&NewHourAbsence {
-                    employee_id: employee.id,
-                    time_off_type_id: ty.id,
+                    employee_id: plan.employee.id,
+                    time_off_type_id: plan.time_off_type.id,
                     date: req.start_date,
                     start_time,
                     end_time,
                     comment: req.comment.clone(),
-                    skip_approval: false,
+                    skip_approval,
                 })
-                .await?
+                .await
         }
-    };
-    Ok(CreateOutcome {
-        absence: Some(absence),
-        created: true,
-        duplicate_of_existing: false,
-        amount,
-        unit: ty.unit,
-        warnings,
-    })
+    }
+}
+
+/// Writes a plan. Never writes twice: when the POST fails in a way that may have stored it (a
+/// timeout, a 5xx, a clash reported by Personio), the absence is looked up first; only if it is
+/// not there is the POST sent once more. `skip_approval` is sent explicitly, always.
+pub async fn commit(client: &PersonioClient, locks: &WriteLocks, plan: &Plan, skip_approval: bool) -> Result<(Absence, bool)> {
+    let _guard = locks.lock(plan.employee.id).await;
+    if let Some(same) = find_same(client, plan).await? {
+        return Ok((same, false));
+    }
+    let mut last_error = None;
+    for attempt in 0..2 {
+        match post(client, plan, skip_approval).await {
+            Ok(a) => return Ok((a, true)),
+            Err(e) if matches!(
+                e.code,
+                ErrorCode::UpstreamUnavailable | ErrorCode::UpstreamError | ErrorCode::ValidationFailed | ErrorCode::RateLimited
+            ) => {
+                tracing::warn!(attempt, code = %e.code, "create failed; looking the absence up before deciding");
+                match find_same(client, plan).await {
+                    Ok(Some(same)) => return Ok((same, true)),
+                    Ok(None) if e.code == ErrorCode::ValidationFailed => return Err(e),
+                    Ok(None) => last_error = Some(e),
+                    Err(lookup) => {
+                        // Unknown state: do not risk a second write.
+                        return Err(e.with_hint(format!(
+                            "Personio could not be checked afterwards ({}); look the absence up with list_absences before trying again.",
+                            lookup.code
+                        )));
+                    }
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last_error.unwrap_or_else(|| Error::unavailable("the absence could not be created")))
 }
 
 #[cfg(test)]

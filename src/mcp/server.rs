@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use rmcp::handler::server::router::tool::ToolRouter;
-use rmcp::handler::server::tool::schema_for_output;
+use rmcp::handler::server::tool::{InputResponses, RequestState, schema_for_output};
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::*;
 use rmcp::service::RequestContext;
@@ -24,6 +24,8 @@ use crate::app::App;
 use crate::domain::directory::Progress;
 use crate::domain::normalize::plain_fold;
 use crate::error::Result;
+use crate::policy::principal::Principal;
+use crate::policy::writes::WriteMode;
 
 /// Instructions every client receives at connect time.
 const INSTRUCTIONS: &str = "Personio HR data: find employees, read time-off balances and absences, and (when the \
@@ -76,7 +78,7 @@ fn progress_reporter(ctx: &RequestContext<RoleServer>) -> Option<Progress> {
 impl PersonioServer {
     pub fn new(app: App) -> Self {
         let mut tool_router = Self::tool_router();
-        if !app.settings.writes_enabled {
+        if app.settings.writes.mode == WriteMode::Hidden {
             tool_router.disable_route("create_time_off");
         }
         PersonioServer {
@@ -175,8 +177,61 @@ impl PersonioServer {
     async fn create_time_off(
         &self,
         Parameters(args): Parameters<create_time_off::CreateTimeOffArgs>,
-    ) -> std::result::Result<CallToolResult, ErrorData> {
-        respond(create_time_off::run(&self.app, args).await)
+        ctx: RequestContext<RoleServer>,
+        RequestState(request_state): RequestState,
+        InputResponses(responses): InputResponses,
+    ) -> std::result::Result<CallToolResponse, ErrorData> {
+        let principal = principal(&ctx, &self.app);
+        let confirmation = confirmation_channel(&ctx, &self.app, request_state, responses);
+        match create_time_off::run(&self.app, args, principal.as_ref(), confirmation).await {
+            Ok(create_time_off::Outcome::InputRequired(input)) => Ok(input.into()),
+            Ok(create_time_off::Outcome::Done(result)) => respond(Ok(*result)).map(Into::into),
+            Err(e) => respond::<()>(Err(e)).map(Into::into),
+        }
+    }
+}
+
+/// The calling principal: attached by the HTTP layer to the request, or the server's configured
+/// default (stdio `--as EMAIL --role ROLE`).
+pub fn principal(ctx: &RequestContext<RoleServer>, app: &App) -> Option<Principal> {
+    ctx.extensions
+        .get::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<Principal>().cloned())
+        .or_else(|| app.settings.default_principal.clone())
+}
+
+/// The best way this client offers to ask its human for confirmation.
+fn confirmation_channel(
+    ctx: &RequestContext<RoleServer>,
+    app: &App,
+    request_state: Option<String>,
+    responses: Option<rmcp::model::InputResponses>,
+) -> create_time_off::Confirmation {
+    use create_time_off::Confirmation;
+    if app.settings.writes.skip_confirmation {
+        return Confirmation::Skip;
+    }
+    let modern = ctx
+        .protocol_version()
+        .is_some_and(|v| v >= ProtocolVersion::V_2026_07_28);
+    let form = ctx
+        .client_capabilities()
+        .and_then(|c| c.elicitation)
+        .is_some_and(|e| e.form.is_some() || e.url.is_none());
+    if modern && (form || request_state.is_some()) {
+        Confirmation::Mrtr {
+            request_state,
+            responses,
+        }
+    } else if !modern
+        && ctx
+            .peer
+            .supported_elicitation_modes()
+            .contains(&rmcp::service::ElicitationMode::Form)
+    {
+        Confirmation::Elicit(ctx.peer.clone())
+    } else {
+        Confirmation::Token
     }
 }
 

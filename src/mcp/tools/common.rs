@@ -2,14 +2,14 @@
 
 use chrono::{NaiveDate, NaiveTime};
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::personio::scope::MissingAttribute;
 use crate::personio::{Absence, Attr, Employee, OmittedAttributes};
 
 /// A person, as referenced from other records.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct PersonOut {
     /// Personio employee id.
     pub id: i64,
@@ -81,7 +81,7 @@ impl From<&OmittedAttributes> for ScopeNote {
 }
 
 /// A time-off type as embedded in other records.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct TypeOut {
     pub id: Option<i64>,
     pub name: Option<String>,
@@ -91,7 +91,7 @@ pub struct TypeOut {
 }
 
 /// One absence, days and hours in one shape.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct AbsenceOut {
     /// Integer id (day absences) or UUID (hour absences).
     pub id: String,

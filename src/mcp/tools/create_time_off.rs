@@ -1,20 +1,37 @@
 //! `create_time_off`: request time off for a person (pending approval), safely.
+//!
+//! Order of business: write gate → arguments → resolve person and type → plan (validation,
+//! duplicates, overlaps, balance; no write) → dry run / idempotent replay → human confirmation
+//! (the best channel the client offers) → write (never twice) → remember for the idempotency key.
 
+use std::time::Duration;
+
+use rmcp::RoleServer;
+use rmcp::model::{
+    ElicitRequest, ElicitRequestParams, ElicitResult, ElicitationAction, ElicitationSchema,
+    InputRequest, InputRequests, InputRequiredResult, InputResponses,
+};
+use rmcp::service::{ElicitationError, Peer};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::common::{AbsenceOut, PersonOut, parse_date, parse_time};
 use crate::app::App;
 use crate::domain::resolve::resolve;
-use crate::domain::time_off::{TimeOffRequest, create, resolve_type};
+use crate::domain::time_off::{Plan, TimeOffRequest, commit, prepare, resolve_type};
 use crate::error::{Error, ErrorCode, Result};
+use crate::policy::principal::{Principal, Role};
+use crate::policy::writes::digest;
 
 pub const DESCRIPTION: &str = "Request time off in Personio for one employee. Day-based types take start_date, \
 end_date (inclusive) and optional half-day flags; hour-based types take one date plus start_time and end_time. \
 Everything is validated before Personio is called (dates, half-day rules, units, weekends, overlaps with \
-existing absences). An identical existing request is returned instead of booking twice. Requests are created \
-pending approval, never auto-approved. Use dry_run to preview without writing. Returns the created absence \
-(employee id and name, type, dates, amount, status) and warnings, e.g. when the balance would go negative.";
+existing absences; past dates need allow_past). An identical existing request is returned instead of booking \
+twice, and idempotency_key makes retries safe. A human must confirm each request: through the client's \
+confirmation dialog when it has one, otherwise the first call returns a preview with a confirmation_token and \
+only a second call with the same arguments plus that token writes. Requests are created pending approval in \
+Personio, never auto-approved. dry_run previews without writing. Returns the employee's id and name, the \
+absence (type, dates, amount, status) and warnings, e.g. when the balance would go negative.";
 
 /// Arguments of `create_time_off`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -47,81 +64,297 @@ pub struct CreateTimeOffArgs {
     /// Only validate and preview; write nothing. Default false.
     #[serde(default)]
     pub dry_run: Option<bool>,
+    /// Allow a start date in the past (recording past absences). Default false.
+    #[serde(default)]
+    pub allow_past: Option<bool>,
+    /// The confirmation_token returned by the preview, to confirm and write this exact request.
+    #[serde(default)]
+    pub confirmation_token: Option<String>,
+    /// Any unique string for this request; repeating a call with the same key returns the first
+    /// result instead of booking again (kept 24 hours).
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
+    /// HR only, and only when the server allows it: create the absence approved.
+    #[serde(default)]
+    pub auto_approve: Option<bool>,
 }
 
 /// Result of `create_time_off`.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct CreateTimeOffResult {
-    /// True when a new absence was stored by this call.
+    /// True when this call stored a new absence in Personio.
     pub created: bool,
     pub dry_run: bool,
     /// True when an identical absence already existed and was returned instead.
     pub already_existed: bool,
+    /// pending or approved (stored); preview (dry run); confirmation_required; declined.
+    pub status: String,
     pub employee: PersonOut,
-    /// The stored absence (null on dry runs).
+    /// The stored absence (null unless stored or already existing).
     pub absence: Option<AbsenceOut>,
     /// Amount the request consumes, in `unit`.
     pub amount: f64,
     /// days or hours
     pub unit: String,
-    /// approved, pending, requested, or "preview" on dry runs.
-    pub status: String,
+    /// The request in one sentence (what the human confirms).
+    pub summary: String,
+    /// When status is confirmation_required: pass this with the same arguments to write.
+    pub confirmation_token: Option<String>,
+    /// What to do next, if anything.
+    pub next_step: Option<String>,
     pub warnings: Vec<String>,
 }
 
-pub async fn run(app: &App, args: CreateTimeOffArgs) -> Result<CreateTimeOffResult> {
-    if !app.settings.writes_enabled {
-        return Err(Error::new(
-            ErrorCode::WritesDisabled,
-            "writes are disabled on this server",
-        )
-        .with_hint("Start the server with --enable-writes or PERSONIO_MCP_ENABLE_WRITES=true."));
+/// How this call can reach a human for confirmation.
+pub enum Confirmation {
+    /// Trusted automation: the server is configured to skip confirmation.
+    Skip,
+    /// Preview + sealed token, confirmed by a second call (works with every client).
+    Token,
+    /// 2026-07-28 clients with elicitation: an `input_required` result, then a retry.
+    Mrtr {
+        request_state: Option<String>,
+        responses: Option<InputResponses>,
+    },
+    /// Legacy sessions whose client supports form elicitation: `elicitation/create` now.
+    Elicit(Peer<RoleServer>),
+}
+
+/// The answer: a result, or a request for input (MRTR).
+pub enum Outcome {
+    Done(Box<CreateTimeOffResult>),
+    InputRequired(InputRequiredResult),
+}
+
+/// The form a human fills in to confirm.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct ConfirmForm {
+    /// Book this time-off request in Personio?
+    pub confirm: bool,
+}
+rmcp::elicit_safe!(ConfirmForm);
+
+const ELICIT_TIMEOUT: Duration = Duration::from_secs(300);
+
+fn base_result(plan: &Plan, status: &str) -> CreateTimeOffResult {
+    CreateTimeOffResult {
+        created: false,
+        dry_run: false,
+        already_existed: false,
+        status: status.to_string(),
+        employee: PersonOut {
+            id: plan.employee.id,
+            name: plan.employee.full_name(),
+        },
+        absence: None,
+        amount: plan.amount,
+        unit: plan.time_off_type.unit.as_str().into(),
+        summary: plan.summary(),
+        confirmation_token: None,
+        next_step: None,
+        warnings: plan.warnings.clone(),
     }
+}
+
+fn parse_request(args: &CreateTimeOffArgs) -> Result<TimeOffRequest> {
     let start_date = parse_date("start_date", &args.start_date)?;
     let end_date = match &args.end_date {
         Some(e) => parse_date("end_date", e)?,
         None => start_date,
     };
-    let start_time = args
-        .start_time
-        .as_deref()
-        .map(|t| parse_time("start_time", t))
-        .transpose()?;
-    let end_time = args
-        .end_time
-        .as_deref()
-        .map(|t| parse_time("end_time", t))
-        .transpose()?;
-    let types = app.client.time_off_types().await?;
-    let ty = resolve_type(&types, &args.time_off_type)?.clone();
-    let who = resolve(&app.directory, &args.employee).await?;
-    let dry_run = args.dry_run.unwrap_or(false);
-    let request = TimeOffRequest {
+    Ok(TimeOffRequest {
         start_date,
         end_date,
         half_day_start: args.half_day_start.unwrap_or(false),
         half_day_end: args.half_day_end.unwrap_or(false),
-        start_time,
-        end_time,
+        start_time: args
+            .start_time
+            .as_deref()
+            .map(|t| parse_time("start_time", t))
+            .transpose()?,
+        end_time: args
+            .end_time
+            .as_deref()
+            .map(|t| parse_time("end_time", t))
+            .transpose()?,
         comment: args.comment.clone().filter(|c| !c.trim().is_empty()),
-    };
-    let outcome = create(&app.client, &who, &ty, &request, dry_run).await?;
-    let status = match &outcome.absence {
-        Some(a) => a.status.clone(),
-        None => "preview".into(),
-    };
-    Ok(CreateTimeOffResult {
-        created: outcome.created,
-        dry_run,
-        already_existed: outcome.duplicate_of_existing,
-        employee: PersonOut {
-            id: who.id,
-            name: who.full_name(),
-        },
-        absence: outcome.absence.as_ref().map(AbsenceOut::from_absence),
-        amount: outcome.amount,
-        unit: outcome.unit.as_str().into(),
-        status,
-        warnings: outcome.warnings,
     })
+}
+
+fn elicitation_form(message: String) -> Result<InputRequests> {
+    let schema = ElicitationSchema::from_type::<ConfirmForm>()
+        .map_err(|e| Error::upstream(format!("confirmation form could not be built ({e})")))?;
+    let mut requests = InputRequests::new();
+    requests.insert(
+        "confirm".into(),
+        InputRequest::Elicitation(ElicitRequest::new(
+            ElicitRequestParams::FormElicitationParams {
+                meta: None,
+                message,
+                requested_schema: schema,
+            },
+        )),
+    );
+    Ok(requests)
+}
+
+fn accepted(responses: Option<&InputResponses>) -> bool {
+    responses
+        .and_then(|r| r.get("confirm"))
+        .and_then(|v| serde_json::from_value::<ElicitResult>(v.clone()).ok())
+        .is_some_and(|r| {
+            r.action == ElicitationAction::Accept
+                && r.content
+                    .as_ref()
+                    .and_then(|c| c.get("confirm"))
+                    .and_then(serde_json::Value::as_bool)
+                    == Some(true)
+        })
+}
+
+/// Runs the tool. `principal` is the authenticated caller (None: a local, unidentified caller).
+pub async fn run(
+    app: &App,
+    args: CreateTimeOffArgs,
+    principal: Option<&Principal>,
+    confirmation: Confirmation,
+) -> Result<Outcome> {
+    app.settings.writes.check_enabled()?;
+    let request = parse_request(&args)?;
+    let types = app.client.time_off_types().await?;
+    let ty = resolve_type(&types, &args.time_off_type)?.clone();
+    let who = resolve(&app.directory, &args.employee).await?;
+    let plan = prepare(
+        &app.client,
+        &who,
+        &ty,
+        &request,
+        app.today(),
+        args.allow_past.unwrap_or(false),
+    )
+    .await?;
+    let bound_to = principal.map_or("local", |p| p.email.as_str());
+    let request_digest = digest(&plan.canonical());
+
+    let skip_approval = match args.auto_approve {
+        Some(true) => {
+            let hr = principal.is_some_and(|p| p.role == Role::Hr);
+            if !(hr && app.settings.writes.allow_auto_approve) {
+                return Err(Error::new(
+                    ErrorCode::Forbidden,
+                    "auto_approve is only for HR callers on servers started with --allow-auto-approve",
+                )
+                .with_hint("Leave auto_approve out: the request goes to Personio's approval flow."));
+            }
+            true
+        }
+        _ => false,
+    };
+
+    // A repeated idempotency key answers with the first result, whatever happened since.
+    if let Some(key) = &args.idempotency_key
+        && let Some(previous) = app.confirmations.replay(bound_to, key, &request_digest)?
+        && let Ok(r) = serde_json::from_value::<CreateTimeOffResult>(previous)
+    {
+        return Ok(Outcome::Done(Box::new(r)));
+    }
+    if let Some(existing) = &plan.existing {
+        let mut r = base_result(&plan, &existing.status);
+        r.already_existed = true;
+        r.absence = Some(AbsenceOut::from_absence(existing));
+        return Ok(Outcome::Done(Box::new(r)));
+    }
+    if args.dry_run.unwrap_or(false) {
+        let mut r = base_result(&plan, "preview");
+        r.dry_run = true;
+        r.next_step = Some("Call again without dry_run to request it (a confirmation follows).".into());
+        return Ok(Outcome::Done(Box::new(r)));
+    }
+
+    // Human confirmation.
+    if let Some(token) = &args.confirmation_token {
+        app.confirmations.redeem(token, bound_to, &request_digest)?;
+    } else {
+        match confirmation {
+            Confirmation::Skip => {}
+            Confirmation::Token => {
+                let mut r = base_result(&plan, "confirmation_required");
+                r.confirmation_token = Some(app.confirmations.issue(bound_to, &request_digest)?);
+                r.next_step = Some(
+                    "Show the summary to the user. Only if they confirm, call create_time_off again with the \
+same arguments plus this confirmation_token (valid 10 minutes, once)."
+                        .into(),
+                );
+                return Ok(Outcome::Done(Box::new(r)));
+            }
+            Confirmation::Mrtr {
+                request_state: None,
+                ..
+            } => {
+                let state = app.confirmations.seal_state(bound_to, &request_digest)?;
+                let form = elicitation_form(format!("{} Book it?", plan.summary()))?;
+                return Ok(Outcome::InputRequired(InputRequiredResult::new(
+                    Some(form),
+                    Some(state),
+                )));
+            }
+            Confirmation::Mrtr {
+                request_state: Some(state),
+                responses,
+            } => {
+                app.confirmations
+                    .open_state(&state, bound_to, &request_digest)?;
+                if !accepted(responses.as_ref()) {
+                    let mut r = base_result(&plan, "declined");
+                    r.next_step = Some("The user did not confirm; nothing was booked.".into());
+                    return Ok(Outcome::Done(Box::new(r)));
+                }
+            }
+            Confirmation::Elicit(peer) => {
+                let answer = peer
+                    .elicit_with_timeout::<ConfirmForm>(
+                        format!("{} Book it?", plan.summary()),
+                        Some(ELICIT_TIMEOUT),
+                    )
+                    .await;
+                match answer {
+                    Ok(Some(ConfirmForm { confirm: true })) => {}
+                    Ok(_) | Err(ElicitationError::UserDeclined) | Err(ElicitationError::UserCancelled) => {
+                        let mut r = base_result(&plan, "declined");
+                        r.next_step = Some("The user did not confirm; nothing was booked.".into());
+                        return Ok(Outcome::Done(Box::new(r)));
+                    }
+                    Err(e) => {
+                        // The dialog failed (unsupported, timed out): fall back to the token path.
+                        tracing::info!(error = %e, "elicitation unavailable; falling back to a confirmation token");
+                        let mut r = base_result(&plan, "confirmation_required");
+                        r.confirmation_token = Some(app.confirmations.issue(bound_to, &request_digest)?);
+                        r.next_step = Some(
+                            "The confirmation dialog was not available. Show the summary to the user; only if they \
+confirm, call again with the same arguments plus this confirmation_token."
+                                .into(),
+                        );
+                        return Ok(Outcome::Done(Box::new(r)));
+                    }
+                }
+            }
+        }
+    }
+
+    let (absence, stored_now) = commit(&app.client, &app.write_locks, &plan, skip_approval).await?;
+    let mut r = base_result(&plan, &absence.status);
+    r.created = stored_now;
+    r.already_existed = !stored_now;
+    r.next_step = Some(if absence.status == "approved" {
+        "Stored as approved in Personio.".into()
+    } else {
+        "Stored in Personio as a request; it is approved (or rejected) in Personio's approval flow.".into()
+    });
+    r.absence = Some(AbsenceOut::from_absence(&absence));
+    if let Some(key) = &args.idempotency_key
+        && let Ok(v) = serde_json::to_value(&r)
+    {
+        app.confirmations.remember(bound_to, key, &request_digest, v);
+    }
+    Ok(Outcome::Done(Box::new(r)))
 }
