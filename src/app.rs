@@ -10,7 +10,10 @@ use crate::domain::directory::{Directory, DirectoryConfig};
 use crate::domain::time_off::WriteLocks;
 use crate::error::Result;
 use crate::personio::PersonioClient;
+use crate::policy::audit::AuditLog;
+use crate::policy::fields::FieldPolicy;
 use crate::policy::principal::Principal;
+use crate::policy::privacy::Privacy;
 use crate::policy::writes::{Confirmations, WriteMode, WritePolicy};
 
 /// Server-wide switches.
@@ -21,6 +24,12 @@ pub struct Settings {
     pub signing_key: Option<Vec<u8>>,
     /// The caller when the transport does not say (stdio: `--as EMAIL --role ROLE`).
     pub default_principal: Option<Principal>,
+    /// Which extra attributes may leave the server.
+    pub fields: FieldPolicy,
+    /// Health masking and result caps.
+    pub privacy: Privacy,
+    /// The audit log, when configured.
+    pub audit: Option<Arc<AuditLog>>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -29,6 +38,9 @@ impl std::fmt::Debug for Settings {
             .field("writes", &self.writes)
             .field("signing_key", &self.signing_key.as_ref().map(|_| "[REDACTED]"))
             .field("default_principal", &self.default_principal)
+            .field("fields", &self.fields)
+            .field("privacy", &self.privacy)
+            .field("audit", &self.audit)
             .finish()
     }
 }

@@ -9,6 +9,7 @@ use personio_mcp::app::{App, Settings};
 use personio_mcp::domain::directory::DirectoryConfig;
 use personio_mcp::mcp::tools::search_employee;
 use personio_mcp::personio::PersonioClient;
+use personio_mcp::policy::access::Caller;
 use serde_json::{Value, json};
 
 const EMPLOYEES: &str = "GET /v1/company/employees";
@@ -22,7 +23,7 @@ fn app(sb: &personio_mcp::sandbox::SandboxHandle, refresh: Duration) -> App {
 }
 
 async fn search(app: &App, q: Value) -> search_employee::SearchEmployeeResult {
-    search_employee::run(app, serde_json::from_value(q).unwrap(), None).await.unwrap()
+    search_employee::run(app, &Caller::operator(), serde_json::from_value(q).unwrap(), None).await.unwrap()
 }
 
 async fn admin(sb: &personio_mcp::sandbox::SandboxHandle, path: &str, body: Value) -> Value {
@@ -39,7 +40,7 @@ async fn a_thousand_concurrent_cold_searches_load_the_directory_once() {
         let app = app.clone();
         async move {
             let q = ["müller", "anna", "weiß", "jose"][i % 4];
-            search_employee::run(&app, serde_json::from_value(json!({"query": q})).unwrap(), None).await
+            search_employee::run(&app, &Caller::operator(), serde_json::from_value(json!({"query": q})).unwrap(), None).await
         }
     });
     let results = futures::future::join_all(searches).await;

@@ -11,6 +11,7 @@ use personio_mcp::mcp::tools::{
     search_employee,
 };
 use personio_mcp::personio::{EmployeeQuery, EmployeeStatus, PersonioClient};
+use personio_mcp::policy::access::Caller;
 use personio_mcp::{Error, ErrorCode};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -26,14 +27,14 @@ fn app(sb: &personio_mcp::sandbox::SandboxHandle, credential: &str, writes: bool
 
 /// A write with confirmation skipped (the confirmation paths have their own tests).
 async fn create(app: &App, a: create_time_off::CreateTimeOffArgs) -> Result<create_time_off::CreateTimeOffResult, Error> {
-    match create_time_off::run(app, a, None, create_time_off::Confirmation::Skip).await? {
+    match create_time_off::run(app, &Caller::operator(), a, create_time_off::Confirmation::Skip).await? {
         create_time_off::Outcome::Done(r) => Ok(*r),
         create_time_off::Outcome::InputRequired(_) => panic!("no input can be required when confirmation is skipped"),
     }
 }
 
 async fn search(app: &App, a: Value) -> Result<search_employee::SearchEmployeeResult, Error> {
-    search_employee::run(app, args(a), None).await
+    search_employee::run(app, &Caller::operator(), args(a), None).await
 }
 
 #[tokio::test]
@@ -70,12 +71,12 @@ async fn exact_email_takes_the_fast_path_without_a_directory_load() {
 async fn a_name_matching_several_people_is_ambiguous_with_candidates() {
     let sb = sandbox(250).await;
     let app = app(&sb, "sandbox-client", false);
-    let e = get_pto_balance::run(&app, args(json!({"employee": "Jürgen"}))).await.unwrap_err();
+    let e = get_pto_balance::run(&app, &Caller::operator(), args(json!({"employee": "Jürgen"}))).await.unwrap_err();
     assert_eq!(e.code, ErrorCode::Ambiguous);
     let candidates = e.details.unwrap()["candidates"].as_array().unwrap().clone();
     assert!(candidates.len() >= 2);
     assert!(candidates.iter().all(|c| c["id"].is_i64() && c["name"].as_str().unwrap().contains("Jürgen")));
-    let e = get_employee::run(&app, args(json!({"employee": "Zzyzx Nobody"}))).await.unwrap_err();
+    let e = get_employee::run(&app, &Caller::operator(), args(json!({"employee": "Zzyzx Nobody"}))).await.unwrap_err();
     assert_eq!(e.code, ErrorCode::NotFound);
 }
 
@@ -128,18 +129,25 @@ async fn limited_credential_reports_omitted_attributes_and_missing_permissions()
     }
     assert!(r.scope.hint.unwrap().contains("Readable employee attributes"));
     assert!(r.employees.iter().all(|e| e.position.is_none() && e.supervisor.is_none()));
-    let e = list_absences::run(&app, args(json!({})), None).await.unwrap_err();
+    let e = list_absences::run(&app, &Caller::operator(), args(json!({})), None).await.unwrap_err();
     assert_eq!(e.code, ErrorCode::PermissionMissing);
     let someone = r.employees[0].id.to_string();
-    let e = get_pto_balance::run(&app, args(json!({"employee": someone}))).await.unwrap_err();
+    let e = get_pto_balance::run(&app, &Caller::operator(), args(json!({"employee": someone}))).await.unwrap_err();
     assert_eq!(e.code, ErrorCode::PermissionMissing);
 }
 
 #[tokio::test]
 async fn get_employee_returns_labels_and_withholds_sensitive_attributes() {
     let sb = sandbox(50).await;
-    let app = app(&sb, "sandbox-client", false);
-    let r = get_employee::run(&app, args(json!({"employee": "jurgen.muller@nordlicht.example"}))).await.unwrap();
+    let hidden = app(&sb, "sandbox-client", false);
+    let r = get_employee::run(&hidden, &Caller::operator(), args(json!({"employee": "jurgen.muller@nordlicht.example"}))).await.unwrap();
+    assert!(r.custom_attributes.is_empty(), "custom attributes are hidden unless allow-listed");
+    // Allow-list one custom attribute, and (wrongly) try to expose a sensitive one the same way.
+    let client = PersonioClient::new(unthrottled(config(&sb, "sandbox-client"))).unwrap();
+    let mut settings = Settings::with_writes(false);
+    settings.fields.exposed_custom = vec!["Language Skills".into(), "IBAN".into()];
+    let app = App::new(client, settings);
+    let r = get_employee::run(&app, &Caller::operator(), args(json!({"employee": "jurgen.muller@nordlicht.example"}))).await.unwrap();
     assert_eq!(r.employee.name, "Jürgen Müller");
     let labels: Vec<&str> = r.custom_attributes.keys().map(String::as_str).collect();
     assert!(labels.contains(&"Language Skills"), "{labels:?}");
@@ -164,19 +172,22 @@ async fn time_off_types_list_both_units() {
 #[tokio::test]
 async fn list_absences_pages_across_the_whole_result() {
     let sb = sandbox(250).await;
-    let app = app(&sb, "sandbox-client", false);
+    let client = PersonioClient::new(unthrottled(config(&sb, "sandbox-client"))).unwrap();
+    let mut settings = Settings::with_writes(false);
+    settings.privacy.record_cap = 100_000; // this test pages through the whole company
+    let app = App::new(client, settings);
     let year = app.today().format("%Y").to_string();
     let base = json!({"from": format!("{year}-01-01"), "to": format!("{year}-12-31"), "limit": 40});
     let mut seen = HashSet::new();
     let mut cursor: Option<String> = None;
-    let mut total = None;
+    let mut total;
     let mut pages = 0;
     loop {
         let mut a = base.clone();
         if let Some(c) = &cursor {
             a["cursor"] = json!(c);
         }
-        let r = list_absences::run(&app, args(a), None).await.unwrap();
+        let r = list_absences::run(&app, &Caller::operator(), args(a), None).await.unwrap();
         total = Some(r.total);
         pages += 1;
         for x in &r.absences {
@@ -190,16 +201,16 @@ async fn list_absences_pages_across_the_whole_result() {
     assert!(pages > 2, "several pages ({pages})");
     assert_eq!(Some(seen.len()), total);
     let units: HashSet<String> = {
-        let r = list_absences::run(&app, args(json!({"from": format!("{year}-01-01"), "to": format!("{year}-12-31"), "limit": 200})), None).await.unwrap();
+        let r = list_absences::run(&app, &Caller::operator(), args(json!({"from": format!("{year}-01-01"), "to": format!("{year}-12-31"), "limit": 200})), None).await.unwrap();
         r.absences.iter().map(|a| a.unit.clone()).collect()
     };
     assert!(units.contains("days"), "{units:?}");
-    let e = list_absences::run(&app, args(json!({"from": "2025-02-29"})), None).await.unwrap_err();
+    let e = list_absences::run(&app, &Caller::operator(), args(json!({"from": "2025-02-29"})), None).await.unwrap_err();
     assert_eq!(e.code, ErrorCode::ValidationFailed);
     assert!(e.message.contains("from"));
-    let e = list_absences::run(&app, args(json!({"from": "2026-12-31", "to": "2026-01-01"})), None).await.unwrap_err();
+    let e = list_absences::run(&app, &Caller::operator(), args(json!({"from": "2026-12-31", "to": "2026-01-01"})), None).await.unwrap_err();
     assert_eq!(e.code, ErrorCode::ValidationFailed);
-    let e = list_absences::run(&app, args(json!({"from": "2020-01-01", "to": "2026-01-01"})), None).await.unwrap_err();
+    let e = list_absences::run(&app, &Caller::operator(), args(json!({"from": "2020-01-01", "to": "2026-01-01"})), None).await.unwrap_err();
     assert!(e.message.contains("366"));
 }
 
@@ -218,7 +229,7 @@ async fn creating_day_and_hour_absences_safely() {
     let app = app(&sb, "sandbox-client", true);
     let who = "jurgen.muller@nordlicht.example";
     let balance = |app: App| async move {
-        let r = get_pto_balance::run(&app, args(json!({"employee": who, "time_off_type": "Paid vacation"}))).await.unwrap();
+        let r = get_pto_balance::run(&app, &Caller::operator(), args(json!({"employee": who, "time_off_type": "Paid vacation"}))).await.unwrap();
         (r.balances[0].balance, r.balances[0].available_balance.unwrap())
     };
     // Balances cover the current year: book two free working days later this year when there are
@@ -285,6 +296,7 @@ async fn free_weekday_pair(app: &App, who: &str) -> (String, String, bool) {
     let end = chrono::NaiveDate::from_ymd_opt(today.year(), 12, 31).unwrap();
     let booked = list_absences::run(
         app,
+        &Caller::operator(),
         args(json!({"employee": who, "from": today.to_string(), "to": end.to_string(), "limit": 200})),
         None,
     )

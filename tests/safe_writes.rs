@@ -9,6 +9,7 @@ use common::*;
 use personio_mcp::app::{App, Settings};
 use personio_mcp::mcp::tools::create_time_off::{self, Confirmation, CreateTimeOffResult, Outcome};
 use personio_mcp::personio::PersonioClient;
+use personio_mcp::policy::access::Caller;
 use personio_mcp::policy::principal::{Principal, Role};
 use personio_mcp::policy::writes::Confirmations;
 use personio_mcp::{Error, ErrorCode};
@@ -26,11 +27,15 @@ fn args(v: Value) -> create_time_off::CreateTimeOffArgs {
 }
 
 fn alice() -> Principal {
-    Principal { email: "alice@nordlicht.example".into(), role: Role::Hr }
+    Principal { email: "sunje.muller@nordlicht.example".into(), role: Role::Hr }
 }
 
 async fn call(app: &App, a: Value, who: Option<&Principal>, c: Confirmation) -> Result<CreateTimeOffResult, Error> {
-    match create_time_off::run(app, args(a), who, c).await? {
+    let caller = match who {
+        Some(p) => Caller::resolve(Some(p), &*app.directory.snapshot(None).await?)?,
+        None => Caller::operator(),
+    };
+    match create_time_off::run(app, &caller, args(a), c).await? {
         Outcome::Done(r) => Ok(*r),
         Outcome::InputRequired(_) => panic!("unexpected input_required"),
     }
@@ -65,7 +70,7 @@ async fn preview_then_token_writes_once_and_tokens_are_single_use_and_bound() {
     assert!(e.message.contains("confirmation token was refused"));
     let mut mine = vacation("2031-06-03");
     mine["confirmation_token"] = json!(token);
-    let bob = Principal { email: "bob@nordlicht.example".into(), role: Role::Hr };
+    let bob = Principal { email: WHO.into(), role: Role::Hr };
     assert!(call(&app, mine.clone(), Some(&bob), Confirmation::Token).await.is_err(), "foreign principal");
     let mut tampered = mine.clone();
     tampered["confirmation_token"] = json!(format!("{token}A"));
@@ -111,7 +116,7 @@ async fn expired_tokens_are_refused() {
 async fn mrtr_asks_for_input_then_writes_on_accept_and_not_on_decline() {
     let sb = sandbox(50).await;
     let app = app(&sb);
-    let first = create_time_off::run(&app, args(vacation("2031-07-01")), None, Confirmation::Mrtr { request_state: None, responses: None }).await.unwrap();
+    let first = create_time_off::run(&app, &Caller::operator(), args(vacation("2031-07-01")), Confirmation::Mrtr { request_state: None, responses: None }).await.unwrap();
     let Outcome::InputRequired(input) = first else { panic!("input_required expected") };
     let wire = serde_json::to_value(&input).unwrap();
     assert_eq!(wire["resultType"], "input_required");
@@ -125,7 +130,7 @@ async fn mrtr_asks_for_input_then_writes_on_accept_and_not_on_decline() {
     assert_eq!(r.status, "declined");
     assert_eq!(day_count(&sb).await, before);
 
-    let Outcome::InputRequired(input) = create_time_off::run(&app, args(vacation("2031-07-01")), None, Confirmation::Mrtr { request_state: None, responses: None }).await.unwrap() else { panic!() };
+    let Outcome::InputRequired(input) = create_time_off::run(&app, &Caller::operator(), args(vacation("2031-07-01")), Confirmation::Mrtr { request_state: None, responses: None }).await.unwrap() else { panic!() };
     let state = serde_json::to_value(&input).unwrap()["requestState"].as_str().unwrap().to_string();
     let accept: rmcp::model::InputResponses = serde_json::from_value(json!({"confirm": {"action": "accept", "content": {"confirm": true}}})).unwrap();
     // A state for another request is refused.

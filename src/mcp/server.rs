@@ -24,6 +24,8 @@ use crate::app::App;
 use crate::domain::directory::Progress;
 use crate::domain::normalize::plain_fold;
 use crate::error::Result;
+use crate::policy::access::Caller;
+use crate::policy::audit::{AuditEvent, AuditLog};
 use crate::policy::principal::Principal;
 use crate::policy::writes::WriteMode;
 
@@ -41,15 +43,20 @@ pub struct PersonioServer {
     prompts: Arc<Vec<PromptTemplate>>,
 }
 
-fn respond<T: Serialize>(result: Result<T>) -> std::result::Result<CallToolResult, ErrorData> {
-    match result.and_then(|v| {
+/// Encodes a tool's outcome as an MCP result (an `isError` result for failures).
+fn encode<T: Serialize>(result: Result<T>) -> Result<serde_json::Value> {
+    result.and_then(|v| {
         serde_json::to_value(v)
             .map_err(|e| crate::Error::upstream(format!("result could not be encoded: {e}")))
-    }) {
-        Ok(value) => Ok(CallToolResult::structured(value)),
+    })
+}
+
+fn to_call_result(result: &Result<serde_json::Value>) -> CallToolResult {
+    match result {
+        Ok(value) => CallToolResult::structured(value.clone()),
         Err(e) => {
             tracing::debug!(code = %e.code, "tool call failed");
-            Ok(error_result(&e))
+            error_result(e)
         }
     }
 }
@@ -107,7 +114,11 @@ impl PersonioServer {
         Parameters(args): Parameters<search_employee::SearchEmployeeArgs>,
         ctx: RequestContext<RoleServer>,
     ) -> std::result::Result<CallToolResult, ErrorData> {
-        respond(search_employee::run(&self.app, args, progress_reporter(&ctx)).await)
+        let progress = progress_reporter(&ctx);
+        self.call("search_employee", &ctx, None, |caller| async move {
+            encode(search_employee::run(&self.app, &caller, args, progress).await)
+        })
+        .await
     }
 
     #[tool(
@@ -120,8 +131,12 @@ impl PersonioServer {
     async fn get_employee(
         &self,
         Parameters(args): Parameters<get_employee::GetEmployeeArgs>,
+        ctx: RequestContext<RoleServer>,
     ) -> std::result::Result<CallToolResult, ErrorData> {
-        respond(get_employee::run(&self.app, args).await)
+        self.call("get_employee", &ctx, None, |caller| async move {
+            encode(get_employee::run(&self.app, &caller, args).await)
+        })
+        .await
     }
 
     #[tool(
@@ -134,8 +149,12 @@ impl PersonioServer {
     async fn get_pto_balance(
         &self,
         Parameters(args): Parameters<get_pto_balance::GetPtoBalanceArgs>,
+        ctx: RequestContext<RoleServer>,
     ) -> std::result::Result<CallToolResult, ErrorData> {
-        respond(get_pto_balance::run(&self.app, args).await)
+        self.call("get_pto_balance", &ctx, None, |caller| async move {
+            encode(get_pto_balance::run(&self.app, &caller, args).await)
+        })
+        .await
     }
 
     #[tool(
@@ -150,7 +169,11 @@ impl PersonioServer {
         Parameters(args): Parameters<list_absences::ListAbsencesArgs>,
         ctx: RequestContext<RoleServer>,
     ) -> std::result::Result<CallToolResult, ErrorData> {
-        respond(list_absences::run(&self.app, args, progress_reporter(&ctx)).await)
+        let progress = progress_reporter(&ctx);
+        self.call("list_absences", &ctx, None, |caller| async move {
+            encode(list_absences::run(&self.app, &caller, args, progress).await)
+        })
+        .await
     }
 
     #[tool(
@@ -163,8 +186,12 @@ impl PersonioServer {
     async fn list_time_off_types(
         &self,
         Parameters(args): Parameters<list_time_off_types::ListTimeOffTypesArgs>,
+        ctx: RequestContext<RoleServer>,
     ) -> std::result::Result<CallToolResult, ErrorData> {
-        respond(list_time_off_types::run(&self.app, args).await)
+        self.call("list_time_off_types", &ctx, None, |_caller| async move {
+            encode(list_time_off_types::run(&self.app, args).await)
+        })
+        .await
     }
 
     #[tool(
@@ -181,13 +208,110 @@ impl PersonioServer {
         RequestState(request_state): RequestState,
         InputResponses(responses): InputResponses,
     ) -> std::result::Result<CallToolResponse, ErrorData> {
-        let principal = principal(&ctx, &self.app);
         let confirmation = confirmation_channel(&ctx, &self.app, request_state, responses);
-        match create_time_off::run(&self.app, args, principal.as_ref(), confirmation).await {
-            Ok(create_time_off::Outcome::InputRequired(input)) => Ok(input.into()),
-            Ok(create_time_off::Outcome::Done(result)) => respond(Ok(*result)).map(Into::into),
-            Err(e) => respond::<()>(Err(e)).map(Into::into),
+        let write_digest = crate::policy::writes::digest(&serde_json::json!({
+            "employee": args.employee,
+            "time_off_type": args.time_off_type,
+            "start_date": args.start_date,
+            "end_date": args.end_date,
+            "half_day_start": args.half_day_start,
+            "half_day_end": args.half_day_end,
+            "start_time": args.start_time,
+            "end_time": args.end_time,
+        }));
+        let caller = match self.caller(&ctx).await {
+            Ok(c) => c,
+            Err(e) => {
+                self.audit("create_time_off", None, &Err(e.clone()), Some(write_digest));
+                return Ok(error_result(&e).into());
+            }
+        };
+        let outcome = create_time_off::run(&self.app, &caller, args, confirmation).await;
+        match outcome {
+            Ok(create_time_off::Outcome::InputRequired(input)) => {
+                let pending = Ok(serde_json::json!({"status": "input_required"}));
+                self.audit("create_time_off", Some(&caller), &pending, Some(write_digest));
+                Ok(input.into())
+            }
+            Ok(create_time_off::Outcome::Done(result)) => {
+                let value = encode(Ok(*result));
+                self.audit("create_time_off", Some(&caller), &value, Some(write_digest));
+                Ok(to_call_result(&value).into())
+            }
+            Err(e) => {
+                let failed = Err(e);
+                self.audit("create_time_off", Some(&caller), &failed, Some(write_digest));
+                Ok(to_call_result(&failed).into())
+            }
         }
+    }
+}
+
+impl PersonioServer {
+    /// Resolves who is calling (fails closed for an unknown email).
+    async fn caller(&self, ctx: &RequestContext<RoleServer>) -> Result<Caller> {
+        match principal(ctx, &self.app) {
+            None => Ok(Caller::operator()),
+            Some(p) => {
+                let snapshot = self.app.directory.snapshot(None).await?;
+                Caller::resolve(Some(&p), &snapshot)
+            }
+        }
+    }
+
+    /// Runs one read tool for the resolved caller, and audits it.
+    async fn call<F, Fut>(
+        &self,
+        tool: &str,
+        ctx: &RequestContext<RoleServer>,
+        write_digest: Option<String>,
+        run: F,
+    ) -> std::result::Result<CallToolResult, ErrorData>
+    where
+        F: FnOnce(Caller) -> Fut,
+        Fut: std::future::Future<Output = Result<serde_json::Value>>,
+    {
+        let caller = self.caller(ctx).await;
+        let result = match &caller {
+            Ok(c) => run(c.clone()).await,
+            Err(e) => Err(e.clone()),
+        };
+        self.audit(tool, caller.as_ref().ok(), &result, write_digest);
+        Ok(to_call_result(&result))
+    }
+
+    fn audit(
+        &self,
+        tool: &str,
+        caller: Option<&Caller>,
+        result: &Result<serde_json::Value>,
+        write_digest: Option<String>,
+    ) {
+        let Some(log) = &self.app.settings.audit else {
+            return;
+        };
+        let principal = caller.and_then(|c| c.principal.as_ref());
+        let (who, role) = AuditLog::principal_fields(principal);
+        let (targets, fields, outcome, status) = match result {
+            Ok(v) => (
+                super::audit::target_ids(v).into_iter().map(|id| log.hash_id(id)).collect(),
+                super::audit::field_names(v),
+                "ok".to_string(),
+                v.get("status").and_then(|s| s.as_str()).map(str::to_string),
+            ),
+            Err(e) => (Vec::new(), Vec::new(), e.code.to_string(), None),
+        };
+        log.record(&AuditEvent {
+            timestamp: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            principal: who,
+            role,
+            tool: tool.to_string(),
+            targets,
+            fields,
+            outcome,
+            write_status: write_digest.as_ref().and(status),
+            write_digest,
+        });
     }
 }
 
@@ -406,8 +530,10 @@ impl ServerHandler for PersonioServer {
                 if let Some(id) = uri.strip_prefix("personio://employees/")
                     && id.parse::<i64>().is_ok()
                 {
+                    let caller = self.caller(&_ctx).await.map_err(|e| resource_error(&e))?;
                     let r = get_employee::run(
                         &self.app,
+                        &caller,
                         get_employee::GetEmployeeArgs {
                             employee: id.to_string(),
                         },

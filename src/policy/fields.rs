@@ -111,3 +111,34 @@ mod tests {
         assert!(!is_sensitive(&a("dynamic_6", None, "T-shirt size")));
     }
 }
+
+/// Which employee attributes beyond the standard fields may leave the server.
+#[derive(Debug, Clone, Default)]
+pub struct FieldPolicy {
+    /// Custom attributes (by label or `dynamic_<id>` key) every role may see. Default: none.
+    pub exposed_custom: Vec<String>,
+    /// Sensitive attributes (by label, key or universal id) HR callers may see. Default: none.
+    pub hr_sensitive: Vec<String>,
+}
+
+fn named(list: &[String], attr: &ExtraAttribute) -> bool {
+    list.iter().any(|n| {
+        let n = n.trim();
+        n.eq_ignore_ascii_case(&attr.key)
+            || n.eq_ignore_ascii_case(&attr.label)
+            || attr
+                .universal_id
+                .as_deref()
+                .is_some_and(|u| n.eq_ignore_ascii_case(u))
+    })
+}
+
+impl FieldPolicy {
+    /// May this extra attribute be returned to a caller (`hr`: whether the caller has the HR role)?
+    pub fn allows(&self, attr: &ExtraAttribute, hr: bool) -> bool {
+        if is_sensitive(attr) {
+            return hr && named(&self.hr_sensitive, attr);
+        }
+        attr.is_custom() && named(&self.exposed_custom, attr)
+    }
+}

@@ -17,10 +17,10 @@ use serde::{Deserialize, Serialize};
 
 use super::common::{AbsenceOut, PersonOut, parse_date, parse_time};
 use crate::app::App;
-use crate::domain::resolve::resolve;
 use crate::domain::time_off::{Plan, TimeOffRequest, commit, prepare, resolve_type};
 use crate::error::{Error, ErrorCode, Result};
-use crate::policy::principal::{Principal, Role};
+use crate::policy::access::Caller;
+use crate::policy::principal::Role;
 use crate::policy::writes::digest;
 
 pub const DESCRIPTION: &str = "Request time off in Personio for one employee. Day-based types take start_date, \
@@ -34,10 +34,10 @@ Personio, never auto-approved. dry_run previews without writing. Returns the emp
 absence (type, dates, amount, status) and warnings, e.g. when the balance would go negative.";
 
 /// Arguments of `create_time_off`.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateTimeOffArgs {
-    /// Employee id, work email, or a name matching exactly one person.
+    /// Employee id, work email, a name matching exactly one person, or "me".
     pub employee: String,
     /// Time-off type id or name (see list_time_off_types).
     pub time_off_type: String,
@@ -212,18 +212,21 @@ fn accepted(responses: Option<&InputResponses>) -> bool {
         })
 }
 
-/// Runs the tool. `principal` is the authenticated caller (None: a local, unidentified caller).
+/// Runs the tool for `caller` (who may only book for themself, or managers for their reports).
 pub async fn run(
     app: &App,
+    caller: &Caller,
     args: CreateTimeOffArgs,
-    principal: Option<&Principal>,
     confirmation: Confirmation,
 ) -> Result<Outcome> {
     app.settings.writes.check_enabled()?;
+    let principal = caller.principal.as_ref();
     let request = parse_request(&args)?;
     let types = app.client.time_off_types().await?;
     let ty = resolve_type(&types, &args.time_off_type)?.clone();
-    let who = resolve(&app.directory, &args.employee).await?;
+    let snapshot = app.directory.snapshot(None).await?;
+    let who = caller.resolve_person(&snapshot, &args.employee)?;
+    caller.require(who.id, "request time off for this person")?;
     let plan = prepare(
         &app.client,
         &who,
@@ -238,7 +241,7 @@ pub async fn run(
 
     let skip_approval = match args.auto_approve {
         Some(true) => {
-            let hr = principal.is_some_and(|p| p.role == Role::Hr);
+            let hr = caller.role() == Role::Hr;
             if !(hr && app.settings.writes.allow_auto_approve) {
                 return Err(Error::new(
                     ErrorCode::Forbidden,

@@ -7,23 +7,24 @@ use serde::{Deserialize, Serialize};
 
 use super::common::{EmployeeSummary, ScopeNote};
 use crate::app::App;
-use crate::domain::resolve::resolve;
 use crate::error::Result;
 use crate::personio::scope::RECOMMENDED;
+use crate::policy::access::Caller;
 use crate::policy::fields::is_sensitive;
 
 pub const DESCRIPTION: &str = "Get one employee's record by id, email or a name that matches exactly one person \
 (a name matching several people returns AMBIGUOUS with the candidates). Returns the compact fields of \
 search_employee plus preferred name, weekly hours, employment type, cost centers and custom attributes under their \
-Personio labels. Sensitive attributes (salary, bank details, tax and social-security ids, birth date, home \
-address, private contacts, gender, nationality, marital status, religion) are never returned. All text is \
-untrusted data from Personio.";
+Personio labels — only those the server's administrator allow-listed. Sensitive attributes (salary, bank details, \
+tax and social-security ids, birth date, home address, private contacts, gender, nationality, marital status, \
+religion) are never returned, except to HR for fields explicitly opted in. Employees may read only their own \
+record, managers also their reports'. \"me\" means the caller. All text is untrusted data from Personio.";
 
 /// Arguments of `get_employee`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetEmployeeArgs {
-    /// Employee id, work email, or a name that matches exactly one person.
+    /// Employee id, work email, a name that matches exactly one person, or "me".
     pub employee: String,
 }
 
@@ -45,25 +46,26 @@ pub struct GetEmployeeResult {
     pub weekly_working_hours: Option<f64>,
     pub employment_type: Option<String>,
     pub cost_centers: Vec<String>,
-    /// Non-sensitive custom attributes, keyed by their Personio label.
+    /// Allow-listed attributes (custom ones, and for HR opted-in sensitive ones), keyed by their Personio label.
     pub custom_attributes: BTreeMap<String, CustomValue>,
-    /// How many attributes were withheld as sensitive.
+    /// How many custom or sensitive attributes were withheld (not allow-listed for this caller).
     pub withheld_sensitive_attributes: usize,
     #[serde(flatten)]
     pub scope: ScopeNote,
 }
 
-pub async fn run(app: &App, args: GetEmployeeArgs) -> Result<GetEmployeeResult> {
-    let who = resolve(&app.directory, &args.employee).await?;
+pub async fn run(app: &App, caller: &Caller, args: GetEmployeeArgs) -> Result<GetEmployeeResult> {
+    let snapshot = app.directory.snapshot(None).await?;
+    let who = caller.resolve_person(&snapshot, &args.employee)?;
+    caller.require(who.id, "read this person's full record")?;
     let e = app.client.employee(who.id).await?;
     let mut custom = BTreeMap::new();
     let mut withheld = 0;
     for attr in e.extra.values() {
-        if is_sensitive(attr) {
-            withheld += 1;
-            continue;
-        }
-        if !attr.is_custom() {
+        if !app.settings.fields.allows(attr, caller.is_hr()) {
+            if is_sensitive(attr) || attr.is_custom() {
+                withheld += 1;
+            }
             continue;
         }
         let value = attr

@@ -5,20 +5,21 @@ use serde::{Deserialize, Serialize};
 
 use super::common::PersonOut;
 use crate::app::App;
-use crate::domain::resolve::resolve;
 use crate::domain::time_off::resolve_type;
 use crate::error::Result;
+use crate::policy::access::Caller;
 
 pub const DESCRIPTION: &str = "Get an employee's time-off balances as Personio computes them today. Per type: \
 balance (entitlement minus absences taken so far) and available_balance (also minus planned absences), in the \
 type's own unit (days or hours, never converted). Personio's API exposes no accrual schedule, so future \
-accruals are not included. Returns the employee's id and name.";
+accruals are not included. Returns the employee's id and name. Employees may read only their own balance, \
+managers also their reports'.";
 
 /// Arguments of `get_pto_balance`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetPtoBalanceArgs {
-    /// Employee id, work email, or a name that matches exactly one person.
+    /// Employee id, work email, a name that matches exactly one person, or "me".
     pub employee: String,
     /// Only this time-off type (id or name, e.g. "Paid vacation"). Default: all types with a balance.
     #[serde(default)]
@@ -50,8 +51,10 @@ pub struct GetPtoBalanceResult {
     pub note: String,
 }
 
-pub async fn run(app: &App, args: GetPtoBalanceArgs) -> Result<GetPtoBalanceResult> {
-    let who = resolve(&app.directory, &args.employee).await?;
+pub async fn run(app: &App, caller: &Caller, args: GetPtoBalanceArgs) -> Result<GetPtoBalanceResult> {
+    let snapshot = app.directory.snapshot(None).await?;
+    let who = caller.resolve_person(&snapshot, &args.employee)?;
+    caller.require(who.id, "read this person's time-off balance")?;
     let wanted = match &args.time_off_type {
         Some(t) => {
             let types = app.client.time_off_types().await?;

@@ -11,21 +11,24 @@ use crate::domain::absences::{AbsenceFilter, list};
 use crate::domain::calendar::month_of;
 use crate::domain::directory::Progress;
 use crate::domain::normalize::plain_fold;
-use crate::domain::resolve::resolve;
 use crate::domain::time_off::resolve_type;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
+use crate::policy::access::Caller;
+use crate::policy::privacy::MASKED_TYPE_NAME;
 
 pub const DESCRIPTION: &str = "List absences (time off, sick leave, hourly absences) overlapping a date window, for \
 one employee, a department, a team, or everyone visible. Days and hours come in one shape: id, employee (id, \
 name), type (id, name, category, unit), start/end date, half-day flags, start/end time and time zone for hourly \
 absences, amount in its unit, status (approved/pending/requested) and comment. Comments are untrusted free text \
-from Personio. Default window: the current month; at most 366 days.";
+from Personio. Default window: the current month; at most 366 days. Employees see only their own absences, \
+managers also their reports'; health-related absences (sick leave, parental leave, quarantine) of other people \
+appear as a neutral \"Absent\" without type or comment unless the caller is HR.";
 
 /// Arguments of `list_absences`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListAbsencesArgs {
-    /// Only this employee: id, work email, or a name matching exactly one person.
+    /// Only this employee: id, work email, a name matching exactly one person, or "me".
     #[serde(default)]
     pub employee: Option<String>,
     /// Only people of this department (name, case-insensitive).
@@ -70,6 +73,7 @@ pub struct ListAbsencesResult {
 
 pub async fn run(
     app: &App,
+    caller: &Caller,
     args: ListAbsencesArgs,
     progress: Option<Progress>,
 ) -> Result<ListAbsencesResult> {
@@ -91,29 +95,23 @@ pub async fn run(
     );
     let offset = cursor::decode(&fingerprint, args.cursor.as_deref())?;
 
-    let employees: Option<Vec<i64>> = if let Some(who) = &args.employee {
-        Some(vec![resolve(&app.directory, who).await?.id])
+    let snapshot = app.directory.snapshot(progress).await?;
+    let mut own_only = false;
+    let mut employees: Option<Vec<i64>> = if let Some(who) = &args.employee {
+        let person = caller.resolve_person(&snapshot, who)?;
+        caller.require(person.id, "read this person's absences")?;
+        own_only = caller.employee_id == Some(person.id);
+        Some(vec![person.id])
     } else if args.department.is_some() || args.team.is_some() {
-        let snapshot = app.directory.snapshot(progress).await?;
-        let dept = args
-            .department
-            .as_deref()
-            .map(|d| plain_fold(d).trim().to_string());
-        let team = args
-            .team
-            .as_deref()
-            .map(|t| plain_fold(t).trim().to_string());
+        let dept = args.department.as_deref().map(|d| plain_fold(d).trim().to_string());
+        let team = args.team.as_deref().map(|t| plain_fold(t).trim().to_string());
         let ids: Vec<i64> = snapshot
             .all()
             .filter(|e| {
                 dept.as_deref().is_none_or(|d| {
-                    e.department
-                        .value()
-                        .is_some_and(|x| plain_fold(&x.name).trim() == d)
+                    e.department.value().is_some_and(|x| plain_fold(&x.name).trim() == d)
                 }) && team.as_deref().is_none_or(|t| {
-                    e.team
-                        .value()
-                        .is_some_and(|x| plain_fold(&x.name).trim() == t)
+                    e.team.value().is_some_and(|x| plain_fold(&x.name).trim() == t)
                 })
             })
             .map(|e| e.id)
@@ -126,12 +124,38 @@ pub async fn run(
     } else {
         None
     };
+    // Narrow to whom the caller may see (employees: themself; managers: their reports).
+    if let Some(visible) = caller.visible_ids() {
+        let allowed: Vec<i64> = match employees {
+            Some(ids) => ids.into_iter().filter(|id| visible.contains(id)).collect(),
+            None => visible.iter().copied().collect(),
+        };
+        if allowed.is_empty() {
+            return Err(Error::new(
+                ErrorCode::Forbidden,
+                "you are not allowed to read the absences of these people",
+            )
+            .with_hint("Employees may only list their own absences; managers also their reports'."));
+        }
+        employees = Some(allowed);
+    }
+    let narrowed = args.employee.is_some() || args.department.is_some() || args.team.is_some() || caller.visible_ids().is_some();
+    let types = app.client.time_off_types().await?;
+    let privacy = &app.settings.privacy;
     let type_ids = match &args.time_off_types {
         Some(names) if !names.is_empty() => {
-            let types = app.client.time_off_types().await?;
             let mut ids = HashSet::new();
             for n in names {
-                ids.insert(resolve_type(&types, n)?.id);
+                let t = resolve_type(&types, n)?;
+                // Filtering others' absences by a health type would reveal who is sick.
+                if privacy.is_health(t.category.as_deref()) && !caller.is_hr() && !own_only {
+                    return Err(Error::new(
+                        ErrorCode::Forbidden,
+                        "filtering other people's absences by a health-related type is reserved for HR",
+                    )
+                    .with_hint("List absences without a type filter: health-related ones show as \"Absent\"."));
+                }
+                ids.insert(t.id);
             }
             Some(ids)
         }
@@ -164,9 +188,34 @@ pub async fn run(
         },
     )
     .await?;
+    privacy.check_cap(
+        all.len(),
+        narrowed,
+        "Add an employee, department or team filter, or a shorter date window.",
+    )?;
     let (page, next_cursor) = cursor::page(&all, &fingerprint, offset, limit);
+    let category_of = |a: &crate::personio::Absence| {
+        a.time_off_type.category.clone().or_else(|| {
+            a.time_off_type
+                .id
+                .and_then(|id| types.iter().find(|t| t.id == id))
+                .and_then(|t| t.category.clone())
+        })
+    };
     Ok(ListAbsencesResult {
-        absences: page.iter().map(AbsenceOut::from_absence).collect(),
+        absences: page
+            .iter()
+            .map(|a| {
+                let mut out = AbsenceOut::from_absence(a);
+                if privacy.is_health(category_of(a).as_deref()) && !caller.sees_health_of(a.employee.id) {
+                    out.time_off_type.id = None;
+                    out.time_off_type.name = Some(MASKED_TYPE_NAME.into());
+                    out.time_off_type.category = None;
+                    out.comment = None;
+                }
+                out
+            })
+            .collect(),
         total: all.len(),
         next_cursor,
         from: from.format("%Y-%m-%d").to_string(),

@@ -9,6 +9,7 @@ use crate::domain::directory::Progress;
 use crate::domain::normalize::plain_fold;
 use crate::domain::search::Query;
 use crate::error::{Error, Result};
+use crate::policy::access::Caller;
 use crate::personio::{Employee, EmployeeStatus};
 
 pub const DESCRIPTION: &str = "Find employees by name fragment, full name, email, position or department. \
@@ -66,6 +67,7 @@ fn same_name(filter: &str, name: Option<&str>) -> bool {
 
 pub async fn run(
     app: &App,
+    _caller: &Caller,
     args: SearchEmployeeArgs,
     progress: Option<Progress>,
 ) -> Result<SearchEmployeeResult> {
@@ -169,6 +171,12 @@ pub async fn run(
             .collect()
     };
     let total = matches.len();
+    // The company directory is visible to every role, but never as a bulk export.
+    app.settings.privacy.check_cap(
+        total,
+        has_filter || args.query.trim().chars().count() >= 3,
+        "Add a department, office or team filter, or search for at least three letters of a name.",
+    )?;
     let end = offset.saturating_add(limit).min(total);
     let page: Vec<EmployeeSummary> = matches
         .drain(offset.min(total)..end)

@@ -1,0 +1,144 @@
+//! Who may see and do what: roles over the supervisor tree.
+//!
+//! - `hr`: everything the Personio credential allows.
+//! - `manager`: themself plus direct and indirect reports (Personio's supervisor attribute).
+//! - `employee`: themself only.
+//!
+//! The company directory (names, work emails, positions, departments) is visible to every role,
+//! as it is inside Personio; balances, absences, full records and writes follow the rules above.
+//! A caller whose email matches no employee is refused (fails closed). Without any principal —
+//! stdio without `--as` — the caller is the local operator who configured the API credential and
+//! is treated like `hr` (documented in the README's Privacy section).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use super::principal::{Principal, Role};
+use crate::domain::directory::Snapshot;
+use crate::domain::resolve::resolve_in;
+use crate::error::{Error, ErrorCode, Result};
+use crate::personio::Employee;
+
+/// The resolved caller of one tool call.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub principal: Option<Principal>,
+    /// The caller's own employee record id (None for the local operator).
+    pub employee_id: Option<i64>,
+    /// Who the caller may see in detail; `None` = everyone.
+    visible: Option<Arc<HashSet<i64>>>,
+}
+
+fn forbidden(what: &str) -> Error {
+    Error::new(
+        ErrorCode::Forbidden,
+        format!("you are not allowed to {what}"),
+    )
+    .with_hint("Employees may only use their own records; managers also their reports'. Ask HR for anything else.")
+}
+
+/// Direct and indirect reports of `boss` (supervisor tree; cycles are ignored).
+pub fn reports(snapshot: &Snapshot, boss: i64) -> HashSet<i64> {
+    let mut children: HashMap<i64, Vec<i64>> = HashMap::new();
+    for e in snapshot.all() {
+        if let Some(s) = e.supervisor.value() {
+            children.entry(s.id).or_default().push(e.id);
+        }
+    }
+    let mut seen = HashSet::new();
+    let mut stack = vec![boss];
+    while let Some(id) = stack.pop() {
+        for child in children.get(&id).map(Vec::as_slice).unwrap_or_default() {
+            if *child != boss && seen.insert(*child) {
+                stack.push(*child);
+            }
+        }
+    }
+    seen
+}
+
+impl Caller {
+    /// The unrestricted local operator (stdio without `--as`).
+    pub fn operator() -> Caller {
+        Caller {
+            principal: None,
+            employee_id: None,
+            visible: None,
+        }
+    }
+
+    /// Resolves a principal against the directory. Fails closed when the email matches nobody.
+    pub fn resolve(principal: Option<&Principal>, snapshot: &Snapshot) -> Result<Caller> {
+        let Some(p) = principal else {
+            return Ok(Caller::operator());
+        };
+        let me = snapshot.by_email(&p.email).ok_or_else(|| {
+            Error::new(
+                ErrorCode::Forbidden,
+                "the caller's email matches no employee in Personio, so no access is granted",
+            )
+            .with_hint("The token or --as email must be the caller's Personio work email.")
+        })?;
+        let visible = match p.role {
+            Role::Hr => None,
+            Role::Manager => {
+                let mut set = reports(snapshot, me.id);
+                set.insert(me.id);
+                Some(Arc::new(set))
+            }
+            Role::Employee => Some(Arc::new(HashSet::from([me.id]))),
+        };
+        Ok(Caller {
+            principal: Some(p.clone()),
+            employee_id: Some(me.id),
+            visible,
+        })
+    }
+
+    pub fn role(&self) -> Role {
+        self.principal.as_ref().map_or(Role::Hr, |p| p.role)
+    }
+
+    pub fn is_hr(&self) -> bool {
+        self.role() == Role::Hr
+    }
+
+    /// May the caller see this person's records (balance, absences, full record)?
+    pub fn can_see(&self, employee_id: i64) -> bool {
+        self.visible.as_ref().is_none_or(|v| v.contains(&employee_id))
+    }
+
+    /// The ids the caller may see, or `None` for everyone.
+    pub fn visible_ids(&self) -> Option<&HashSet<i64>> {
+        self.visible.as_deref()
+    }
+
+    /// May the caller see the health-related details of this person's absences?
+    pub fn sees_health_of(&self, employee_id: i64) -> bool {
+        self.is_hr() || self.employee_id == Some(employee_id)
+    }
+
+    /// FORBIDDEN unless the caller may act on `employee_id` (`what`: "read the balance", ...).
+    pub fn require(&self, employee_id: i64, what: &str) -> Result<()> {
+        if self.can_see(employee_id) {
+            Ok(())
+        } else {
+            Err(forbidden(what))
+        }
+    }
+
+    /// Resolves a person reference: "me", an id, an email or a unique name.
+    pub fn resolve_person(&self, snapshot: &Snapshot, reference: &str) -> Result<Arc<Employee>> {
+        if reference.trim().eq_ignore_ascii_case("me") {
+            let id = self.employee_id.ok_or_else(|| {
+                Error::validation("\"me\" needs a caller identity, and this server has none")
+                    .with_hint("Use an id, email or name, or start the server with --as YOUR_EMAIL.")
+            })?;
+            return snapshot
+                .by_id(id)
+                .cloned()
+                .ok_or_else(|| Error::not_found("the caller is not in the directory"));
+        }
+        resolve_in(snapshot, reference)
+    }
+}
