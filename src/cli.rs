@@ -16,7 +16,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Serve MCP over stdio (for Claude Desktop, Cursor, VS Code...).
+    /// Serve MCP over stdio (for Claude Desktop, Cursor, VS Code...), or over HTTP with --http.
     Serve(ServeArgs),
     /// Run a standalone Personio sandbox (a simulator of Personio's API) until SIGINT/SIGTERM.
     /// The first stdout line is its base URL.
@@ -51,6 +51,28 @@ pub struct ServerOptions {
     /// email that matches exactly one employee.
     #[arg(long = "as", value_name = "EMAIL", env = "PERSONIO_MCP_AS")]
     pub as_email: Option<String>,
+    /// Custom attribute (Personio label or dynamic_<id> key) that may be returned to every role.
+    /// Repeatable; default none. Sensitive attributes are never exposed this way.
+    #[arg(long = "expose-attribute", value_name = "LABEL_OR_KEY", env = "PERSONIO_MCP_EXPOSE_ATTRIBUTES", value_delimiter = ',')]
+    pub expose_attributes: Vec<String>,
+    /// Sensitive attribute (label, key or universal id, e.g. fix_salary) that HR callers may see.
+    /// Repeatable; default none.
+    #[arg(long = "hr-sensitive-attribute", value_name = "LABEL_OR_KEY", env = "PERSONIO_MCP_HR_SENSITIVE_ATTRIBUTES", value_delimiter = ',')]
+    pub hr_sensitive_attributes: Vec<String>,
+    /// Further absence categories treated as health data (besides sick_leave,
+    /// maternity_parental_leave and quarantine). Repeatable.
+    #[arg(long = "health-category", value_name = "CATEGORY", env = "PERSONIO_MCP_HEALTH_CATEGORIES", value_delimiter = ',')]
+    pub health_categories: Vec<String>,
+    /// Most records one call returns without a narrowing filter (larger results are refused).
+    #[arg(long, env = "PERSONIO_MCP_RECORD_CAP", default_value_t = 200)]
+    pub record_cap: usize,
+    /// Append-only JSONL audit log of every tool call (off when not set). The key for hashing
+    /// employee ids comes from PERSONIO_MCP_AUDIT_KEY (random per process when unset).
+    #[arg(long, env = "PERSONIO_MCP_AUDIT_LOG", value_name = "PATH")]
+    pub audit_log: Option<std::path::PathBuf>,
+    /// Size at which the audit log is rotated to PATH.1 (one generation kept).
+    #[arg(long, env = "PERSONIO_MCP_AUDIT_MAX_BYTES", default_value_t = 10 * 1024 * 1024)]
+    pub audit_max_bytes: u64,
     /// The role of --as.
     #[arg(long, value_enum, env = "PERSONIO_MCP_ROLE", default_value_t = crate::policy::principal::Role::Employee, requires = "as_email")]
     pub role: crate::policy::principal::Role,
@@ -66,6 +88,8 @@ pub struct ServerOptions {
 pub struct ServeArgs {
     #[command(flatten)]
     pub options: ServerOptions,
+    #[command(flatten)]
+    pub http: crate::transport::http_args::HttpArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -138,6 +162,29 @@ async fn app_for(
             email,
             role: options.role,
         }),
+        fields: crate::policy::fields::FieldPolicy {
+            exposed_custom: options.expose_attributes.clone(),
+            hr_sensitive: options.hr_sensitive_attributes.clone(),
+        },
+        privacy: {
+            let mut p = crate::policy::privacy::Privacy {
+                record_cap: options.record_cap,
+                ..Default::default()
+            };
+            p.health_categories.extend(options.health_categories.iter().cloned());
+            p
+        },
+        audit: match &options.audit_log {
+            Some(path) => Some(std::sync::Arc::new(
+                crate::policy::audit::AuditLog::open(
+                    path.clone(),
+                    options.audit_max_bytes,
+                    std::env::var("PERSONIO_MCP_AUDIT_KEY").ok().filter(|k| !k.is_empty()).map(String::into_bytes),
+                )
+                .map_err(|e| crate::Error::validation(format!("the audit log {} cannot be opened ({e})", path.display())))?,
+            )),
+            None => None,
+        },
     };
     let app = App::try_new(conn.client.clone(), settings)?
     .with_directory_config(crate::domain::directory::DirectoryConfig {
@@ -163,11 +210,23 @@ pub async fn run(cli: Cli) -> std::process::ExitCode {
         },
         Command::Doctor(args) => crate::doctor::run(args).await,
         Command::Serve(args) => {
+            // Check the HTTP settings before connecting: a refusal must not wait for Personio.
+            let http = match args.http.http {
+                None => None,
+                Some(bind) => match args.http.config(bind) {
+                    Ok(config) => Some(config),
+                    Err(e) => return fail("serve", e),
+                },
+            };
             let (app, _conn) = match app_for(&args.options).await {
                 Ok(x) => x,
                 Err(e) => return fail("serve", describe(&e)),
             };
-            match crate::transport::stdio::serve(app).await {
+            let served = match http {
+                None => crate::transport::stdio::serve(app).await,
+                Some(config) => crate::transport::http::serve(app, config).await,
+            };
+            match served {
                 Ok(()) => std::process::ExitCode::SUCCESS,
                 Err(e) => fail("serve", e),
             }

@@ -183,9 +183,32 @@ async fn validation_messages_a_model_receives() {
         assert!(e.message.contains(expected), "{a}: got {} ({})", e.message, e.code);
         assert!(e.code != ErrorCode::UpstreamError, "{a}: validated before Personio");
     }
-    // A negative balance is a warning, not a refusal.
-    let long = call(&app, json!({"employee": WHO, "time_off_type": "Paid vacation", "start_date": "2031-09-01", "end_date": "2031-12-19", "dry_run": true}), None, Confirmation::Skip).await.unwrap();
-    assert!(long.warnings.iter().any(|w| w.contains("exceeds the available balance")), "{:?}", long.warnings);
+    // A negative balance is a warning, not a refusal (entitlement set to 0 through the sandbox's admin route).
+    let r = http()
+        .post(format!("{}/__sandbox/employees/1000685", sb.base_url()))
+        .json(&json!({"vacation_entitlement": 0}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    let today = app.today();
+    let candidates = (1..40)
+        .map(|d| today + chrono::Duration::days(d))
+        .filter(|d| chrono::Datelike::year(d) == chrono::Datelike::year(&today))
+        .filter(|d| !matches!(chrono::Datelike::weekday(d), chrono::Weekday::Sat | chrono::Weekday::Sun));
+    for day in candidates {
+        match call(&app, json!({"employee": WHO, "time_off_type": "Paid vacation", "start_date": day.to_string(), "dry_run": true}), None, Confirmation::Skip).await {
+            Ok(preview) => {
+                assert!(preview.warnings.iter().any(|w| w.contains("exceeds the available balance")), "{:?}", preview.warnings);
+                break;
+            }
+            // An existing absence on that day: try the next one.
+            Err(e) => assert_eq!(e.code, ErrorCode::Conflict, "only an existing absence may stand in the way"),
+        }
+    }
+    // A request for another year is not judged against this year's balance.
+    let next_year = call(&app, json!({"employee": WHO, "time_off_type": "Paid vacation", "start_date": "2031-09-02", "dry_run": true}), None, Confirmation::Skip).await.unwrap();
+    assert!(next_year.warnings.iter().any(|w| w.contains("not known yet")), "{:?}", next_year.warnings);
 }
 
 /// 1,000 create attempts (200 distinct requests, each tried 5 times concurrently-ish) against a

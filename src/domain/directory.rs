@@ -280,7 +280,9 @@ impl Directory {
                 p(employees.len() as u64);
             }
         }
-        if let Some(p) = &progress {
+        if let Some(p) = &progress
+            && employees.len() % 100 != 0
+        {
             p(employees.len() as u64);
         }
         tracing::debug!(employees = employees.len(), "directory loaded");

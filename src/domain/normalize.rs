@@ -65,6 +65,13 @@ pub fn words(folded: &str) -> impl Iterator<Item = &str> {
         .filter(|w| !w.is_empty())
 }
 
+/// Equal names regardless of case, accents and German umlaut spelling ("Muenchen" = "München").
+pub fn same_text(a: &str, b: &str) -> bool {
+    let norm = |s: &str| words(s).collect::<Vec<_>>().join(" ");
+    let (pa, pb) = (norm(&plain_fold(a)), norm(&plain_fold(b)));
+    pa == pb || pa == norm(&german_fold(b)) || norm(&german_fold(a)) == pb
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,6 +92,14 @@ mod tests {
         // "é" written as e + U+0301 folds like the precomposed one.
         assert_eq!(plain_fold("Re\u{301}ne\u{301}e"), "renee");
         assert_eq!(plain_fold("ÉLODIE"), "elodie");
+    }
+
+    #[test]
+    fn names_compare_across_spellings() {
+        assert!(same_text("Muenchen", "München"));
+        assert!(same_text("münchen", "Muenchen"));
+        assert!(same_text("customer  support", "Customer Support"));
+        assert!(!same_text("Berlin", "München"));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! their endpoints. Requests always go in *pending* (`skip_approval=false`): Personio's v1 default
 //! would auto-approve them.
 
-use chrono::{NaiveDate, NaiveTime};
+use chrono::{Datelike, NaiveDate, NaiveTime};
 use serde_json::json;
 
 use super::absences::{AbsenceFilter, list};
@@ -248,13 +248,17 @@ impl Plan {
                 s
             }
         };
+        let unit = match (self.time_off_type.unit, self.amount == 1.0) {
+            (Unit::Days, true) => "day",
+            (Unit::Hours, true) => "hour",
+            (u, false) => u.as_str(),
+        };
         let mut text = format!(
-            "Request \"{}\" for {} (id {}) {when}: {} {}.",
+            "Request \"{}\" for {} (id {}) {when}: {} {unit}.",
             self.time_off_type.name,
             self.employee.full_name(),
             self.employee.id,
             self.amount,
-            self.time_off_type.unit.as_str()
         );
         if let Some(after) = self.balance_after {
             text.push_str(&format!(" Available balance afterwards: {after} days."));
@@ -318,7 +322,13 @@ pub async fn prepare(
         )
         .with_hint("Choose other dates, or ask HR to change the existing absence first."));
     }
-    if ty.unit == Unit::Days {
+    // Personio's balance is this year's; a request for another year cannot be judged against it.
+    if ty.unit == Unit::Days && req.start_date.year() != today.year() {
+        plan.warnings.push(format!(
+            "The balance for {} is not known yet, so it was not checked.",
+            req.start_date.year()
+        ));
+    } else if ty.unit == Unit::Days {
         match client.balances(employee.id).await {
             Ok(balances) => {
                 if let Some(b) = balances.iter().find(|b| b.time_off_type_id == ty.id) {

@@ -62,24 +62,52 @@ fn to_call_result(result: &Result<serde_json::Value>) -> CallToolResult {
 }
 
 /// Forwards progress (employees loaded) as `notifications/progress`, in order, when the caller
-/// asked for progress with a token.
-fn progress_reporter(ctx: &RequestContext<RoleServer>) -> Option<Progress> {
-    let token = ctx.meta.get_progress_token()?;
-    let peer = ctx.peer.clone();
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<u64>();
-    tokio::spawn(async move {
-        while let Some(n) = rx.recv().await {
-            let _ = peer
-                .notify_progress(
-                    ProgressNotificationParam::new(token.clone(), n as f64)
-                        .with_message(format!("{n} employees loaded from Personio")),
-                )
-                .await;
+/// asked for progress with a token. [`ProgressForwarder::finish`] waits until every notification
+/// is sent, so none arrives after the tool's result.
+struct ProgressForwarder {
+    progress: Option<Progress>,
+    sending: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl ProgressForwarder {
+    fn new(ctx: &RequestContext<RoleServer>) -> Self {
+        let Some(token) = ctx.meta.get_progress_token() else {
+            return ProgressForwarder {
+                progress: None,
+                sending: None,
+            };
+        };
+        let peer = ctx.peer.clone();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<u64>();
+        let sending = tokio::spawn(async move {
+            while let Some(n) = rx.recv().await {
+                let _ = peer
+                    .notify_progress(
+                        ProgressNotificationParam::new(token.clone(), n as f64)
+                            .with_message(format!("{n} employees loaded from Personio")),
+                    )
+                    .await;
+            }
+        });
+        ProgressForwarder {
+            progress: Some(Arc::new(move |n| {
+                let _ = tx.send(n);
+            })),
+            sending: Some(sending),
         }
-    });
-    Some(Arc::new(move |n| {
-        let _ = tx.send(n);
-    }))
+    }
+
+    fn progress(&self) -> Option<Progress> {
+        self.progress.clone()
+    }
+
+    /// Closes the channel (once every clone of the callback is gone) and waits for the sender.
+    async fn finish(mut self) {
+        self.progress = None;
+        if let Some(sending) = self.sending.take() {
+            let _ = sending.await;
+        }
+    }
 }
 
 impl PersonioServer {
@@ -114,8 +142,7 @@ impl PersonioServer {
         Parameters(args): Parameters<search_employee::SearchEmployeeArgs>,
         ctx: RequestContext<RoleServer>,
     ) -> std::result::Result<CallToolResult, ErrorData> {
-        let progress = progress_reporter(&ctx);
-        self.call("search_employee", &ctx, None, |caller| async move {
+        self.call("search_employee", &ctx, None, |caller, progress| async move {
             encode(search_employee::run(&self.app, &caller, args, progress).await)
         })
         .await
@@ -133,7 +160,7 @@ impl PersonioServer {
         Parameters(args): Parameters<get_employee::GetEmployeeArgs>,
         ctx: RequestContext<RoleServer>,
     ) -> std::result::Result<CallToolResult, ErrorData> {
-        self.call("get_employee", &ctx, None, |caller| async move {
+        self.call("get_employee", &ctx, None, |caller, _| async move {
             encode(get_employee::run(&self.app, &caller, args).await)
         })
         .await
@@ -151,7 +178,7 @@ impl PersonioServer {
         Parameters(args): Parameters<get_pto_balance::GetPtoBalanceArgs>,
         ctx: RequestContext<RoleServer>,
     ) -> std::result::Result<CallToolResult, ErrorData> {
-        self.call("get_pto_balance", &ctx, None, |caller| async move {
+        self.call("get_pto_balance", &ctx, None, |caller, _| async move {
             encode(get_pto_balance::run(&self.app, &caller, args).await)
         })
         .await
@@ -169,8 +196,7 @@ impl PersonioServer {
         Parameters(args): Parameters<list_absences::ListAbsencesArgs>,
         ctx: RequestContext<RoleServer>,
     ) -> std::result::Result<CallToolResult, ErrorData> {
-        let progress = progress_reporter(&ctx);
-        self.call("list_absences", &ctx, None, |caller| async move {
+        self.call("list_absences", &ctx, None, |caller, progress| async move {
             encode(list_absences::run(&self.app, &caller, args, progress).await)
         })
         .await
@@ -188,7 +214,7 @@ impl PersonioServer {
         Parameters(args): Parameters<list_time_off_types::ListTimeOffTypesArgs>,
         ctx: RequestContext<RoleServer>,
     ) -> std::result::Result<CallToolResult, ErrorData> {
-        self.call("list_time_off_types", &ctx, None, |_caller| async move {
+        self.call("list_time_off_types", &ctx, None, |_caller, _| async move {
             encode(list_time_off_types::run(&self.app, args).await)
         })
         .await
@@ -219,7 +245,7 @@ impl PersonioServer {
             "start_time": args.start_time,
             "end_time": args.end_time,
         }));
-        let caller = match self.caller(&ctx).await {
+        let caller = match self.caller(&ctx, None).await {
             Ok(c) => c,
             Err(e) => {
                 self.audit("create_time_off", None, &Err(e.clone()), Some(write_digest));
@@ -249,11 +275,12 @@ impl PersonioServer {
 
 impl PersonioServer {
     /// Resolves who is calling (fails closed for an unknown email).
-    async fn caller(&self, ctx: &RequestContext<RoleServer>) -> Result<Caller> {
+    async fn caller(&self, ctx: &RequestContext<RoleServer>, progress: Option<Progress>) -> Result<Caller> {
         match principal(ctx, &self.app) {
             None => Ok(Caller::operator()),
             Some(p) => {
-                let snapshot = self.app.directory.snapshot(None).await?;
+                // Resolving the caller may be what loads a cold directory: report that load.
+                let snapshot = self.app.directory.snapshot(progress).await?;
                 Caller::resolve(Some(&p), &snapshot)
             }
         }
@@ -268,14 +295,16 @@ impl PersonioServer {
         run: F,
     ) -> std::result::Result<CallToolResult, ErrorData>
     where
-        F: FnOnce(Caller) -> Fut,
+        F: FnOnce(Caller, Option<Progress>) -> Fut,
         Fut: std::future::Future<Output = Result<serde_json::Value>>,
     {
-        let caller = self.caller(ctx).await;
+        let forwarder = ProgressForwarder::new(ctx);
+        let caller = self.caller(ctx, forwarder.progress()).await;
         let result = match &caller {
-            Ok(c) => run(c.clone()).await,
+            Ok(c) => run(c.clone(), forwarder.progress()).await,
             Err(e) => Err(e.clone()),
         };
+        forwarder.finish().await;
         self.audit(tool, caller.as_ref().ok(), &result, write_digest);
         Ok(to_call_result(&result))
     }
@@ -530,7 +559,7 @@ impl ServerHandler for PersonioServer {
                 if let Some(id) = uri.strip_prefix("personio://employees/")
                     && id.parse::<i64>().is_ok()
                 {
-                    let caller = self.caller(&_ctx).await.map_err(|e| resource_error(&e))?;
+                    let caller = self.caller(&_ctx, None).await.map_err(|e| resource_error(&e))?;
                     let r = get_employee::run(
                         &self.app,
                         &caller,

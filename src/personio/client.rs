@@ -44,6 +44,13 @@ impl<T> Cached<T> {
     }
 }
 
+impl<T> Cached<T> {
+    /// Stores a freshly fetched value.
+    pub(crate) async fn replace(&self, value: T) {
+        *self.slot.lock().await = Some((Instant::now(), Arc::new(value)));
+    }
+}
+
 pub(crate) struct Inner {
     pub(crate) http: Http,
     pub(crate) attributes: Cached<Vec<AttributeInfo>>,

@@ -190,6 +190,19 @@ impl PersonioClient {
             .await
     }
 
+    /// A live round trip to Personio (for readiness probes): fetches the readable-attribute list
+    /// uncached, which proves the token works and the credential can read, and refreshes the cache.
+    pub async fn check_connection(&self) -> Result<()> {
+        let req = Request::get(
+            "/v1/company/employees/attributes",
+            "read employee attributes",
+            "attribute list",
+        );
+        let body = fetch_v1(self.http(), &req).await?;
+        self.inner.attributes.replace(parse_attributes(&body.data)).await;
+        Ok(())
+    }
+
     /// Which of `needed` (attribute keys) the credential cannot read, with labels and the fix.
     pub async fn omitted_attributes(&self, needed: &[&str]) -> Result<OmittedAttributes> {
         let readable = self.readable_attributes().await?;

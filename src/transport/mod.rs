@@ -1,4 +1,10 @@
-//! How MCP reaches the server: stdio, and an in-process pipe for the CLI's `tools` commands.
+//! How MCP reaches the server: stdio, HTTP (Streamable HTTP and legacy HTTP+SSE, secured), and an
+//! in-process pipe for the CLI's `tools` commands.
 
+pub mod http;
+pub mod http_args;
 pub mod in_process;
+pub mod legacy_sse;
+pub mod lifecycle;
+pub mod security;
 pub mod stdio;

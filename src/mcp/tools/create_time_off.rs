@@ -264,7 +264,11 @@ pub async fn run(
     if let Some(existing) = &plan.existing {
         let mut r = base_result(&plan, &existing.status);
         r.already_existed = true;
-        r.absence = Some(AbsenceOut::from_absence(existing));
+        let mut out = AbsenceOut::from_absence(existing);
+        if out.time_off_type.category.is_none() {
+            out.time_off_type.category = plan.time_off_type.category.clone();
+        }
+        r.absence = Some(out);
         return Ok(Outcome::Done(Box::new(r)));
     }
     if args.dry_run.unwrap_or(false) {
@@ -353,7 +357,11 @@ confirm, call again with the same arguments plus this confirmation_token."
     } else {
         "Stored in Personio as a request; it is approved (or rejected) in Personio's approval flow.".into()
     });
-    r.absence = Some(AbsenceOut::from_absence(&absence));
+    let mut out = AbsenceOut::from_absence(&absence);
+    if out.time_off_type.category.is_none() {
+        out.time_off_type.category = plan.time_off_type.category.clone();
+    }
+    r.absence = Some(out);
     if let Some(key) = &args.idempotency_key
         && let Ok(v) = serde_json::to_value(&r)
     {

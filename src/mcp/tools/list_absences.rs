@@ -10,7 +10,7 @@ use crate::app::App;
 use crate::domain::absences::{AbsenceFilter, list};
 use crate::domain::calendar::month_of;
 use crate::domain::directory::Progress;
-use crate::domain::normalize::plain_fold;
+use crate::domain::normalize::same_text;
 use crate::domain::time_off::resolve_type;
 use crate::error::{Error, ErrorCode, Result};
 use crate::policy::access::Caller;
@@ -103,15 +103,13 @@ pub async fn run(
         own_only = caller.employee_id == Some(person.id);
         Some(vec![person.id])
     } else if args.department.is_some() || args.team.is_some() {
-        let dept = args.department.as_deref().map(|d| plain_fold(d).trim().to_string());
-        let team = args.team.as_deref().map(|t| plain_fold(t).trim().to_string());
         let ids: Vec<i64> = snapshot
             .all()
             .filter(|e| {
-                dept.as_deref().is_none_or(|d| {
-                    e.department.value().is_some_and(|x| plain_fold(&x.name).trim() == d)
-                }) && team.as_deref().is_none_or(|t| {
-                    e.team.value().is_some_and(|x| plain_fold(&x.name).trim() == t)
+                args.department.as_deref().is_none_or(|d| {
+                    e.department.value().is_some_and(|x| same_text(&x.name, d))
+                }) && args.team.as_deref().is_none_or(|t| {
+                    e.team.value().is_some_and(|x| same_text(&x.name, t))
                 })
             })
             .map(|e| e.id)
@@ -207,6 +205,10 @@ pub async fn run(
             .iter()
             .map(|a| {
                 let mut out = AbsenceOut::from_absence(a);
+                // Hour absences carry no category; the type list knows it.
+                if out.time_off_type.category.is_none() {
+                    out.time_off_type.category = category_of(a);
+                }
                 if privacy.is_health(category_of(a).as_deref()) && !caller.sees_health_of(a.employee.id) {
                     out.time_off_type.id = None;
                     out.time_off_type.name = Some(MASKED_TYPE_NAME.into());

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::common::{EmployeeSummary, ScopeNote, check_limit, cursor};
 use crate::app::App;
 use crate::domain::directory::Progress;
-use crate::domain::normalize::plain_fold;
+use crate::domain::normalize::same_text;
 use crate::domain::search::Query;
 use crate::error::{Error, Result};
 use crate::policy::access::Caller;
@@ -62,7 +62,7 @@ pub struct SearchEmployeeResult {
 }
 
 fn same_name(filter: &str, name: Option<&str>) -> bool {
-    name.is_some_and(|n| plain_fold(n).trim() == plain_fold(filter).trim())
+    name.is_some_and(|n| same_text(n, filter))
 }
 
 pub async fn run(

@@ -1,0 +1,134 @@
+//! The `serve --http` flags and how they become an [`HttpConfig`].
+//!
+//! Secrets never come from flags (they would show in `ps` and shell history): bearer tokens are
+//! read from a file (`--auth-tokens`) or the environment (`PERSONIO_MCP_AUTH_TOKENS`).
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::num::NonZeroU32;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::http::HttpConfig;
+use super::security::{ConfigError, HostPolicy, OriginPolicy, RateLimit, TokenStore};
+
+/// `serve --http`: MCP over HTTP instead of stdio, and how it is secured. Everything but `--http`
+/// is ignored in stdio mode.
+#[derive(Debug, Clone, clap::Args)]
+pub struct HttpArgs {
+    /// Serve over HTTP on this address (IP:PORT, or localhost:PORT) instead of stdio: Streamable
+    /// HTTP at /mcp, legacy SSE at /sse + /message, probes at /healthz and /readyz. The first
+    /// stdout line is the base URL. A non-loopback address requires auth tokens.
+    #[arg(long, env = "PERSONIO_MCP_HTTP", value_name = "ADDR", value_parser = parse_http_addr, help_heading = "HTTP")]
+    pub http: Option<SocketAddr>,
+    /// Bearer tokens file: one `TOKEN EMAIL ROLE` line per token (ROLE: employee, manager or hr;
+    /// TOKEN may be `sha256:<hex>`). Tokens may also come from PERSONIO_MCP_AUTH_TOKENS.
+    #[arg(
+        long,
+        env = "PERSONIO_MCP_AUTH_TOKENS_FILE",
+        value_name = "FILE",
+        help_heading = "HTTP"
+    )]
+    pub auth_tokens: Option<PathBuf>,
+    /// Host header value clients may use, `host` or `host:port` (repeatable or comma-separated;
+    /// `*` = any). Loopback names and the bound address are always accepted.
+    #[arg(
+        long = "allowed-host",
+        env = "PERSONIO_MCP_ALLOWED_HOSTS",
+        value_name = "HOST",
+        value_delimiter = ',',
+        help_heading = "HTTP"
+    )]
+    pub allowed_hosts: Vec<String>,
+    /// Browser Origin allowed to call the server, `scheme://host[:port]`, `scheme://host:*` or
+    /// `null` (repeatable or comma-separated; `*` = any). Default: loopback origins, any port.
+    #[arg(
+        long = "allowed-origin",
+        env = "PERSONIO_MCP_ALLOWED_ORIGINS",
+        value_name = "ORIGIN",
+        value_delimiter = ',',
+        help_heading = "HTTP"
+    )]
+    pub allowed_origins: Vec<String>,
+    /// Largest request body in bytes (413 beyond).
+    #[arg(long, env = "PERSONIO_MCP_MAX_BODY_BYTES", value_name = "BYTES", default_value_t = HttpConfig::DEFAULT_MAX_BODY_BYTES, help_heading = "HTTP")]
+    pub max_body_bytes: usize,
+    /// Open sessions allowed at once, Streamable HTTP and SSE together (503 beyond).
+    #[arg(long, env = "PERSONIO_MCP_MAX_SESSIONS", value_name = "N", default_value_t = HttpConfig::DEFAULT_MAX_SESSIONS, help_heading = "HTTP")]
+    pub max_sessions: usize,
+    /// Close a session after this many seconds without traffic in either direction.
+    #[arg(long, env = "PERSONIO_MCP_SESSION_IDLE_TIMEOUT", value_name = "SECS", default_value_t = HttpConfig::DEFAULT_IDLE_TIMEOUT.as_secs(), help_heading = "HTTP")]
+    pub session_idle_timeout: u64,
+    /// Requests a minute per principal (per token's email; one shared budget without tokens).
+    #[arg(long, env = "PERSONIO_MCP_RATE_LIMIT", value_name = "PER_MINUTE", default_value_t = RateLimit::default().per_minute, help_heading = "HTTP")]
+    pub rate_limit: NonZeroU32,
+    /// Requests a principal may make at once before the per-minute rate applies.
+    #[arg(long, env = "PERSONIO_MCP_RATE_LIMIT_BURST", value_name = "N", default_value_t = RateLimit::default().burst, help_heading = "HTTP")]
+    pub rate_limit_burst: NonZeroU32,
+    /// On SIGINT/SIGTERM, seconds to let in-flight calls finish before closing sessions.
+    #[arg(long, env = "PERSONIO_MCP_SHUTDOWN_TIMEOUT", value_name = "SECS", default_value_t = HttpConfig::DEFAULT_SHUTDOWN_TIMEOUT.as_secs(), help_heading = "HTTP")]
+    pub shutdown_timeout: u64,
+}
+
+/// `IP:PORT`, or `localhost:PORT` (read as 127.0.0.1).
+fn parse_http_addr(s: &str) -> Result<SocketAddr, String> {
+    if let Ok(addr) = s.parse() {
+        return Ok(addr);
+    }
+    if let Some(port) = s.strip_prefix("localhost:")
+        && let Ok(port) = port.parse::<u16>()
+    {
+        return Ok(SocketAddr::from((Ipv4Addr::LOCALHOST, port)));
+    }
+    Err(format!("`{s}` is not IP:PORT (e.g. 127.0.0.1:8000)"))
+}
+
+impl HttpArgs {
+    /// The HTTP configuration, with tokens read from the file and/or PERSONIO_MCP_AUTH_TOKENS.
+    /// Refuses a non-loopback address without tokens.
+    pub fn config(&self, bind: SocketAddr) -> Result<HttpConfig, ConfigError> {
+        let mut config = HttpConfig::new(bind);
+        let mut tokens = match &self.auth_tokens {
+            Some(path) => TokenStore::from_file(path)?,
+            None => TokenStore::default(),
+        };
+        if let Ok(text) = std::env::var("PERSONIO_MCP_AUTH_TOKENS")
+            && !text.trim().is_empty()
+        {
+            tokens.extend_from(&text, "PERSONIO_MCP_AUTH_TOKENS", true)?;
+        }
+        config.tokens = tokens;
+        if !self.allowed_hosts.is_empty() {
+            config.allowed_hosts = HostPolicy::parse(&self.allowed_hosts)?;
+        }
+        if !self.allowed_origins.is_empty() {
+            config.allowed_origins = OriginPolicy::parse(&self.allowed_origins)?;
+        }
+        config.max_body_bytes = self.max_body_bytes;
+        config.max_sessions = self.max_sessions;
+        config.session_idle_timeout = Duration::from_secs(self.session_idle_timeout.max(1));
+        config.rate_limit = RateLimit {
+            per_minute: self.rate_limit,
+            burst: self.rate_limit_burst,
+        };
+        config.shutdown_timeout = Duration::from_secs(self.shutdown_timeout);
+        config.validate()?;
+        Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_parse_as_ip_port_or_localhost_port() {
+        assert_eq!(parse_http_addr("127.0.0.1:8000").unwrap().port(), 8000);
+        assert_eq!(
+            parse_http_addr("localhost:8000").unwrap(),
+            SocketAddr::from((Ipv4Addr::LOCALHOST, 8000))
+        );
+        assert!(parse_http_addr("[::1]:0").unwrap().ip().is_loopback());
+        assert!(parse_http_addr("example.com:80").is_err());
+        assert!(parse_http_addr("8000").is_err());
+    }
+}

@@ -1,0 +1,233 @@
+//! `personio-mcp serve --http` as a user runs it: the refusal to serve a non-loopback address
+//! without auth, token-file authentication, and graceful shutdown on SIGTERM with a call in
+//! flight.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // helpers outside #[test] fns too
+
+mod http_support;
+
+use std::process::Stdio;
+
+use http_support::*;
+use serde_json::json;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+const BIN: &str = env!("CARGO_BIN_EXE_personio-mcp");
+
+/// The binary with an environment free of PERSONIO_* settings (a developer's shell must not change
+/// what the test sees).
+fn command(args: &[&str]) -> Command {
+    let mut c = Command::new(BIN);
+    c.args(args).env("RUST_LOG", "info").kill_on_drop(true);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("PERSONIO_") {
+            c.env_remove(k);
+        }
+    }
+    c
+}
+
+/// A running binary: its base URL (the first stdout line) and its stderr, drained in the
+/// background so that logging can never block it.
+struct Proc {
+    child: Child,
+    url: String,
+    _stdout: BufReader<tokio::process::ChildStdout>,
+    stderr: tokio::task::JoinHandle<String>,
+}
+
+impl Proc {
+    async fn spawn(mut c: Command) -> Proc {
+        let mut child = c
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut err = child.stderr.take().unwrap();
+        let stderr = tokio::spawn(async move {
+            let mut s = String::new();
+            let _ = err.read_to_string(&mut s).await;
+            s
+        });
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        guarded("the URL line", stdout.read_line(&mut line))
+            .await
+            .unwrap();
+        let url = line.trim().to_string();
+        assert!(
+            url.starts_with("http://127.0.0.1:"),
+            "first stdout line: {url:?}"
+        );
+        Proc {
+            child,
+            url,
+            _stdout: stdout,
+            stderr,
+        }
+    }
+
+    fn signal(&self, name: &str) {
+        let pid = self.child.id().expect("running").to_string();
+        let status = std::process::Command::new("kill")
+            .args([&format!("-{name}"), &pid])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Waits for the exit; returns the exit code and everything written to stderr.
+    async fn exit(mut self) -> (Option<i32>, String) {
+        let status = guarded("process exit", self.child.wait()).await.unwrap();
+        let err = guarded("stderr", self.stderr).await.unwrap();
+        (status.code(), err)
+    }
+}
+
+#[tokio::test]
+async fn a_non_loopback_address_without_auth_is_refused() {
+    let out = guarded(
+        "serve --http 0.0.0.0:0",
+        command(&["serve", "--http", "0.0.0.0:0", "--sandbox"]).output(),
+    )
+    .await
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "it must not start: {stderr}");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr.contains("refusing to serve MCP on 0.0.0.0:0 without authentication"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("--auth-tokens"),
+        "the message names the fix: {stderr}"
+    );
+    assert!(out.stdout.is_empty(), "nothing was served");
+    assert!(
+        !stderr.contains("sandbox started"),
+        "it refused before starting anything: {stderr}"
+    );
+}
+
+#[tokio::test]
+async fn serve_http_with_a_token_file_authenticates_and_stops_on_sigint() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tokens");
+    let token = "binary-test-token-0123456789abcdef";
+    std::fs::write(&file, format!("# test token\n{token} ada@example.com hr\n")).unwrap();
+    let server = Proc::spawn(command(&[
+        "serve",
+        "--http",
+        "127.0.0.1:0",
+        "--sandbox",
+        "--auth-tokens",
+        file.to_str().unwrap(),
+    ]))
+    .await;
+    let url = server.url.clone();
+
+    let anonymous = Http::new(&url, None);
+    let r = anonymous
+        .request(reqwest::Method::GET, "/healthz")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = anonymous
+        .request(reqwest::Method::GET, "/readyz")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "the embedded sandbox is reachable");
+    let r = anonymous
+        .modern_send(1, "tools/list", json!({}), None)
+        .await;
+    assert_eq!(r.status(), 401);
+    assert!(
+        r.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .starts_with("Bearer")
+    );
+
+    let http = Http::new(&url, Some(token));
+    let (_, list) = http.modern("tools/list", json!({}), None).await;
+    assert!(
+        list["result"]["tools"].as_array().unwrap().len() >= 5,
+        "{list}"
+    );
+    let mut sse = SseSession::open(&http).await;
+    let (_, list) = sse.request("tools/list", json!({}), None).await;
+    assert!(list["result"]["tools"].is_array());
+
+    server.signal("INT");
+    let (code, err) = server.exit().await;
+    assert_eq!(code, Some(0), "{err}");
+    assert!(!err.contains(token), "the token leaks into the logs");
+}
+
+#[tokio::test]
+async fn sigterm_lets_the_call_in_flight_complete_and_exits_zero() {
+    // A standalone sandbox whose employee pages are slow.
+    let sandbox = Proc::spawn({
+        let mut c = command(&["sandbox", "--bind", "127.0.0.1:0"]);
+        c.env("RUST_LOG", "warn");
+        c
+    })
+    .await;
+    let sandbox_url = sandbox.url.clone();
+    let admin = Http::new(&sandbox_url, None);
+    let r = admin
+        .request(reqwest::Method::PUT, "/__sandbox/faults")
+        .json(&json!({"latency_ms": 800, "path_prefix": "/v1/company/employees"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+
+    let server = Proc::spawn({
+        let mut c = command(&["serve", "--http", "127.0.0.1:0"]);
+        c.env("PERSONIO_BASE_URL", &sandbox_url)
+            .env("PERSONIO_CLIENT_ID", "sandbox-client")
+            .env("PERSONIO_CLIENT_SECRET", "sandbox-secret");
+        c
+    })
+    .await;
+    let url = server.url.clone();
+
+    // A cold search: it pages through the directory, reporting progress.
+    let http = Http::new(&url, None);
+    let r = http
+        .modern_send(
+            7,
+            "tools/call",
+            json!({"name": "search_employee", "arguments": {"query": "Müller"}}),
+            Some("p-term"),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let mut stream = SseReader::new(r);
+    let first = guarded("first progress", stream.next_message())
+        .await
+        .unwrap();
+    assert_eq!(first["method"], "notifications/progress", "{first}");
+
+    // The call is in flight: SIGTERM now.
+    server.signal("TERM");
+    let (_, response) = guarded("the in-flight result", stream.until_response(7))
+        .await
+        .expect("the call completes after SIGTERM");
+    assert!(
+        tool_ok(&response)["employees"][0]["name"]
+            .as_str()
+            .unwrap()
+            .contains("Müller"),
+        "{response}"
+    );
+    let (code, err) = server.exit().await;
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("shutting down"), "{err}");
+    drop(sandbox);
+}

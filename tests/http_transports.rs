@@ -1,0 +1,759 @@
+//! The HTTP transports in-process over real loopback HTTP: Streamable HTTP (2026-07-28 stateless
+//! requests and legacy `initialize` sessions) and the legacy HTTP+SSE pair, with their security
+//! (Host, Origin, bearer tokens, body cap, rate limit, session cap, session ownership), principal
+//! propagation, idle timeout, progress, graceful drain and a 100-session concurrency run.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // helpers outside #[test] fns too
+
+mod common;
+mod http_support;
+
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+use http_support::*;
+use personio_mcp::app::{App, Settings};
+use personio_mcp::mcp::PersonioServer;
+use personio_mcp::personio::PersonioClient;
+use personio_mcp::policy::principal::{Principal, Role};
+use personio_mcp::sandbox::{SandboxConfig, SandboxHandle};
+use personio_mcp::transport::http::{HttpConfig, principal_of};
+use personio_mcp::transport::security::{RateLimit, TokenStore};
+use rmcp::handler::server::router::tool::ToolRouter;
+use rmcp::model::{ServerCapabilities, ServerConfig};
+use rmcp::service::RequestContext;
+use rmcp::{RoleServer, ServerHandler, tool, tool_handler, tool_router};
+use serde_json::{Value, json};
+
+const ADA: &str = "ada-0123456789abcdef0123456789";
+const BOB: &str = "bob-0123456789abcdef0123456789";
+
+/// A test-only handler with one tool that reports the principal the HTTP layer attached.
+#[derive(Clone)]
+struct Whoami {
+    tool_router: ToolRouter<Whoami>,
+}
+
+#[tool_router]
+impl Whoami {
+    fn new() -> Self {
+        Whoami {
+            tool_router: Self::tool_router(),
+        }
+    }
+
+    #[tool(description = "Reports the calling principal as JSON (null when none).")]
+    async fn whoami(&self, ctx: RequestContext<RoleServer>) -> String {
+        serde_json::to_string(&principal_of(&ctx)).unwrap()
+    }
+}
+
+#[tool_handler(router = self.tool_router)]
+impl ServerHandler for Whoami {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+    }
+}
+
+fn tokens() -> TokenStore {
+    let mut t = TokenStore::default();
+    t.insert(
+        ADA,
+        Principal {
+            email: "ada@example.com".into(),
+            role: Role::Hr,
+        },
+    )
+    .unwrap();
+    t.insert(
+        BOB,
+        Principal {
+            email: "bob@example.com".into(),
+            role: Role::Employee,
+        },
+    )
+    .unwrap();
+    t
+}
+
+fn config() -> HttpConfig {
+    let mut c = HttpConfig::new("127.0.0.1:0".parse().unwrap());
+    c.rate_limit = RateLimit {
+        per_minute: NonZeroU32::new(1_000_000).unwrap(),
+        burst: NonZeroU32::new(100_000).unwrap(),
+    };
+    c
+}
+
+fn authed() -> HttpConfig {
+    let mut c = config();
+    c.tokens = tokens();
+    c
+}
+
+async fn whoami_server(config: HttpConfig) -> Running {
+    Running::start(config, Whoami::new).await
+}
+
+async fn relaxed_sandbox() -> SandboxHandle {
+    common::sandbox_with(SandboxConfig {
+        relaxed_limits: true,
+        ..SandboxConfig::default()
+    })
+    .await
+}
+
+/// A fresh App (cold directory) on the sandbox, without client-side throttling.
+fn app(sb: &SandboxHandle) -> App {
+    let client =
+        PersonioClient::new(common::unthrottled(common::config(sb, "sandbox-client"))).unwrap();
+    App::new(client, Settings::with_writes(false))
+}
+
+async fn personio_server(config: HttpConfig, app: App) -> Running {
+    let prototype = PersonioServer::new(app);
+    Running::start(config, move || prototype.clone()).await
+}
+
+fn init_body() -> Value {
+    json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": initialize_params()})
+}
+
+async fn json_body(r: reqwest::Response) -> Value {
+    let text = r.text().await.unwrap();
+    serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"))
+}
+
+// ------------------------------------------------------------------------------------------------
+// Origin and Host
+
+#[tokio::test]
+async fn a_foreign_origin_is_refused_on_every_route() {
+    let server = whoami_server(config()).await;
+    let http = server.client(None);
+    let evil = "https://evil.example";
+    let session = SseSession::connect(&http).await;
+    let attempts = [
+        http.mcp_post(&init_body()).header("origin", evil),
+        http.request(reqwest::Method::GET, "/sse")
+            .header("origin", evil),
+        http.request(reqwest::Method::POST, &session.endpoint)
+            .header("origin", evil)
+            .header("content-type", "application/json")
+            .body(init_body().to_string()),
+        http.request(reqwest::Method::GET, "/healthz")
+            .header("origin", evil),
+        http.request(reqwest::Method::GET, "/readyz")
+            .header("origin", evil),
+    ];
+    for attempt in attempts {
+        let r = attempt.send().await.unwrap();
+        let url = r.url().path().to_string();
+        assert_eq!(r.status(), 403, "{url}");
+        assert_eq!(json_body(r).await["error"], "forbidden", "{url}");
+    }
+    // Loopback origins (a local browser tool such as the MCP Inspector) are allowed by default.
+    let r = http
+        .mcp_post(&init_body())
+        .header("origin", "http://localhost:6274")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn a_host_that_is_not_allowed_is_refused_on_every_mcp_route() {
+    let server = whoami_server(config()).await;
+    let http = server.client(None);
+    let session = SseSession::connect(&http).await;
+    let attempts = [
+        http.mcp_post(&init_body()).header("host", "evil.example"),
+        http.request(reqwest::Method::GET, "/sse")
+            .header("host", "evil.example:80"),
+        http.request(reqwest::Method::POST, &session.endpoint)
+            .header("host", "rebound.evil.example")
+            .header("content-type", "application/json")
+            .body(init_body().to_string()),
+    ];
+    for attempt in attempts {
+        let r = attempt.send().await.unwrap();
+        let url = r.url().path().to_string();
+        assert_eq!(r.status(), 403, "{url}");
+        assert!(
+            json_body(r).await["message"]
+                .as_str()
+                .unwrap()
+                .contains("Host")
+        );
+    }
+    // The name clients really use passes.
+    let r = http
+        .mcp_post(&init_body())
+        .header("host", "localhost")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+// ------------------------------------------------------------------------------------------------
+// Bearer tokens
+
+#[tokio::test]
+async fn every_mcp_route_requires_a_valid_bearer_token() {
+    let server = whoami_server(authed()).await;
+    let good = server.client(Some(ADA));
+    let session = SseSession::connect(&good).await;
+    for (who, token) in [
+        ("missing", None),
+        ("wrong", Some("not-a-configured-token-at-all")),
+    ] {
+        let http = server.client(token);
+        let attempts = [
+            http.mcp_post(&init_body()),
+            http.request(reqwest::Method::GET, "/sse"),
+            http.request(reqwest::Method::POST, &session.endpoint)
+                .header("content-type", "application/json")
+                .body(init_body().to_string()),
+        ];
+        for attempt in attempts {
+            let r = attempt.send().await.unwrap();
+            let url = r.url().path().to_string();
+            assert_eq!(r.status(), 401, "{who} token on {url}");
+            let challenge = r.headers()["www-authenticate"]
+                .to_str()
+                .unwrap()
+                .to_string();
+            assert!(challenge.starts_with("Bearer realm="), "{challenge}");
+            assert_eq!(
+                challenge.contains("invalid_token"),
+                token.is_some(),
+                "{who}: {challenge}"
+            );
+            assert_eq!(json_body(r).await["error"], "unauthorized");
+        }
+    }
+    // A good token: 200 on every transport.
+    let (_, r) = good
+        .modern(
+            "tools/call",
+            json!({"name": "whoami", "arguments": {}}),
+            None,
+        )
+        .await;
+    assert_eq!(r["result"]["isError"], false);
+    StreamableSession::open(&good).await;
+    SseSession::open(&good).await;
+    // The probes carry no data and need no token.
+    let anonymous = server.client(None);
+    for probe in ["/healthz", "/readyz"] {
+        let r = anonymous
+            .request(reqwest::Method::GET, probe)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{probe}");
+    }
+}
+
+#[tokio::test]
+async fn the_principal_of_the_token_reaches_the_tool_on_every_http_transport() {
+    let server = whoami_server(authed()).await;
+    for (token, email, role) in [
+        (ADA, "ada@example.com", "hr"),
+        (BOB, "bob@example.com", "employee"),
+    ] {
+        let http = server.client(Some(token));
+        let call = json!({"name": "whoami", "arguments": {}});
+        let expect = json!({"email": email, "role": role});
+        let seen = |r: &Value| -> Value {
+            serde_json::from_str(r["result"]["content"][0]["text"].as_str().unwrap()).unwrap()
+        };
+
+        let (_, r) = http.modern("tools/call", call.clone(), None).await;
+        assert_eq!(seen(&r), expect, "Streamable HTTP, 2026-07-28 (stateless)");
+
+        let mut s = StreamableSession::open(&http).await;
+        let (_, r) = s.request("tools/call", call.clone(), None).await;
+        assert_eq!(seen(&r), expect, "Streamable HTTP, legacy session");
+
+        let mut s = SseSession::open(&http).await;
+        let (_, r) = s.request("tools/call", call.clone(), None).await;
+        assert_eq!(seen(&r), expect, "legacy HTTP+SSE");
+    }
+
+    // Without tokens (loopback only) there is no principal.
+    let open = whoami_server(config()).await;
+    let (_, r) = open
+        .client(None)
+        .modern(
+            "tools/call",
+            json!({"name": "whoami", "arguments": {}}),
+            None,
+        )
+        .await;
+    assert_eq!(r["result"]["content"][0]["text"], "null");
+}
+
+#[tokio::test]
+async fn a_session_answers_only_to_the_principal_that_opened_it() {
+    let server = whoami_server(authed()).await;
+    let ada = server.client(Some(ADA));
+    let bob = server.client(Some(BOB));
+
+    let s = StreamableSession::open(&ada).await;
+    let call = json!({"jsonrpc": "2.0", "id": 5, "method": "tools/call",
+                      "params": {"name": "whoami", "arguments": {}}});
+    let r = bob
+        .mcp_post(&call)
+        .header("mcp-session-id", &s.id)
+        .header("mcp-protocol-version", LEGACY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        404,
+        "bob cannot use ada's Streamable HTTP session"
+    );
+    assert_eq!(s.post(&call).await.status(), 200, "ada still can");
+
+    let s = SseSession::open(&ada).await;
+    let r = bob
+        .request(reqwest::Method::POST, &s.endpoint)
+        .header("content-type", "application/json")
+        .body(call.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404, "bob cannot post into ada's SSE session");
+    assert_eq!(s.post(&call).await.status(), 202, "ada still can");
+}
+
+// ------------------------------------------------------------------------------------------------
+// Limits
+
+#[tokio::test]
+async fn oversized_bodies_get_413_on_both_transports() {
+    let mut c = config();
+    c.max_body_bytes = 4096;
+    let server = whoami_server(c).await;
+    let http = server.client(None);
+    let session = SseSession::open(&http).await;
+    let big = json!({"jsonrpc": "2.0", "id": 9, "method": "tools/call",
+                     "params": {"name": "whoami", "arguments": {"pad": "x".repeat(10_000)}}});
+
+    // Declared length over the cap.
+    let r = http.mcp_post(&big).send().await.unwrap();
+    assert_eq!(r.status(), 413);
+    assert_eq!(json_body(r).await["error"], "payload_too_large");
+    let r = session.post(&big).await;
+    assert_eq!(r.status(), 413);
+
+    // Chunked (no Content-Length): caught while reading.
+    let chunked = || {
+        let chunks: Vec<Result<String, std::io::Error>> = vec![Ok(big.to_string())];
+        reqwest::Body::wrap_stream(futures::stream::iter(chunks))
+    };
+    let r = http
+        .request(reqwest::Method::POST, "/mcp")
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .body(chunked())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413, "Streamable HTTP, chunked");
+    let r = http
+        .request(reqwest::Method::POST, &session.endpoint)
+        .header("content-type", "application/json")
+        .body(chunked())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413, "legacy SSE, chunked");
+}
+
+#[tokio::test]
+async fn the_rate_limit_is_per_principal_and_answers_429_with_retry_after() {
+    let mut c = authed();
+    c.rate_limit = RateLimit {
+        per_minute: NonZeroU32::new(1).unwrap(),
+        burst: NonZeroU32::new(3).unwrap(),
+    };
+    let server = whoami_server(c).await;
+    let ada = server.client(Some(ADA));
+    let call = json!({"name": "whoami", "arguments": {}});
+    for _ in 0..3 {
+        let r = ada.modern_send(1, "tools/call", call.clone(), None).await;
+        assert_eq!(r.status(), 200);
+    }
+    let r = ada.modern_send(1, "tools/call", call.clone(), None).await;
+    assert_eq!(r.status(), 429);
+    let retry: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry >= 1);
+    let body = json_body(r).await;
+    assert_eq!(body["error"], "rate_limited");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("1 requests a minute"),
+        "{body}"
+    );
+    // The legacy transport shares the budget.
+    let r = ada
+        .request(reqwest::Method::GET, "/sse")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+    // Bob has a budget of his own.
+    let r = server
+        .client(Some(BOB))
+        .modern_send(1, "tools/call", call, None)
+        .await;
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn the_session_cap_counts_both_transports() {
+    let mut c = config();
+    c.max_sessions = 2;
+    let server = whoami_server(c).await;
+    let http = server.client(None);
+    let _a = StreamableSession::open(&http).await;
+    let _b = SseSession::open(&http).await;
+
+    let r = http.mcp_post(&init_body()).send().await.unwrap();
+    assert_eq!(r.status(), 503);
+    assert!(r.headers().contains_key("retry-after"));
+    assert_eq!(json_body(r).await["error"], "too_many_sessions");
+    let r = http
+        .request(reqwest::Method::GET, "/sse")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503);
+
+    // Stateless 2026-07-28 requests open no session and still work.
+    let (_, r) = http
+        .modern(
+            "tools/call",
+            json!({"name": "whoami", "arguments": {}}),
+            None,
+        )
+        .await;
+    assert_eq!(r["result"]["isError"], false);
+
+    // Closing a session frees its slot.
+    drop(_b);
+    guarded("a freed slot", async {
+        loop {
+            let r = http.mcp_post(&init_body()).send().await.unwrap();
+            if r.status() == 200 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn idle_sessions_are_closed() {
+    let mut c = config();
+    c.session_idle_timeout = Duration::from_millis(300);
+    let server = whoami_server(c).await;
+    let http = server.client(None);
+
+    let mut sse = SseSession::open(&http).await;
+    // The server ends the idle stream...
+    assert!(
+        guarded("idle SSE close", sse.reader.next_event())
+            .await
+            .is_none()
+    );
+    // ... and forgets the session.
+    let r = sse
+        .post(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+        .await;
+    assert_eq!(r.status(), 404);
+
+    let s = StreamableSession::open(&http).await;
+    guarded("idle Streamable HTTP session close", async {
+        loop {
+            // Each probe is traffic, so probe less often than the idle timeout.
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            let r = s
+                .post(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+                .await;
+            if r.status() == 404 {
+                break;
+            }
+        }
+    })
+    .await;
+}
+
+// ------------------------------------------------------------------------------------------------
+// The Personio server over HTTP
+
+const READ_TOOLS: [&str; 5] = [
+    "search_employee",
+    "get_employee",
+    "get_pto_balance",
+    "list_absences",
+    "list_time_off_types",
+];
+
+fn tool_names(list: &Value) -> Vec<String> {
+    let mut names: Vec<String> = list["result"]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap().to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn tools_and_cold_load_progress_reach_clients_on_every_http_transport() {
+    let sb = relaxed_sandbox().await;
+    let expected: Vec<String> = READ_TOOLS.iter().map(|s| s.to_string()).collect();
+    let search = json!({"name": "search_employee", "arguments": {"query": "Müller"}});
+
+    for transport in ["streamable-2026", "streamable-legacy", "sse"] {
+        // A fresh App per transport: each starts with a cold directory.
+        let server = personio_server(config(), app(&sb)).await;
+        let http = server.client(None);
+        let (list, (notes, found)) = match transport {
+            "streamable-2026" => (
+                http.modern("tools/list", json!({}), None).await.1,
+                http.modern("tools/call", search.clone(), Some("p-1")).await,
+            ),
+            "streamable-legacy" => {
+                let mut s = StreamableSession::open(&http).await;
+                (
+                    s.request("tools/list", json!({}), None).await.1,
+                    s.request("tools/call", search.clone(), Some("p-1")).await,
+                )
+            }
+            _ => {
+                let mut s = SseSession::open(&http).await;
+                (
+                    s.request("tools/list", json!({}), None).await.1,
+                    s.request("tools/call", search.clone(), Some("p-1")).await,
+                )
+            }
+        };
+        let names = tool_names(&list);
+        for t in &expected {
+            assert!(
+                names.contains(t),
+                "{transport}: {t} not listed in {names:?}"
+            );
+        }
+        let result = tool_ok(&found);
+        assert!(
+            result["employees"][0]["name"]
+                .as_str()
+                .unwrap()
+                .contains("Müller"),
+            "{transport}: {result}"
+        );
+        let progress = progress_for(&notes, "p-1");
+        assert!(
+            !progress.is_empty(),
+            "{transport}: no progress in {notes:?}"
+        );
+        assert!(
+            progress[0]["params"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("employees loaded"),
+            "{transport}: {progress:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn readyz_reports_whether_personio_is_usable() {
+    let sb = relaxed_sandbox().await;
+    let good = app(&sb);
+    let prototype = PersonioServer::new(good.clone());
+    let readiness = {
+        let app = good.clone();
+        std::sync::Arc::new(move || {
+            let app = app.clone();
+            Box::pin(async move {
+                app.client
+                    .authenticate()
+                    .await
+                    .map_err(|e| e.code.to_string())
+            }) as futures::future::BoxFuture<'static, Result<(), String>>
+        })
+    };
+    let bound = personio_mcp::transport::http::HttpServer::new(config(), move || prototype.clone())
+        .with_readiness(readiness)
+        .bind()
+        .await
+        .unwrap();
+    let server = Running::run(bound);
+    let r = server
+        .client(None)
+        .request(reqwest::Method::GET, "/readyz")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(json_body(r).await["status"], "ready");
+
+    // A credential Personio rejects.
+    let mut cfg = common::config(&sb, "sandbox-client");
+    cfg.client_secret = secrecy::SecretString::from("wrong-secret".to_string());
+    let bad = App::new(
+        PersonioClient::new(cfg).unwrap(),
+        Settings::with_writes(false),
+    );
+    let prototype = PersonioServer::new(bad.clone());
+    let readiness = std::sync::Arc::new(move || {
+        let app = bad.clone();
+        Box::pin(async move {
+            app.client
+                .authenticate()
+                .await
+                .map_err(|e| e.code.to_string())
+        }) as futures::future::BoxFuture<'static, Result<(), String>>
+    });
+    let bound = personio_mcp::transport::http::HttpServer::new(config(), move || prototype.clone())
+        .with_readiness(readiness)
+        .bind()
+        .await
+        .unwrap();
+    let server = Running::run(bound);
+    let r = server
+        .client(None)
+        .request(reqwest::Method::GET, "/readyz")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503);
+    let body = json_body(r).await;
+    assert_eq!(body["status"], "unavailable");
+    assert_eq!(body["reason"], "AUTH_INVALID");
+}
+
+#[tokio::test]
+async fn shutdown_lets_a_legacy_sse_call_in_flight_finish() {
+    let sb = relaxed_sandbox().await;
+    let mut server = personio_server(config(), app(&sb)).await;
+    let http = server.client(None);
+    let mut s = SseSession::open(&http).await;
+    // Slow pages, so the cold load is still running when shutdown starts.
+    common::set_faults(
+        &sb,
+        json!({"latency_ms": 400, "path_prefix": "/v1/company/employees"}),
+    )
+    .await;
+    let id = s
+        .send(
+            "tools/call",
+            json!({"name": "search_employee", "arguments": {"query": "Müller"}}),
+            Some("p-drain"),
+        )
+        .await;
+    // The first progress notification proves the call is running.
+    let first = guarded("first progress", s.reader.next_message())
+        .await
+        .unwrap();
+    assert_eq!(first["method"], "notifications/progress", "{first}");
+
+    server.begin_shutdown();
+    // New sessions are refused while draining (the listener may already be closed: either way no
+    // session opens).
+    if let Ok(r) = http.request(reqwest::Method::GET, "/sse").send().await {
+        assert_eq!(r.status(), 503);
+    }
+    let (_, response) = guarded("the in-flight result", s.reader.until_response(id))
+        .await
+        .expect("the call completes on its stream");
+    assert!(tool_ok(&response)["employees"].is_array());
+    // Then the session is closed (the stream ends) and the server stops.
+    while let Some(m) = guarded("stream end", s.reader.next_message()).await {
+        assert!(m.get("id").is_none(), "only notifications may follow: {m}");
+    }
+    server.stopped().await.unwrap();
+}
+
+/// 100 sessions in parallel (Streamable HTTP legacy sessions, 2026-07-28 stateless clients and
+/// legacy SSE sessions), 20 tool calls each, on a warm directory: every call succeeds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hundred_sessions_making_twenty_calls_each_all_succeed() {
+    let sb = relaxed_sandbox().await;
+    let server = personio_server(config(), app(&sb)).await;
+    let http = server.client(None);
+    // Warm the directory (and the time-off type cache) once.
+    let (_, r) = http
+        .modern(
+            "tools/call",
+            json!({"name": "search_employee", "arguments": {"query": "a"}}),
+            None,
+        )
+        .await;
+    tool_ok(&r);
+    const QUERIES: [&str; 6] = ["Müller", "Anna", "Schmidt", "engineering", "a", "Jürgen"];
+    let call_for = |session: usize, i: usize| -> Value {
+        if i % 4 == 3 {
+            json!({"name": "list_time_off_types", "arguments": {}})
+        } else {
+            let q = QUERIES[(session + i) % QUERIES.len()];
+            json!({"name": "search_employee", "arguments": {"query": q, "limit": 5}})
+        }
+    };
+
+    let mut tasks = tokio::task::JoinSet::new();
+    for session in 0..100usize {
+        let http = http.clone();
+        tasks.spawn(async move {
+            let mut ok = 0usize;
+            match session % 3 {
+                0 => {
+                    let mut s = StreamableSession::open(&http).await;
+                    for i in 0..20 {
+                        let (_, r) = s.request("tools/call", call_for(session, i), None).await;
+                        tool_ok(&r);
+                        ok += 1;
+                    }
+                }
+                1 => {
+                    for i in 0..20 {
+                        let (_, r) = http.modern("tools/call", call_for(session, i), None).await;
+                        tool_ok(&r);
+                        ok += 1;
+                    }
+                }
+                _ => {
+                    let mut s = SseSession::open(&http).await;
+                    for i in 0..20 {
+                        let (_, r) = s.request("tools/call", call_for(session, i), None).await;
+                        tool_ok(&r);
+                        ok += 1;
+                    }
+                }
+            }
+            ok
+        });
+    }
+    let mut total = 0;
+    while let Some(done) = guarded("100 sessions", tasks.join_next()).await {
+        total += done.expect("a session task panicked");
+    }
+    assert_eq!(total, 100 * 20);
+}
