@@ -1,5 +1,6 @@
 //! The Personio client against the sandbox over real loopback HTTP, with injected faults.
 //! Request counts come from the sandbox's own statistics (`/__sandbox/stats`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed assertion
 
 mod common;
 

@@ -69,9 +69,15 @@ impl PersonioClient {
     }
 
     /// The employee with exactly this email, if any: one request, no directory scan.
-    pub async fn employee_by_email(&self, email: &str) -> Result<Option<Employee>> {
+    /// `attributes` projects the answer (empty = every readable attribute).
+    pub async fn employee_by_email(
+        &self,
+        email: &str,
+        attributes: &[&str],
+    ) -> Result<Option<Employee>> {
         let query = EmployeeQuery {
             email: Some(email.trim().to_string()),
+            attributes: attributes.iter().map(|a| a.to_string()).collect(),
             ..EmployeeQuery::default()
         };
         let req = query

@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests: an in-process sandbox on a loopback port and a client
 //! configured for it, plus access to the sandbox's test-only admin routes.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed assertion
 #![allow(dead_code)]
 
 use std::net::{Ipv4Addr, SocketAddr};

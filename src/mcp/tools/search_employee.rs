@@ -136,7 +136,11 @@ pub async fn run(
     {
         let found = match app.directory.cached().await {
             Some(snapshot) => snapshot.by_email(email).map(|e| e.as_ref().clone()),
-            None => app.client.employee_by_email(email).await?,
+            None => {
+                app.client
+                    .employee_by_email(email, crate::domain::directory::DIRECTORY_ATTRIBUTES)
+                    .await?
+            }
         };
         let omitted = app
             .client
