@@ -16,6 +16,17 @@ use crate::policy::principal::Principal;
 use crate::policy::privacy::Privacy;
 use crate::policy::writes::{Confirmations, WriteMode, WritePolicy};
 
+/// Today's date in the company's time zone (`PERSONIO_MCP_TIMEZONE`, default Europe/Berlin): the
+/// default month of `list_absences`, the "past date" check and the balance year all follow the
+/// company's calendar, not the server's (often UTC) clock.
+pub fn company_today() -> NaiveDate {
+    let tz = std::env::var("PERSONIO_MCP_TIMEZONE")
+        .ok()
+        .and_then(|z| z.parse::<chrono_tz::Tz>().ok())
+        .unwrap_or(chrono_tz::Europe::Berlin);
+    chrono::Utc::now().with_timezone(&tz).date_naive()
+}
+
 /// Server-wide switches.
 #[derive(Clone, Default)]
 pub struct Settings {
@@ -84,7 +95,7 @@ impl App {
             write_locks: Arc::new(WriteLocks::default()),
             client,
             settings: Arc::new(settings),
-            today: Arc::new(|| chrono::Local::now().date_naive()),
+            today: Arc::new(company_today),
         })
     }
 
@@ -104,7 +115,7 @@ impl App {
             write_locks: Arc::new(WriteLocks::default()),
             client,
             settings: Arc::new(settings),
-            today: Arc::new(|| chrono::Local::now().date_naive()),
+            today: Arc::new(company_today),
         }
     }
 

@@ -28,7 +28,8 @@ fn args(v: Value) -> create_time_off::CreateTimeOffArgs {
 }
 
 fn alice() -> Principal {
-    Principal { email: "sunje.muller@nordlicht.example".into(), role: Role::Hr }
+    // #1 of every seeded company (docs/sandbox.md), like Jürgen Müller (#0).
+    Principal { email: "anna-lena.weiss@nordlicht.example".into(), role: Role::Hr }
 }
 
 async fn call(app: &App, a: Value, who: Option<&Principal>, c: Confirmation) -> Result<CreateTimeOffResult, Error> {

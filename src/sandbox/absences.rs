@@ -1,0 +1,234 @@
+//! Stored absences: day-unit time-offs (integer ids, `/v1/company/time-offs`) and hour-unit absence
+//! periods (UUIDs, `/v1/company/absence-periods`).
+//!
+//! Both lists are kept sorted by start (then id) — the order listings page through, which matches the
+//! captured fixture (sorted by start date, not by id). Rejected or cancelled absences are deleted, not
+//! status-changed, exactly as Personio does (REFERENCE.md §11.9), so only `approved` and `pending` exist.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use uuid::Uuid;
+
+use super::calendar;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AbsenceStatus {
+    Approved,
+    Pending,
+}
+
+impl AbsenceStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AbsenceStatus::Approved => "approved",
+            AbsenceStatus::Pending => "pending",
+        }
+    }
+}
+
+/// Who created a day-unit absence: the API (`"API"`) or a person (rendered as their full name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CreatedBy {
+    Api,
+    Employee(u64),
+}
+
+#[derive(Debug, Clone)]
+pub struct DayAbsence {
+    pub id: u64,
+    pub id_v2: Uuid,
+    pub employee_id: u64,
+    pub type_id: u64,
+    pub start: NaiveDate,
+    /// Inclusive last absent day.
+    pub end: NaiveDate,
+    pub half_day_start: bool,
+    pub half_day_end: bool,
+    pub status: AbsenceStatus,
+    pub comment: String,
+    pub created_by: CreatedBy,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl DayAbsence {
+    /// Working days consumed, optionally only up to and including `until`.
+    pub fn days(&self, until: Option<NaiveDate>) -> f64 {
+        calendar::day_amount(
+            self.start,
+            self.end,
+            self.half_day_start,
+            self.half_day_end,
+            until,
+        )
+    }
+
+    /// Working days consumed within `[from, to]` (used to clip balances to one calendar year).
+    pub fn days_within(&self, from: NaiveDate, to: NaiveDate) -> f64 {
+        calendar::day_amount_within(
+            self.start,
+            self.end,
+            self.half_day_start,
+            self.half_day_end,
+            from,
+            to,
+        )
+    }
+
+    pub fn clashes_with(
+        &self,
+        start: NaiveDate,
+        end: NaiveDate,
+        half_day_start: bool,
+        half_day_end: bool,
+    ) -> bool {
+        calendar::day_periods_clash(
+            self.start,
+            self.end,
+            self.half_day_start,
+            self.half_day_end,
+            start,
+            end,
+            half_day_start,
+            half_day_end,
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    Web,
+    Api,
+}
+
+impl Origin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::Web => "web",
+            Origin::Api => "api",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct HourAbsence {
+    pub id: Uuid,
+    pub employee_id: u64,
+    pub type_id: u64,
+    /// Berlin wall-clock start and (exclusive) end.
+    pub start: NaiveDateTime,
+    pub end: NaiveDateTime,
+    pub half_day_start: bool,
+    pub half_day_end: bool,
+    pub status: AbsenceStatus,
+    pub comment: String,
+    pub origin: Origin,
+    /// Employee id of the creator (hourly periods report an id, not a name).
+    pub created_by: u64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub approved_at: Option<DateTime<Utc>>,
+    /// Minutes per calendar day.
+    pub breakdown: Vec<(NaiveDate, u32)>,
+}
+
+impl HourAbsence {
+    pub fn minutes(&self) -> u32 {
+        self.breakdown.iter().map(|(_, m)| m).sum()
+    }
+
+    /// First and last calendar day touched.
+    pub fn first_day(&self) -> NaiveDate {
+        self.start.date()
+    }
+
+    pub fn last_day(&self) -> NaiveDate {
+        // The end is exclusive: a period ending at midnight does not touch the next day.
+        let end = self.end - chrono::Duration::minutes(1);
+        end.date().max(self.start.date())
+    }
+}
+
+/// Every stored absence of the sandbox.
+#[derive(Debug, Default)]
+pub struct AbsenceStore {
+    day: Vec<DayAbsence>,
+    hour: Vec<HourAbsence>,
+    next_day_id: u64,
+}
+
+impl AbsenceStore {
+    pub fn new(mut day: Vec<DayAbsence>, mut hour: Vec<HourAbsence>) -> AbsenceStore {
+        day.sort_by_key(|a| (a.start, a.id));
+        hour.sort_by_key(|a| (a.start, a.created_at, a.id));
+        let next_day_id = day.iter().map(|a| a.id).max().unwrap_or(125_000_000) + 1;
+        AbsenceStore {
+            day,
+            hour,
+            next_day_id,
+        }
+    }
+
+    pub fn day(&self) -> &[DayAbsence] {
+        &self.day
+    }
+
+    pub fn hour(&self) -> &[HourAbsence] {
+        &self.hour
+    }
+
+    pub fn day_by_id(&self, id: u64) -> Option<&DayAbsence> {
+        self.day.iter().find(|a| a.id == id)
+    }
+
+    /// Allocates the next time-off id (ids grow monotonically, with gaps like real Personio ids).
+    pub fn allocate_day_id(&mut self) -> u64 {
+        let id = self.next_day_id;
+        self.next_day_id += 7;
+        id
+    }
+
+    /// True when the employee already has a day-unit absence claiming any half of those days.
+    pub fn day_clash(
+        &self,
+        employee_id: u64,
+        start: NaiveDate,
+        end: NaiveDate,
+        half_day_start: bool,
+        half_day_end: bool,
+    ) -> bool {
+        self.day.iter().any(|a| {
+            a.employee_id == employee_id && a.clashes_with(start, end, half_day_start, half_day_end)
+        })
+    }
+
+    /// True when the employee already has an hourly absence intersecting `[start, end)`.
+    pub fn hour_clash(&self, employee_id: u64, start: NaiveDateTime, end: NaiveDateTime) -> bool {
+        self.hour
+            .iter()
+            .any(|a| a.employee_id == employee_id && a.start < end && start < a.end)
+    }
+
+    pub fn insert_day(&mut self, absence: DayAbsence) {
+        let key = (absence.start, absence.id);
+        let pos = self.day.partition_point(|a| (a.start, a.id) < key);
+        self.day.insert(pos, absence);
+    }
+
+    pub fn insert_hour(&mut self, absence: HourAbsence) {
+        let key = (absence.start, absence.created_at, absence.id);
+        let pos = self
+            .hour
+            .partition_point(|a| (a.start, a.created_at, a.id) < key);
+        self.hour.insert(pos, absence);
+    }
+
+    pub fn remove_day(&mut self, id: u64) -> Option<DayAbsence> {
+        let pos = self.day.iter().position(|a| a.id == id)?;
+        Some(self.day.remove(pos))
+    }
+
+    pub fn remove_hour(&mut self, id: Uuid) -> Option<HourAbsence> {
+        let pos = self.hour.iter().position(|a| a.id == id)?;
+        Some(self.hour.remove(pos))
+    }
+}

@@ -1,0 +1,528 @@
+//! Test-only admin routes under `/__sandbox`. They are **not** part of Personio's API, need no
+//! authentication, and bypass statistics, faults and rate limits. Formats are documented in
+//! docs/sandbox.md; errors are `{"error": "<message>"}` with 400/404/409.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use chrono::{DateTime, NaiveDate, Utc};
+use http::StatusCode;
+use serde::{Deserialize, Deserializer};
+use serde_json::{Value, json};
+
+use crate::sandbox::absences::CreatedBy;
+use crate::sandbox::attributes;
+use crate::sandbox::auth::{CREDENTIALS, LIMITED_ATTRIBUTES};
+use crate::sandbox::clock;
+use crate::sandbox::data::{self, Company, Employee, Status};
+use crate::sandbox::envelope::json_response;
+use crate::sandbox::faults::FaultConfig;
+use crate::sandbox::names;
+use crate::sandbox::state::AppState;
+
+pub fn router() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/__sandbox", get(info))
+        .route(
+            "/__sandbox/faults",
+            get(get_faults).put(put_faults).delete(delete_faults),
+        )
+        .route("/__sandbox/revoke-tokens", post(revoke_tokens))
+        .route("/__sandbox/stats", get(get_stats).delete(delete_stats))
+        .route("/__sandbox/time-offs", get(dump_absences))
+        .route("/__sandbox/employees", post(add_employee))
+        .route("/__sandbox/employees/{id}", post(patch_employee))
+}
+
+fn admin_error(status: StatusCode, message: impl Into<String>) -> Response {
+    json_response(status, &json!({"error": message.into()}))
+}
+
+async fn info(State(state): State<Arc<AppState>>) -> Response {
+    let company = state.company();
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "base_url": state.base_url,
+            "seed": state.seed,
+            "employees": company.len(),
+            "today": clock::plain_date(state.clock.today()),
+            "relaxed_limits": state.relaxed_limits,
+            "credentials": CREDENTIALS.iter().map(|c| json!({
+                "client_id": c.client_id,
+                "v1_scope": c.v1_scope,
+                "v2_scopes": c.v2_scopes,
+            })).collect::<Vec<_>>(),
+            "limited_attributes": LIMITED_ATTRIBUTES,
+            "time_off_types": company.time_off_types.iter().map(|t| json!({
+                "id": t.id, "id_v2": t.id_v2.to_string(), "name": t.name, "unit": t.unit.as_str(),
+                "approval_required": t.approval_required, "half_days_allowed": t.half_days_allowed,
+            })).collect::<Vec<_>>(),
+        }),
+    )
+}
+
+async fn get_faults(State(state): State<Arc<AppState>>) -> Response {
+    json_response(StatusCode::OK, &state.faults.get())
+}
+
+/// Parses a JSON **object** into `T` (serde would otherwise accept an array as a positional struct).
+fn from_object<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(v @ Value::Object(_)) => serde_json::from_value(v).map_err(|e| e.to_string()),
+        Ok(_) => Err("expected a JSON object".to_string()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+async fn put_faults(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
+    match from_object::<FaultConfig>(&body) {
+        Ok(config) => {
+            state.faults.set(config.clone());
+            json_response(StatusCode::OK, &config)
+        }
+        Err(e) => admin_error(
+            StatusCode::BAD_REQUEST,
+            format!("invalid fault config: {e}"),
+        ),
+    }
+}
+
+async fn delete_faults(State(state): State<Arc<AppState>>) -> Response {
+    state.faults.set(FaultConfig::default());
+    json_response(StatusCode::OK, &FaultConfig::default())
+}
+
+async fn revoke_tokens(State(state): State<Arc<AppState>>) -> Response {
+    let revoked = state.tokens.revoke_all();
+    json_response(StatusCode::OK, &json!({"revoked": revoked}))
+}
+
+async fn get_stats(State(state): State<Arc<AppState>>) -> Response {
+    json_response(StatusCode::OK, &state.stats.snapshot())
+}
+
+async fn delete_stats(State(state): State<Arc<AppState>>) -> Response {
+    state.stats.reset();
+    json_response(StatusCode::OK, &state.stats.snapshot())
+}
+
+/// Every stored absence, day and hour units, in a flat test-friendly format.
+async fn dump_absences(State(state): State<Arc<AppState>>) -> Response {
+    let absences = state.absences();
+    let day: Vec<Value> = absences
+        .day()
+        .iter()
+        .map(|a| {
+            json!({
+                "id": a.id,
+                "id_v2": a.id_v2.to_string(),
+                "employee_id": a.employee_id,
+                "time_off_type_id": a.type_id,
+                "start_date": clock::plain_date(a.start),
+                "end_date": clock::plain_date(a.end),
+                "half_day_start": a.half_day_start,
+                "half_day_end": a.half_day_end,
+                "days_count": crate::sandbox::envelope::number(a.days(None)),
+                "status": a.status.as_str(),
+                "comment": a.comment,
+                "created_by": match a.created_by {
+                    CreatedBy::Api => json!("API"),
+                    CreatedBy::Employee(id) => json!(id),
+                },
+                "created_at": clock::v1_timestamp(a.created_at),
+                "updated_at": clock::v1_timestamp(a.updated_at),
+            })
+        })
+        .collect();
+    let hour: Vec<Value> = absences
+        .hour()
+        .iter()
+        .map(|a| {
+            json!({
+                "id": a.id.to_string(),
+                "employee_id": a.employee_id,
+                "time_off_type_id": a.type_id,
+                "start": a.start.format("%Y-%m-%dT%H:%M:%S").to_string(),
+                "end": a.end.format("%Y-%m-%dT%H:%M:%S").to_string(),
+                "minutes": a.minutes(),
+                "status": a.status.as_str(),
+                "comment": a.comment,
+                "origin": a.origin.as_str(),
+                "created_at": clock::v1_timestamp(a.created_at),
+                "updated_at": clock::v1_timestamp(a.updated_at),
+            })
+        })
+        .collect();
+    json_response(
+        StatusCode::OK,
+        &json!({"day_count": day.len(), "hour_count": hour.len(), "day": day, "hour": hour}),
+    )
+}
+
+/// `Some(None)` for an explicit `null`, `None` when the field is absent.
+fn explicit_null<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// Fields an admin may set on an employee. Absent fields stay unchanged; `null` clears nullable ones.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EmployeePatch {
+    first_name: Option<String>,
+    last_name: Option<String>,
+    preferred_name: Option<String>,
+    email: Option<String>,
+    gender: Option<String>,
+    status: Option<String>,
+    position: Option<String>,
+    employment_type: Option<String>,
+    #[serde(default, deserialize_with = "explicit_null")]
+    supervisor_id: Option<Option<u64>>,
+    #[serde(default, deserialize_with = "explicit_null")]
+    department_id: Option<Option<u64>>,
+    #[serde(default, deserialize_with = "explicit_null")]
+    office_id: Option<Option<u64>>,
+    #[serde(default, deserialize_with = "explicit_null")]
+    team_id: Option<Option<u64>>,
+    weekly_working_hours: Option<Value>,
+    hire_date: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "explicit_null")]
+    termination_date: Option<Option<NaiveDate>>,
+    termination_type: Option<String>,
+    termination_reason: Option<String>,
+    fix_salary: Option<f64>,
+    vacation_entitlement: Option<f64>,
+    #[serde(rename = "dynamic_24407")]
+    title: Option<String>,
+    #[serde(rename = "dynamic_7124045")]
+    languages: Option<String>,
+    #[serde(rename = "dynamic_2")]
+    marital_status: Option<String>,
+    #[serde(rename = "dynamic_21827")]
+    iban: Option<String>,
+    #[serde(rename = "dynamic_501")]
+    home_address: Option<String>,
+    #[serde(rename = "dynamic_502")]
+    nationality: Option<String>,
+}
+
+/// Applies `patch` to `e` (a copy); returns the attribute keys that changed.
+fn apply(
+    company: &Company,
+    e: &mut Employee,
+    patch: EmployeePatch,
+    today: NaiveDate,
+) -> Result<Vec<&'static str>, (StatusCode, String)> {
+    let bad = |m: String| (StatusCode::BAD_REQUEST, m);
+    let mut changed: Vec<&'static str> = Vec::new();
+    let mut set_text = |field: &mut String, value: Option<String>, key: &'static str| {
+        if let Some(v) = value
+            && *field != v
+        {
+            *field = v;
+            changed.push(key);
+        }
+    };
+    set_text(&mut e.first_name, patch.first_name, "first_name");
+    set_text(&mut e.last_name, patch.last_name, "last_name");
+    set_text(
+        &mut e.preferred_name,
+        patch.preferred_name,
+        "preferred_name",
+    );
+    set_text(&mut e.gender, patch.gender, "gender");
+    set_text(&mut e.position, patch.position, "position");
+    set_text(
+        &mut e.employment_type,
+        patch.employment_type,
+        "employment_type",
+    );
+    set_text(
+        &mut e.termination_type,
+        patch.termination_type,
+        "termination_type",
+    );
+    set_text(
+        &mut e.termination_reason,
+        patch.termination_reason,
+        "termination_reason",
+    );
+    set_text(&mut e.title, patch.title, attributes::KEY_TITLE);
+    set_text(&mut e.languages, patch.languages, attributes::KEY_LANGUAGES);
+    set_text(
+        &mut e.marital_status,
+        patch.marital_status,
+        attributes::KEY_MARITAL,
+    );
+    set_text(&mut e.iban, patch.iban, attributes::KEY_IBAN);
+    set_text(
+        &mut e.home_address,
+        patch.home_address,
+        attributes::KEY_ADDRESS,
+    );
+    set_text(
+        &mut e.nationality,
+        patch.nationality,
+        attributes::KEY_NATIONALITY,
+    );
+    if let Some(email) = patch.email {
+        if !email.contains('@') {
+            return Err(bad(format!("not an e-mail address: {email}")));
+        }
+        if company
+            .by_email(&email)
+            .is_some_and(|other| other.id != e.id)
+        {
+            return Err((
+                StatusCode::CONFLICT,
+                format!("e-mail already in use: {email}"),
+            ));
+        }
+        if e.email != email {
+            e.email = email;
+            changed.push("email");
+        }
+    }
+    if let Some(hours) = patch.weekly_working_hours {
+        let text = match hours {
+            Value::String(s) => s,
+            Value::Number(n) => n.to_string(),
+            other => {
+                return Err(bad(format!(
+                    "weekly_working_hours must be a string or number, got {other}"
+                )));
+            }
+        };
+        if text
+            .trim()
+            .parse::<f64>()
+            .map_or(true, |h| !(0.0..=80.0).contains(&h))
+        {
+            return Err(bad(format!("weekly_working_hours out of range: {text}")));
+        }
+        e.weekly_working_hours = text;
+        changed.extend(["weekly_working_hours", "work_schedule"]);
+    }
+    if let Some(department) = patch.department_id {
+        if department.is_some_and(|id| data::department(id).is_none()) {
+            return Err(bad(format!("unknown department_id {department:?}")));
+        }
+        e.department_id = department;
+        changed.push("department");
+    }
+    if let Some(office) = patch.office_id {
+        if office.is_some_and(|id| data::office(id).is_none()) {
+            return Err(bad(format!("unknown office_id {office:?}")));
+        }
+        e.office_id = office;
+        changed.extend(["office", "holiday_calendar", "subcompany"]);
+    }
+    if let Some(team) = patch.team_id {
+        if team.is_some_and(|id| data::team(id).is_none()) {
+            return Err(bad(format!("unknown team_id {team:?}")));
+        }
+        e.team_id = team;
+        changed.push("team");
+    }
+    if let Some(supervisor) = patch.supervisor_id {
+        if let Some(id) = supervisor {
+            // Walk up from the new supervisor: reaching `e` would close a cycle.
+            let mut cursor = Some(id);
+            let mut steps = 0usize;
+            while let Some(current) = cursor {
+                if current == e.id {
+                    return Err(bad("supervisor_id would create a cycle".to_string()));
+                }
+                let Some(s) = company.get(current) else {
+                    return Err(bad(format!("unknown supervisor_id {current}")));
+                };
+                cursor = s.supervisor_id;
+                steps += 1;
+                if steps > company.len() {
+                    return Err(bad("supervisor chain is cyclic".to_string()));
+                }
+            }
+        }
+        e.supervisor_id = supervisor;
+        changed.push("supervisor");
+    }
+    if let Some(hire) = patch.hire_date {
+        e.hire_date = hire;
+        changed.push("hire_date");
+    }
+    if let Some(status) = patch.status {
+        let parsed =
+            Status::parse(&status).ok_or_else(|| bad(format!("unknown status {status}")))?;
+        e.status = parsed;
+        changed.push("status");
+        if parsed == Status::Inactive
+            && e.termination_date.is_none()
+            && patch.termination_date.is_none()
+        {
+            e.termination_date = Some(today);
+            e.last_working_day = Some(today);
+            changed.extend(["termination_date", "last_working_day"]);
+        }
+    }
+    if let Some(termination) = patch.termination_date {
+        e.termination_date = termination;
+        e.last_working_day = termination;
+        changed.extend(["termination_date", "last_working_day"]);
+    }
+    if let Some(salary) = patch.fix_salary {
+        if !salary.is_finite() || salary < 0.0 {
+            return Err(bad("fix_salary must be a non-negative number".to_string()));
+        }
+        e.fix_salary_cents = (salary * 100.0).round() as i64;
+        changed.push("fix_salary");
+    }
+    if let Some(days) = patch.vacation_entitlement {
+        if !days.is_finite() || !(0.0..=366.0).contains(&days) {
+            return Err(bad("vacation_entitlement out of range".to_string()));
+        }
+        e.vacation_entitlement = days;
+        changed.push("absence_entitlement");
+    }
+    Ok(changed)
+}
+
+fn mark_modified(e: &mut Employee, changed: &[&'static str], now: DateTime<Utc>) {
+    e.last_modified_at = now;
+    for key in changed {
+        e.field_modified.push(((*key).to_string(), now));
+    }
+}
+
+fn parse_patch(body: &[u8]) -> Result<EmployeePatch, Response> {
+    if body.trim_ascii().is_empty() {
+        return Ok(EmployeePatch::default());
+    }
+    from_object(body).map_err(|e| {
+        admin_error(
+            StatusCode::BAD_REQUEST,
+            format!("invalid employee JSON: {e}"),
+        )
+    })
+}
+
+/// `POST /__sandbox/employees/{id}` — change fields; bumps `last_modified_at` (and the changed
+/// attributes' change times, for `updated_since` + `attributes[]`).
+async fn patch_employee(
+    State(state): State<Arc<AppState>>,
+    id: Result<Path<String>, PathRejection>,
+    body: Bytes,
+) -> Result<Response, Response> {
+    // An undecodable path segment is just an unknown id.
+    let id = id.map(|Path(s)| s).unwrap_or_default();
+    let patch = parse_patch(&body)?;
+    let id: u64 = id
+        .trim()
+        .parse()
+        .map_err(|_| admin_error(StatusCode::NOT_FOUND, "no such employee"))?;
+    let now = state.clock.now();
+    let today = state.clock.today();
+    let mut company = state.company_mut();
+    let mut copy = company
+        .get(id)
+        .cloned()
+        .ok_or_else(|| admin_error(StatusCode::NOT_FOUND, "no such employee"))?;
+    let old_email = copy.email.clone();
+    let changed = apply(&company, &mut copy, patch, today).map_err(|(s, m)| admin_error(s, m))?;
+    mark_modified(&mut copy, &changed, now);
+    let new_email = copy.email.clone();
+    let last_modified_at = clock::v1_timestamp(copy.last_modified_at);
+    if let Some(slot) = company.get_mut(id) {
+        *slot = copy;
+    }
+    if old_email != new_email {
+        company.reindex_email(&old_email, &new_email, id);
+    }
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"id": id, "changed": changed, "last_modified_at": last_modified_at}),
+    ))
+}
+
+/// `POST /__sandbox/employees` — adds an employee (`first_name` and `last_name` required).
+async fn add_employee(
+    State(state): State<Arc<AppState>>,
+    body: Bytes,
+) -> Result<Response, Response> {
+    let patch = parse_patch(&body)?;
+    let (Some(first), Some(last)) = (patch.first_name.clone(), patch.last_name.clone()) else {
+        return Err(admin_error(
+            StatusCode::BAD_REQUEST,
+            "first_name and last_name are required",
+        ));
+    };
+    let now = state.clock.now();
+    let today = state.clock.today();
+    let mut company = state.company_mut();
+    let id = company.next_id();
+    let base = format!("{}.{}", names::fold_ascii(&first), names::fold_ascii(&last));
+    let mut email = format!("{base}@{}", data::EMAIL_DOMAIN);
+    let mut n = 2;
+    while company.by_email(&email).is_some() {
+        email = format!("{base}{n}@{}", data::EMAIL_DOMAIN);
+        n += 1;
+    }
+    let engineering = data::DEPARTMENTS.get(1);
+    let mut employee = Employee {
+        id,
+        first_name: first,
+        last_name: last,
+        preferred_name: String::new(),
+        email,
+        gender: String::new(),
+        status: Status::Active,
+        position: String::new(),
+        supervisor_id: None,
+        employment_type: "internal".to_string(),
+        weekly_working_hours: "40".to_string(),
+        hire_date: today,
+        contract_end_date: None,
+        termination_date: None,
+        termination_type: String::new(),
+        termination_reason: String::new(),
+        probation_period_end: today.checked_add_months(chrono::Months::new(6)),
+        created_at: now,
+        last_modified_at: now,
+        office_id: data::OFFICES.first().map(|o| o.id),
+        department_id: engineering.map(|d| d.id),
+        team_id: None,
+        cost_centers: engineering
+            .map(|d| vec![(d.cost_center_id, 100)])
+            .unwrap_or_default(),
+        vacation_entitlement: 28.0,
+        fix_salary_cents: 400_000,
+        last_working_day: None,
+        title: String::new(),
+        languages: "German,English".to_string(),
+        marital_status: String::new(),
+        next_review: None,
+        iban: String::new(),
+        date_of_birth: NaiveDate::from_ymd_opt(1990, 1, 1).unwrap_or(today),
+        home_address: String::new(),
+        nationality: String::new(),
+        personnel_number: format!("NL-{:05}", company.len() + 1),
+        field_modified: Vec::new(),
+    };
+    apply(&company, &mut employee, patch, today).map_err(|(s, m)| admin_error(s, m))?;
+    employee.last_modified_at = now;
+    let email = employee.email.clone();
+    company.push(employee);
+    Ok(json_response(
+        StatusCode::CREATED,
+        &json!({"id": id, "email": email}),
+    ))
+}

@@ -1,0 +1,117 @@
+//! Issue 9 bad-input corpus over HTTP: broken, truncated, oversized and mistyped JSON-RPC posted to
+//! `serve --http` gets a clear HTTP/JSON-RPC error and the server stays up.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed assertion
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use serde_json::{Value, json};
+
+struct Served {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve() -> Served {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_personio-mcp"))
+        .args(["serve", "--http", "127.0.0.1:0", "--sandbox"])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    Served { child, url: line.trim().to_string() }
+}
+
+fn client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
+async fn post(url: &str, session: Option<&str>, body: impl Into<reqwest::Body>) -> reqwest::Response {
+    let mut r = client()
+        .post(format!("{url}/mcp"))
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream");
+    if let Some(s) = session {
+        r = r.header("mcp-session-id", s);
+    }
+    r.body(body).send().await.unwrap()
+}
+
+/// The JSON-RPC message in a JSON or SSE response body.
+fn message(text: &str) -> Value {
+    if let Ok(v) = serde_json::from_str(text) {
+        return v;
+    }
+    text.lines()
+        .filter_map(|l| l.strip_prefix("data:"))
+        .filter_map(|d| serde_json::from_str::<Value>(d.trim()).ok())
+        .find(|v| v.get("id").is_some() || v.get("error").is_some())
+        .unwrap_or_else(|| panic!("no JSON-RPC message in {text}"))
+}
+
+#[tokio::test]
+async fn broken_frames_over_http_get_clear_errors_and_the_server_stays_up() {
+    let s = serve();
+    // Truncated JSON.
+    let r = post(&s.url, None, r#"{"jsonrpc":"2.0","id":1,"method":"initia"#).await;
+    assert!(r.status().is_client_error(), "truncated JSON: {}", r.status());
+    // Not JSON-RPC at all.
+    let r = post(&s.url, None, "[1,2,3]").await;
+    assert!(r.status().is_client_error(), "not JSON-RPC: {}", r.status());
+    // Wrong content type.
+    let r = client().post(format!("{}/mcp", s.url)).header("content-type", "text/plain").header("accept", "application/json, text/event-stream").body("hello").send().await.unwrap();
+    assert_eq!(r.status(), 415);
+    // Oversized (2 MiB > the 1 MiB default cap).
+    let big = json!({"jsonrpc": "2.0", "id": 2, "method": "initialize", "params": {"x": "y".repeat(2 << 20)}}).to_string();
+    // The server answers 413 from the Content-Length and may close the connection before the
+    // client has finished writing; either way the body is refused.
+    let sent = client()
+        .post(format!("{}/mcp", s.url))
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .body(big)
+        .send()
+        .await;
+    match sent {
+        Ok(r) => assert_eq!(r.status(), 413),
+        Err(e) => assert!(e.is_request() || e.is_body(), "refused mid-upload: {e}"),
+    }
+
+    // A legacy session: bad tool arguments are isError results, an unknown tool a JSON-RPC error.
+    let r = post(&s.url, None, json!({"jsonrpc": "2.0", "id": 3, "method": "initialize", "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "bad", "version": "0"}}}).to_string()).await;
+    assert!(r.status().is_success());
+    let session = r.headers().get("mcp-session-id").unwrap().to_str().unwrap().to_string();
+    let _ = r.text().await;
+    let r = post(&s.url, Some(&session), json!({"jsonrpc": "2.0", "method": "notifications/initialized"}).to_string()).await;
+    assert!(r.status().is_success());
+    for (id, args) in [
+        (4, json!({"name": "search_employee", "arguments": {"query": 5}})),
+        (5, json!({"name": "list_absences", "arguments": {"from": "2027-02-29"}})),
+        (6, json!({"name": "search_employee", "arguments": {"query": "x".repeat(10_000)}})),
+        (7, json!({"name": "get_pto_balance", "arguments": {"employee": "'; DROP TABLE employees; --"}})),
+    ] {
+        let r = post(&s.url, Some(&session), json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": args}).to_string()).await;
+        let m = message(&r.text().await.unwrap());
+        assert_eq!(m["result"]["isError"], true, "{m}");
+    }
+    let r = post(&s.url, Some(&session), json!({"jsonrpc": "2.0", "id": 8, "method": "tools/call", "params": {"name": "nope", "arguments": {}}}).to_string()).await;
+    let m = message(&r.text().await.unwrap());
+    assert!(m["error"]["code"].is_i64(), "{m}");
+    // Still alive.
+    let r = post(&s.url, Some(&session), json!({"jsonrpc": "2.0", "id": 9, "method": "tools/call", "params": {"name": "list_time_off_types", "arguments": {}}}).to_string()).await;
+    let m = message(&r.text().await.unwrap());
+    assert_eq!(m["result"]["isError"], false, "{m}");
+    let health = client().get(format!("{}/healthz", s.url)).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+}
