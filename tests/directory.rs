@@ -98,3 +98,46 @@ async fn typos_and_spellings_find_the_right_person_with_exact_matches_first() {
     let first_non_exact = r.employees.iter().position(|e| !e.name.contains("Müller")).unwrap_or(r.employees.len());
     assert!(r.employees[first_non_exact..].iter().all(|e| !e.name.contains("Müller")), "all Müllers come before other matches");
 }
+
+/// The index answers exactly like scoring every employee, for many kinds of query.
+#[tokio::test]
+async fn the_search_index_ranks_exactly_like_a_full_scan() {
+    let sb = sandbox_with(personio_mcp::sandbox::SandboxConfig { employees: 2000, relaxed_limits: true, ..Default::default() }).await;
+    let app = app(&sb, Duration::from_secs(300));
+    let snapshot = app.directory.snapshot(None).await.unwrap();
+    let mut queries: Vec<String> = Vec::new();
+    for (i, e) in snapshot.all().enumerate().step_by(37) {
+        let first = e.first_name.value().cloned().unwrap_or_default();
+        let last = e.last_name.value().cloned().unwrap_or_default();
+        let email = e.email.value().cloned().unwrap_or_default();
+        queries.push(first.clone());
+        queries.push(last.clone());
+        queries.push(format!("{first} {last}"));
+        queries.push(format!("{last} {first}"));
+        queries.push(last.chars().take(3).collect());
+        queries.push(email.clone());
+        queries.push(email.chars().take(6).collect());
+        // A typo: two neighbouring letters swapped, and one letter dropped.
+        let chars: Vec<char> = last.chars().collect();
+        if chars.len() > 4 {
+            let mut swapped = chars.clone();
+            swapped.swap(1, 2);
+            queries.push(swapped.iter().collect());
+            queries.push(chars.iter().enumerate().filter(|(j, _)| *j != 2).map(|(_, c)| *c).collect());
+        }
+        if let Some(d) = e.department.value() {
+            queries.push(d.name.clone());
+            queries.push(format!("{} {}", first, d.name));
+        }
+        if i % 3 == 0 {
+            queries.push(e.position.value().cloned().unwrap_or_default());
+        }
+    }
+    queries.extend(["muller", "Mueller", "weiss", "jose nunez", "a", "an", "ann", "zzzz", "ß", "", "  ", "Hans-Peter", "van den", "o'brien", "jürgen.mu"].map(String::from));
+    for q in &queries {
+        let index: Vec<(u32, i64)> = snapshot.search(q, |_| true).into_iter().map(|(s, e)| (s, e.id)).collect();
+        let scan: Vec<(u32, i64)> = snapshot.search_by_scan(q, |_| true).into_iter().map(|(s, e)| (s, e.id)).collect();
+        assert_eq!(index, scan, "query {q:?}");
+    }
+    assert!(queries.len() > 500);
+}

@@ -50,7 +50,10 @@ fuzz_target!(|input: Input| {
     let german = german_fold(&input.query);
     let _ = words(&plain).count();
     let _ = words(&german).count();
-    assert!(same_text(&input.query, &input.query), "same_text is not reflexive");
+    assert!(
+        same_text(&input.query, &input.query),
+        "same_text is not reflexive"
+    );
     let _ = same_text(&input.query, &input.other);
 
     let employee = Employee {

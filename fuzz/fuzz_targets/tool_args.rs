@@ -56,7 +56,10 @@ fn search(args: SearchEmployeeArgs) {
     if let Some(s) = &args.status {
         let _ = EmployeeStatus::parse(s);
     }
-    for filter in [&args.department, &args.office, &args.team].into_iter().flatten() {
+    for filter in [&args.department, &args.office, &args.team]
+        .into_iter()
+        .flatten()
+    {
         let _ = same_text(filter, "Customer Support");
         let _ = same_text(filter, "München");
     }

@@ -32,10 +32,7 @@ fuzz_target!(|data: &[u8]| {
             let _ = store.authenticate(text);
         }
     }
-    let entries: Vec<String> = text
-        .split([',', '\n'])
-        .map(str::to_string)
-        .collect();
+    let entries: Vec<String> = text.split([',', '\n']).map(str::to_string).collect();
     if let Ok(mut hosts) = HostPolicy::parse(&entries) {
         let _ = hosts.rmcp_entries();
         for e in &entries {

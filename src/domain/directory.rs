@@ -16,6 +16,7 @@ use chrono::Utc;
 use futures::TryStreamExt;
 use tokio::sync::{Mutex, RwLock};
 
+use super::index::SearchIndex;
 use super::search::{Query, SearchKey, score};
 use crate::error::Result;
 use crate::personio::{Employee, EmployeeQuery, OmittedAttributes, PersonioClient};
@@ -61,6 +62,8 @@ impl Default for DirectoryConfig {
 pub struct Entry {
     pub employee: Arc<Employee>,
     key: SearchKey,
+    /// "First Last", computed once for sorting results.
+    sort_name: String,
 }
 
 /// An immutable view of the directory; searches run on it without locks.
@@ -69,6 +72,7 @@ pub struct Snapshot {
     entries: Vec<Entry>,
     by_id: HashMap<i64, usize>,
     by_email: HashMap<String, usize>,
+    index: SearchIndex,
     /// Directory attributes the credential cannot read.
     pub omitted: OmittedAttributes,
 }
@@ -79,6 +83,7 @@ impl Snapshot {
             .into_iter()
             .map(|e| Entry {
                 key: SearchKey::new(&e),
+                sort_name: e.full_name(),
                 employee: e,
             })
             .collect();
@@ -98,10 +103,13 @@ impl Snapshot {
                     .map(|m| (m.trim().to_lowercase(), i))
             })
             .collect();
+        let keys: Vec<&SearchKey> = entries.iter().map(|e| &e.key).collect();
+        let index = SearchIndex::build(&keys);
         Snapshot {
             entries,
             by_id,
             by_email,
+            index,
             omitted,
         }
     }
@@ -132,25 +140,47 @@ impl Snapshot {
             .map(|e| &e.employee)
     }
 
-    /// Ranked matches (best first) among employees accepted by `filter`.
+    /// Ranked matches (best first) among employees accepted by `filter`, from the index.
     pub fn search<'a>(
         &'a self,
         query: &str,
         filter: impl Fn(&Employee) -> bool,
     ) -> Vec<(u32, &'a Arc<Employee>)> {
         let q = Query::new(query);
-        let mut hits: Vec<(u32, &Arc<Employee>)> = self
+        let hits: Vec<(u32, &Entry)> = self
+            .index
+            .search(&q)
+            .into_iter()
+            .filter_map(|(i, s)| self.entries.get(i as usize).map(|e| (s, e)))
+            .filter(|(_, e)| filter(&e.employee))
+            .collect();
+        Self::ranked(hits)
+    }
+
+    /// The same ranking by scoring every employee (no index): the reference the index is tested
+    /// against.
+    pub fn search_by_scan<'a>(
+        &'a self,
+        query: &str,
+        filter: impl Fn(&Employee) -> bool,
+    ) -> Vec<(u32, &'a Arc<Employee>)> {
+        let q = Query::new(query);
+        let hits: Vec<(u32, &Entry)> = self
             .entries
             .iter()
             .filter(|e| filter(&e.employee))
-            .filter_map(|e| score(&e.key, &q).map(|s| (s, &e.employee)))
+            .filter_map(|e| score(&e.key, &q).map(|s| (s, e)))
             .collect();
+        Self::ranked(hits)
+    }
+
+    fn ranked(mut hits: Vec<(u32, &Entry)>) -> Vec<(u32, &Arc<Employee>)> {
         hits.sort_by(|a, b| {
             b.0.cmp(&a.0)
-                .then_with(|| a.1.full_name().cmp(&b.1.full_name()))
-                .then_with(|| a.1.id.cmp(&b.1.id))
+                .then_with(|| a.1.sort_name.cmp(&b.1.sort_name))
+                .then_with(|| a.1.employee.id.cmp(&b.1.employee.id))
         });
-        hits
+        hits.into_iter().map(|(s, e)| (s, &e.employee)).collect()
     }
 }
 

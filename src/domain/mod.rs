@@ -4,6 +4,7 @@
 pub mod absences;
 pub mod calendar;
 pub mod directory;
+pub mod index;
 pub mod normalize;
 pub mod resolve;
 pub mod search;

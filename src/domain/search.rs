@@ -12,12 +12,12 @@ use crate::personio::Employee;
 #[derive(Debug, Clone, Default)]
 pub struct SearchKey {
     /// Name words in both folds (duplicates removed).
-    name_words: Vec<String>,
+    pub(crate) name_words: Vec<String>,
     /// "first last" and "last first", both folds.
-    full_names: Vec<String>,
-    email: Option<String>,
-    email_local: Option<String>,
-    other_words: Vec<String>,
+    pub(crate) full_names: Vec<String>,
+    pub(crate) email: Option<String>,
+    pub(crate) email_local: Option<String>,
+    pub(crate) other_words: Vec<String>,
 }
 
 fn push_unique(v: &mut Vec<String>, s: String) {
@@ -68,9 +68,9 @@ impl SearchKey {
 /// A folded query.
 #[derive(Debug, Clone)]
 pub struct Query {
-    lower: String,
-    joined: String,
-    words: Vec<String>,
+    pub(crate) lower: String,
+    pub(crate) joined: String,
+    pub(crate) words: Vec<String>,
 }
 
 impl Query {
@@ -104,7 +104,7 @@ enum WordMatch {
     Exact,
 }
 
-fn tolerance(len: usize) -> usize {
+pub(crate) fn tolerance(len: usize) -> usize {
     match len {
         0..=3 => 0,
         4..=6 => 1,

@@ -29,7 +29,7 @@ pub struct SandboxArgs {
     /// e.g. '{"server_error_every":3}'.
     #[arg(long, value_name = "JSON")]
     pub faults: Option<String>,
-    /// Simulated current date (YYYY-MM-DD); defaults to today's local date.
+    /// Simulated current date (YYYY-MM-DD); defaults to today in Europe/Berlin (the account time zone).
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub today: Option<NaiveDate>,
 }

@@ -80,7 +80,9 @@ impl Default for SandboxConfig {
             seed: 42,
             relaxed_limits: false,
             faults: FaultConfig::default(),
-            today: chrono::Utc::now().with_timezone(&chrono_tz::Europe::Berlin).date_naive(),
+            today: chrono::Utc::now()
+                .with_timezone(&chrono_tz::Europe::Berlin)
+                .date_naive(),
         }
     }
 }

@@ -585,6 +585,13 @@ impl BoundServer {
                 close_sessions.cancel();
             });
         }
+        // Responses stream in small writes (SSE events); without TCP_NODELAY, Nagle's algorithm and
+        // delayed ACKs hold each one ~40 ms on kept-alive connections (BENCHMARKS.md).
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "could not set TCP_NODELAY");
+            }
+        });
         let serve =
             axum::serve(listener, router).with_graceful_shutdown(draining.cancelled_owned());
         let stragglers = async {
