@@ -104,7 +104,7 @@ fn main() {
     if scenarios.is_empty() {
         eprintln!(
             "load driver: pass scenarios after --, e.g. `cargo bench --bench load -- search upstream`\n\
-             scenarios: search overhead upstream cold burst stdio http all"
+             scenarios: search overhead upstream cold burst stdio http soak all"
         );
         return;
     }
@@ -115,7 +115,7 @@ fn main() {
         .unwrap();
     println!("machine: {}", support::machine());
     let all = [
-        "search", "overhead", "upstream", "cold", "burst", "stdio", "http",
+        "search", "overhead", "upstream", "cold", "burst", "stdio", "http", "soak",
     ];
     let wanted: Vec<&str> = if scenarios.iter().any(|s| s == "all") {
         all.to_vec()
@@ -133,6 +133,7 @@ fn main() {
             "burst" => rt.block_on(burst()),
             "stdio" => rt.block_on(stdio()),
             "http" => rt.block_on(http_load()),
+            "soak" => rt.block_on(soak()),
             other => panic!("unknown scenario {other}"),
         }
         println!("({s} took {:.1} s)", started.elapsed().as_secs_f64());
@@ -872,6 +873,154 @@ async fn http_load() {
             support::rss_kib(&pid, "VmRSS:") as f64 / 1024.0
         );
     }
+    let _ = child.kill().await;
+    upstream.shutdown().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// soak: 10,000 mixed tool calls over Streamable HTTP from 100 sessions; errors must be 0 and the
+// server's RSS must stay flat (measured after a warm-up round, after the soak, and after a second
+// soak round).
+
+const SOAK_SESSIONS: usize = 100;
+const SOAK_CALLS: usize = 10_000;
+
+async fn soak_round(url: &str, http: &reqwest::Client, ids: &[i64]) -> (usize, usize, Duration) {
+    let mut sessions = Vec::new();
+    for _ in 0..SOAK_SESSIONS {
+        sessions.push(
+            support::HttpSession::connect(http.clone(), url)
+                .await
+                .unwrap(),
+        );
+    }
+    let per_session = SOAK_CALLS / SOAK_SESSIONS;
+    let started = Instant::now();
+    let ids = std::sync::Arc::new(ids.to_vec());
+    let tasks = sessions.into_iter().enumerate().map(|(k, mut s)| {
+        let ids = ids.clone();
+        tokio::spawn(async move {
+            let mut ok = 0usize;
+            let mut errors = 0usize;
+            for i in 0..per_session {
+                let n = k * per_session + i;
+                let id = ids[n % ids.len()].to_string();
+                let (tool, args) = match n % 5 {
+                    0 => {
+                        let q = ["anna", "müller", "weiss", "jose", "berg"][(n / 5) % 5];
+                        ("search_employee", json!({"query": q}))
+                    }
+                    1 => ("get_pto_balance", json!({"employee": id})),
+                    2 => ("list_absences", json!({"employee": id})),
+                    3 => ("get_employee", json!({"employee": id})),
+                    _ => ("list_time_off_types", json!({})),
+                };
+                match s.call_ok(tool, args).await {
+                    Ok(_) => ok += 1,
+                    Err(e) => {
+                        errors += 1;
+                        if errors <= 3 {
+                            eprintln!("soak error: {tool}: {e}");
+                        }
+                    }
+                }
+            }
+            s.close().await;
+            (ok, errors)
+        })
+    });
+    let mut ok = 0;
+    let mut errors = 0;
+    for r in futures::future::join_all(tasks).await {
+        let (o, e) = r.unwrap();
+        ok += o;
+        errors += e;
+    }
+    (ok, errors, started.elapsed())
+}
+
+async fn soak() {
+    let upstream = support::sandbox(1_000, false).await;
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let addr = format!("127.0.0.1:{port}");
+    let mut child = tokio::process::Command::new(binary())
+        .args(["serve", "--http", &addr])
+        .env("PERSONIO_BASE_URL", upstream.base_url())
+        .env("PERSONIO_CLIENT_ID", "sandbox-client")
+        .env("PERSONIO_CLIENT_SECRET", "sandbox-secret")
+        .env("PERSONIO_MCP_UPSTREAM_LIMITS", "relaxed")
+        .env("PERSONIO_MCP_RATE_LIMIT", "100000000")
+        .env("PERSONIO_MCP_RATE_LIMIT_BURST", "1000000")
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn serve --http");
+    let pid = child.id().unwrap().to_string();
+    let url = format!("http://{addr}/mcp");
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(1000)
+        .build()
+        .unwrap();
+    let mut first = None;
+    for _ in 0..100 {
+        if let Ok(s) = support::HttpSession::connect(http.clone(), &url).await {
+            first = Some(s);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut first = first.expect("serve --http accepts sessions");
+    let found = first
+        .call_ok(
+            "search_employee",
+            json!({"query": "", "department": "Engineering", "limit": 50}),
+        )
+        .await
+        .unwrap();
+    let ids: Vec<i64> = found["structuredContent"]["employees"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["id"].as_i64())
+        .collect();
+    first.close().await;
+    // Warm-up round (caches, connection pools, allocator arenas), then measure.
+    let (_, warm_errors, _) = soak_round(&url, &http, &ids).await;
+    let before = support::rss_kib(&pid, "VmRSS:");
+    let (ok1, err1, t1) = soak_round(&url, &http, &ids).await;
+    let after1 = support::rss_kib(&pid, "VmRSS:");
+    let (ok2, err2, t2) = soak_round(&url, &http, &ids).await;
+    let after2 = support::rss_kib(&pid, "VmRSS:");
+    println!(
+        "server: `serve --http` against a 1,000-employee sandbox (relaxed limits), {SOAK_SESSIONS} sessions, \
+{SOAK_CALLS} calls per round, tools in rotation: search_employee, get_pto_balance, list_absences, get_employee, list_time_off_types\n"
+    );
+    println!("| round | calls ok | errors | wall time | server RSS after |");
+    println!("|---|---|---|---|---|");
+    println!(
+        "| warm-up | — | {warm_errors} | — | {:.1} MiB |",
+        before as f64 / 1024.0
+    );
+    println!(
+        "| soak 1 | {ok1} | **{err1}** | {:.1} s | {:.1} MiB |",
+        t1.as_secs_f64(),
+        after1 as f64 / 1024.0
+    );
+    println!(
+        "| soak 2 | {ok2} | **{err2}** | {:.1} s | {:.1} MiB |",
+        t2.as_secs_f64(),
+        after2 as f64 / 1024.0
+    );
+    println!(
+        "\nRSS drift over 20,000 calls: {:+.1} MiB",
+        (after2 as f64 - before as f64) / 1024.0
+    );
     let _ = child.kill().await;
     upstream.shutdown().await;
 }

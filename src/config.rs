@@ -71,6 +71,15 @@ pub struct Connection {
     pub description: String,
 }
 
+/// Client-side rate limits: Personio's, unless `PERSONIO_MCP_UPSTREAM_LIMITS=relaxed` (load tests
+/// against the sandbox only).
+fn upstream_limits() -> crate::personio::config::LimitsConfig {
+    match std::env::var("PERSONIO_MCP_UPSTREAM_LIMITS").as_deref() {
+        Ok("relaxed") => crate::personio::config::LimitsConfig::relaxed(),
+        _ => crate::personio::config::LimitsConfig::default(),
+    }
+}
+
 impl ConnectionArgs {
     fn secret(&self) -> Result<SecretString> {
         if let Some(path) = &self.client_secret_file {
@@ -121,6 +130,7 @@ API credentials), or add --sandbox to try the embedded sandbox.",
                 SecretString::from(crate::sandbox::CLIENT_SECRET.to_string()),
             );
             cfg.auth = self.auth;
+            cfg.limits = upstream_limits();
             let description = format!(
                 "{} (embedded sandbox, {} employees, credential {client_id})",
                 handle.base_url(),
@@ -142,6 +152,7 @@ API credentials), or add --sandbox to try the embedded sandbox.",
                 )
             })?;
         let mut cfg = ClientConfig::new(&self.base_url, client_id, self.secret()?);
+        cfg.limits = upstream_limits();
         cfg.app_id = Some(self.app_id.clone()).filter(|s| !s.is_empty());
         cfg.partner_id = self.partner_id.clone();
         cfg.auth = self.auth;

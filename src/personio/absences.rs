@@ -113,10 +113,12 @@ impl PersonioClient {
             })
     }
 
-    /// Both units, day absences first.
+    /// Both units, day absences first. The two lists are fetched concurrently.
     pub async fn all_absences(&self, query: &AbsenceQuery) -> Result<Vec<Absence>> {
-        let mut all: Vec<Absence> = self.time_offs(query).try_collect().await?;
-        let hours: Vec<Absence> = self.hour_absences(query).try_collect().await?;
+        let (mut all, hours): (Vec<Absence>, Vec<Absence>) = futures::try_join!(
+            self.time_offs(query).try_collect(),
+            self.hour_absences(query).try_collect()
+        )?;
         all.extend(hours);
         Ok(all)
     }

@@ -24,9 +24,23 @@ pub struct LimitsConfig {
     pub employees_burst: u32,
     /// `POST /v1/auth`: 60 per minute (v2 allows 150; we use the stricter figure for both).
     pub auth_per_minute: u32,
-    /// Every other endpoint: a conservative share of the 2,000/min per-IP v1 limit.
+    /// Every other endpoint: a share (1,200/min) of Personio's 2,000/min per-IP v1 limit.
     pub default_per_second: u32,
     pub default_burst: u32,
+}
+
+impl LimitsConfig {
+    /// No client-side throttling: only for load tests against the sandbox
+    /// (`PERSONIO_MCP_UPSTREAM_LIMITS=relaxed`), never for a real Personio account.
+    pub fn relaxed() -> Self {
+        LimitsConfig {
+            employees_per_minute: 6_000_000,
+            employees_burst: 100_000,
+            auth_per_minute: 600_000,
+            default_per_second: 100_000,
+            default_burst: 100_000,
+        }
+    }
 }
 
 impl Default for LimitsConfig {
@@ -35,8 +49,8 @@ impl Default for LimitsConfig {
             employees_per_minute: 300,
             employees_burst: 15,
             auth_per_minute: 60,
-            default_per_second: 10,
-            default_burst: 20,
+            default_per_second: 20,
+            default_burst: 40,
         }
     }
 }

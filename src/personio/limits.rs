@@ -17,7 +17,7 @@ use super::config::LimitsConfig;
 /// The endpoint families Personio limits separately.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Bucket {
-    /// `/v1/company/employees*`: 300/min, bursts of 15/s.
+    /// `GET /v1/company/employees` (the listing Personio limits to 300/min, bursts of 15/s).
     Employees,
     /// `/v1/auth`, `/v2/auth/token`: 60/min.
     Auth,
@@ -30,7 +30,7 @@ impl Bucket {
     pub fn for_path(path: &str) -> Bucket {
         if path.starts_with("/v1/auth") || path.starts_with("/v2/auth") {
             Bucket::Auth
-        } else if path.starts_with("/v1/company/employees") {
+        } else if path == "/v1/company/employees" {
             Bucket::Employees
         } else {
             Bucket::Default
@@ -166,6 +166,7 @@ mod tests {
         assert_eq!(Bucket::for_path("/v1/auth"), Bucket::Auth);
         assert_eq!(Bucket::for_path("/v2/auth/token"), Bucket::Auth);
         assert_eq!(Bucket::for_path("/v1/company/employees"), Bucket::Employees);
+        assert_eq!(Bucket::for_path("/v1/company/employees/7"), Bucket::Default);
         assert_eq!(Bucket::for_path("/v1/company/time-offs"), Bucket::Default);
     }
 

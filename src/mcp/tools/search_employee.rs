@@ -136,6 +136,8 @@ pub async fn run(
     {
         let found = match app.directory.cached().await {
             Some(snapshot) => snapshot.by_email(email).map(|e| e.as_ref().clone()),
+            // One filtered request; the directory is not loaded for this (a cold server answering
+            // email lookups costs one request each until some other call loads it).
             None => {
                 app.client
                     .employee_by_email(email, crate::domain::directory::DIRECTORY_ATTRIBUTES)
