@@ -47,7 +47,10 @@ impl std::fmt::Debug for Settings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Settings")
             .field("writes", &self.writes)
-            .field("signing_key", &self.signing_key.as_ref().map(|_| "[REDACTED]"))
+            .field(
+                "signing_key",
+                &self.signing_key.as_ref().map(|_| "[REDACTED]"),
+            )
             .field("default_principal", &self.default_principal)
             .field("fields", &self.fields)
             .field("privacy", &self.privacy)
@@ -141,4 +144,3 @@ impl App {
         (self.today)()
     }
 }
-

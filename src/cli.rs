@@ -42,7 +42,11 @@ pub struct ServerOptions {
     pub read_only: bool,
     /// Write without asking a human first. For trusted automation only: a model's mistake is
     /// then booked directly (still pending approval in Personio).
-    #[arg(long, env = "PERSONIO_MCP_SKIP_CONFIRMATION", requires = "enable_writes")]
+    #[arg(
+        long,
+        env = "PERSONIO_MCP_SKIP_CONFIRMATION",
+        requires = "enable_writes"
+    )]
     pub no_confirm: bool,
     /// Let callers with the hr role create absences already approved (auto_approve argument).
     #[arg(long, requires = "enable_writes")]
@@ -53,15 +57,30 @@ pub struct ServerOptions {
     pub as_email: Option<String>,
     /// Custom attribute (Personio label or dynamic_<id> key) that may be returned to every role.
     /// Repeatable; default none. Sensitive attributes are never exposed this way.
-    #[arg(long = "expose-attribute", value_name = "LABEL_OR_KEY", env = "PERSONIO_MCP_EXPOSE_ATTRIBUTES", value_delimiter = ',')]
+    #[arg(
+        long = "expose-attribute",
+        value_name = "LABEL_OR_KEY",
+        env = "PERSONIO_MCP_EXPOSE_ATTRIBUTES",
+        value_delimiter = ','
+    )]
     pub expose_attributes: Vec<String>,
     /// Sensitive attribute (label, key or universal id, e.g. fix_salary) that HR callers may see.
     /// Repeatable; default none.
-    #[arg(long = "hr-sensitive-attribute", value_name = "LABEL_OR_KEY", env = "PERSONIO_MCP_HR_SENSITIVE_ATTRIBUTES", value_delimiter = ',')]
+    #[arg(
+        long = "hr-sensitive-attribute",
+        value_name = "LABEL_OR_KEY",
+        env = "PERSONIO_MCP_HR_SENSITIVE_ATTRIBUTES",
+        value_delimiter = ','
+    )]
     pub hr_sensitive_attributes: Vec<String>,
     /// Further absence categories treated as health data (besides sick_leave,
     /// maternity_parental_leave and quarantine). Repeatable.
-    #[arg(long = "health-category", value_name = "CATEGORY", env = "PERSONIO_MCP_HEALTH_CATEGORIES", value_delimiter = ',')]
+    #[arg(
+        long = "health-category",
+        value_name = "CATEGORY",
+        env = "PERSONIO_MCP_HEALTH_CATEGORIES",
+        value_delimiter = ','
+    )]
     pub health_categories: Vec<String>,
     /// Most records one call returns without a narrowing filter (larger results are refused).
     #[arg(long, env = "PERSONIO_MCP_RECORD_CAP", default_value_t = 200)]
@@ -77,10 +96,18 @@ pub struct ServerOptions {
     #[arg(long, value_enum, env = "PERSONIO_MCP_ROLE", default_value_t = crate::policy::principal::Role::Employee, requires = "as_email")]
     pub role: crate::policy::principal::Role,
     /// Seconds a cached employee directory is used before changes are fetched (`updated_since`).
-    #[arg(long, env = "PERSONIO_MCP_DIRECTORY_REFRESH_SECS", default_value_t = 300)]
+    #[arg(
+        long,
+        env = "PERSONIO_MCP_DIRECTORY_REFRESH_SECS",
+        default_value_t = 300
+    )]
     pub directory_refresh_secs: u64,
     /// Seconds between full directory reloads (these catch deletions and terminations).
-    #[arg(long, env = "PERSONIO_MCP_DIRECTORY_FULL_RELOAD_SECS", default_value_t = 3600)]
+    #[arg(
+        long,
+        env = "PERSONIO_MCP_DIRECTORY_FULL_RELOAD_SECS",
+        default_value_t = 3600
+    )]
     pub directory_full_reload_secs: u64,
 }
 
@@ -158,9 +185,11 @@ async fn app_for(
             .ok()
             .filter(|k| !k.is_empty())
             .map(String::into_bytes),
-        default_principal: options.as_email.clone().map(|email| crate::policy::principal::Principal {
-            email,
-            role: options.role,
+        default_principal: options.as_email.clone().map(|email| {
+            crate::policy::principal::Principal {
+                email,
+                role: options.role,
+            }
         }),
         fields: crate::policy::fields::FieldPolicy {
             exposed_custom: options.expose_attributes.clone(),
@@ -171,7 +200,8 @@ async fn app_for(
                 record_cap: options.record_cap,
                 ..Default::default()
             };
-            p.health_categories.extend(options.health_categories.iter().cloned());
+            p.health_categories
+                .extend(options.health_categories.iter().cloned());
             p
         },
         audit: match &options.audit_log {
@@ -179,18 +209,27 @@ async fn app_for(
                 crate::policy::audit::AuditLog::open(
                     path.clone(),
                     options.audit_max_bytes,
-                    std::env::var("PERSONIO_MCP_AUDIT_KEY").ok().filter(|k| !k.is_empty()).map(String::into_bytes),
+                    std::env::var("PERSONIO_MCP_AUDIT_KEY")
+                        .ok()
+                        .filter(|k| !k.is_empty())
+                        .map(String::into_bytes),
                 )
-                .map_err(|e| crate::Error::validation(format!("the audit log {} cannot be opened ({e})", path.display())))?,
+                .map_err(|e| {
+                    crate::Error::validation(format!(
+                        "the audit log {} cannot be opened ({e})",
+                        path.display()
+                    ))
+                })?,
             )),
             None => None,
         },
     };
-    let app = App::try_new(conn.client.clone(), settings)?
-    .with_directory_config(crate::domain::directory::DirectoryConfig {
-        refresh_after: std::time::Duration::from_secs(options.directory_refresh_secs),
-        full_reload_after: std::time::Duration::from_secs(options.directory_full_reload_secs),
-    });
+    let app = App::try_new(conn.client.clone(), settings)?.with_directory_config(
+        crate::domain::directory::DirectoryConfig {
+            refresh_after: std::time::Duration::from_secs(options.directory_refresh_secs),
+            full_reload_after: std::time::Duration::from_secs(options.directory_full_reload_secs),
+        },
+    );
     Ok((app, conn))
 }
 

@@ -38,7 +38,12 @@ impl Server {
                 }
             }
         });
-        let mut s = Server { child, stdin, lines, next_id: 100 };
+        let mut s = Server {
+            child,
+            stdin,
+            lines,
+            next_id: 100,
+        };
         let init = s.request("initialize", json!({"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "bad-input", "version": "0"}}));
         assert_eq!(init["result"]["serverInfo"]["name"], "personio-mcp");
         s.send_raw(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}).to_string());
@@ -53,8 +58,12 @@ impl Server {
 
     /// The next message on stdout (fails after [`ANSWER_TIMEOUT`]).
     fn next(&mut self) -> Value {
-        let line = self.lines.recv_timeout(ANSWER_TIMEOUT).expect("the server answered");
-        serde_json::from_str(&line).unwrap_or_else(|_| panic!("stdout carries only JSON-RPC, got: {line}"))
+        let line = self
+            .lines
+            .recv_timeout(ANSWER_TIMEOUT)
+            .expect("the server answered");
+        serde_json::from_str(&line)
+            .unwrap_or_else(|_| panic!("stdout carries only JSON-RPC, got: {line}"))
     }
 
     /// Reads messages until the response with `id` (notifications are skipped).
@@ -70,7 +79,9 @@ impl Server {
     fn request(&mut self, method: &str, params: Value) -> Value {
         self.next_id += 1;
         let id = json!(self.next_id);
-        self.send_raw(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}).to_string());
+        self.send_raw(
+            &json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}).to_string(),
+        );
         self.read(&id)
     }
 
@@ -80,7 +91,10 @@ impl Server {
 
     fn alive(&mut self) {
         let r = self.call("list_time_off_types", json!({}));
-        assert_eq!(r["result"]["isError"], false, "the server still answers: {r}");
+        assert_eq!(
+            r["result"]["isError"], false,
+            "the server still answers: {r}"
+        );
     }
 }
 
@@ -101,7 +115,10 @@ fn assert_clear_error(r: &Value, what: &str) {
         assert!(!code.is_empty());
         assert!(!text.contains("panicked"));
     } else {
-        assert!(text.contains("failed to deserialize parameters") || text.contains("invalid"), "{what}: {text}");
+        assert!(
+            text.contains("failed to deserialize parameters") || text.contains("invalid"),
+            "{what}: {text}"
+        );
     }
 }
 
@@ -110,24 +127,76 @@ fn invalid_arguments_get_clear_errors_and_the_server_stays_up() {
     let mut s = Server::start();
     let big = "x".repeat(10 * 1024);
     let cases: Vec<(&str, &str, Value)> = vec![
-        ("invalid date", "list_absences", json!({"from": "2026-13-45"})),
-        ("reversed dates", "list_absences", json!({"from": "2026-12-31", "to": "2026-01-01"})),
-        ("29 Feb of a non-leap year", "list_absences", json!({"from": "2027-02-29"})),
-        ("range over a year", "list_absences", json!({"from": "2020-01-01", "to": "2029-01-01"})),
-        ("huge limit", "search_employee", json!({"query": "anna", "limit": 1_000_000_000_000u64})),
-        ("limit over the max", "search_employee", json!({"query": "anna", "limit": 51})),
+        (
+            "invalid date",
+            "list_absences",
+            json!({"from": "2026-13-45"}),
+        ),
+        (
+            "reversed dates",
+            "list_absences",
+            json!({"from": "2026-12-31", "to": "2026-01-01"}),
+        ),
+        (
+            "29 Feb of a non-leap year",
+            "list_absences",
+            json!({"from": "2027-02-29"}),
+        ),
+        (
+            "range over a year",
+            "list_absences",
+            json!({"from": "2020-01-01", "to": "2029-01-01"}),
+        ),
+        (
+            "huge limit",
+            "search_employee",
+            json!({"query": "anna", "limit": 1_000_000_000_000u64}),
+        ),
+        (
+            "limit over the max",
+            "search_employee",
+            json!({"query": "anna", "limit": 51}),
+        ),
         ("negative limit", "list_absences", json!({"limit": -5})),
         ("empty query", "search_employee", json!({"query": ""})),
         ("10 KB query", "search_employee", json!({"query": big})),
-        ("10 KB employee", "get_pto_balance", json!({"employee": big})),
-        ("unknown field", "search_employee", json!({"query": "anna", "drop_tables": true})),
+        (
+            "10 KB employee",
+            "get_pto_balance",
+            json!({"employee": big}),
+        ),
+        (
+            "unknown field",
+            "search_employee",
+            json!({"query": "anna", "drop_tables": true}),
+        ),
         ("wrong type", "search_employee", json!({"query": 5})),
         ("missing required field", "get_pto_balance", json!({})),
-        ("array instead of string", "get_employee", json!({"employee": ["1", "2"]})),
-        ("bad cursor", "search_employee", json!({"query": "anna", "cursor": "../../etc/passwd"})),
-        ("bad time", "create_time_off", json!({"employee": "1000685", "time_off_type": "Doctor's appointment", "start_date": "2031-01-07", "start_time": "25:99", "end_time": "26:00"})),
-        ("far-future write in the past", "create_time_off", json!({"employee": "1000685", "time_off_type": "Paid vacation", "start_date": "1999-01-01"})),
-        ("unknown status", "search_employee", json!({"query": "anna", "status": "retired"})),
+        (
+            "array instead of string",
+            "get_employee",
+            json!({"employee": ["1", "2"]}),
+        ),
+        (
+            "bad cursor",
+            "search_employee",
+            json!({"query": "anna", "cursor": "../../etc/passwd"}),
+        ),
+        (
+            "bad time",
+            "create_time_off",
+            json!({"employee": "1000685", "time_off_type": "Doctor's appointment", "start_date": "2031-01-07", "start_time": "25:99", "end_time": "26:00"}),
+        ),
+        (
+            "far-future write in the past",
+            "create_time_off",
+            json!({"employee": "1000685", "time_off_type": "Paid vacation", "start_date": "1999-01-01"}),
+        ),
+        (
+            "unknown status",
+            "search_employee",
+            json!({"query": "anna", "status": "retired"}),
+        ),
     ];
     for (what, tool, arguments) in cases {
         let r = s.call(tool, arguments);
@@ -140,10 +209,10 @@ fn invalid_arguments_get_clear_errors_and_the_server_stays_up() {
 fn odd_but_valid_text_is_handled_as_data() {
     let mut s = Server::start();
     for q in [
-        "Mu\u{308}ller",                    // combining diaeresis
-        "\u{202e}rellüM\u{202c}",           // right-to-left override
-        "محمد",                              // Arabic
-        "🙂 Müller 🙂",                      // emoji
+        "Mu\u{308}ller",          // combining diaeresis
+        "\u{202e}rellüM\u{202c}", // right-to-left override
+        "محمد",                   // Arabic
+        "🙂 Müller 🙂",           // emoji
         "'; DROP TABLE employees; --",
         "{{7*7}} ${jndi:ldap://x}",
         "<script>alert(1)</script>",
@@ -159,7 +228,10 @@ fn odd_but_valid_text_is_handled_as_data() {
         }
     }
     let r = s.call("search_employee", json!({"query": "Mu\u{308}ller"}));
-    assert!(r["result"]["structuredContent"]["total"].as_u64().unwrap() >= 1, "combining marks fold like ü");
+    assert!(
+        r["result"]["structuredContent"]["total"].as_u64().unwrap() >= 1,
+        "combining marks fold like ü"
+    );
     s.alive();
 }
 
@@ -179,7 +251,11 @@ fn malformed_truncated_and_oversized_frames_do_not_take_the_server_down() {
     // An oversized frame (4 MiB of arguments).
     let huge = "y".repeat(4 * 1024 * 1024);
     let r = s.call("search_employee", json!({"query": huge}));
-    assert!(r["result"]["isError"] == true || r["error"].is_object(), "oversized frame answered: {}", &r.to_string()[..200.min(r.to_string().len())]);
+    assert!(
+        r["result"]["isError"] == true || r["error"].is_object(),
+        "oversized frame answered: {}",
+        &r.to_string()[..200.min(r.to_string().len())]
+    );
     // Wrong JSON-RPC shapes: an Invalid Request error (without id, as the request was unreadable).
     s.send_raw(r#"{"jsonrpc":"2.0","id":9,"method":"tools/call","params":"oops"}"#);
     let r = s.next();

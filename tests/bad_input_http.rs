@@ -28,8 +28,13 @@ fn serve() -> Served {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    Served { child, url: line.trim().to_string() }
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    Served {
+        child,
+        url: line.trim().to_string(),
+    }
 }
 
 fn client() -> reqwest::Client {
@@ -37,7 +42,11 @@ fn client() -> reqwest::Client {
     reqwest::Client::new()
 }
 
-async fn post(url: &str, session: Option<&str>, body: impl Into<reqwest::Body>) -> reqwest::Response {
+async fn post(
+    url: &str,
+    session: Option<&str>,
+    body: impl Into<reqwest::Body>,
+) -> reqwest::Response {
     let mut r = client()
         .post(format!("{url}/mcp"))
         .header("content-type", "application/json")
@@ -65,12 +74,23 @@ async fn broken_frames_over_http_get_clear_errors_and_the_server_stays_up() {
     let s = serve();
     // Truncated JSON.
     let r = post(&s.url, None, r#"{"jsonrpc":"2.0","id":1,"method":"initia"#).await;
-    assert!(r.status().is_client_error(), "truncated JSON: {}", r.status());
+    assert!(
+        r.status().is_client_error(),
+        "truncated JSON: {}",
+        r.status()
+    );
     // Not JSON-RPC at all.
     let r = post(&s.url, None, "[1,2,3]").await;
     assert!(r.status().is_client_error(), "not JSON-RPC: {}", r.status());
     // Wrong content type.
-    let r = client().post(format!("{}/mcp", s.url)).header("content-type", "text/plain").header("accept", "application/json, text/event-stream").body("hello").send().await.unwrap();
+    let r = client()
+        .post(format!("{}/mcp", s.url))
+        .header("content-type", "text/plain")
+        .header("accept", "application/json, text/event-stream")
+        .body("hello")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 415);
     // Oversized (2 MiB > the 1 MiB default cap).
     let big = json!({"jsonrpc": "2.0", "id": 2, "method": "initialize", "params": {"x": "y".repeat(2 << 20)}}).to_string();
@@ -91,17 +111,45 @@ async fn broken_frames_over_http_get_clear_errors_and_the_server_stays_up() {
     // A legacy session: bad tool arguments are isError results, an unknown tool a JSON-RPC error.
     let r = post(&s.url, None, json!({"jsonrpc": "2.0", "id": 3, "method": "initialize", "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "bad", "version": "0"}}}).to_string()).await;
     assert!(r.status().is_success());
-    let session = r.headers().get("mcp-session-id").unwrap().to_str().unwrap().to_string();
+    let session = r
+        .headers()
+        .get("mcp-session-id")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
     let _ = r.text().await;
-    let r = post(&s.url, Some(&session), json!({"jsonrpc": "2.0", "method": "notifications/initialized"}).to_string()).await;
+    let r = post(
+        &s.url,
+        Some(&session),
+        json!({"jsonrpc": "2.0", "method": "notifications/initialized"}).to_string(),
+    )
+    .await;
     assert!(r.status().is_success());
     for (id, args) in [
-        (4, json!({"name": "search_employee", "arguments": {"query": 5}})),
-        (5, json!({"name": "list_absences", "arguments": {"from": "2027-02-29"}})),
-        (6, json!({"name": "search_employee", "arguments": {"query": "x".repeat(10_000)}})),
-        (7, json!({"name": "get_pto_balance", "arguments": {"employee": "'; DROP TABLE employees; --"}})),
+        (
+            4,
+            json!({"name": "search_employee", "arguments": {"query": 5}}),
+        ),
+        (
+            5,
+            json!({"name": "list_absences", "arguments": {"from": "2027-02-29"}}),
+        ),
+        (
+            6,
+            json!({"name": "search_employee", "arguments": {"query": "x".repeat(10_000)}}),
+        ),
+        (
+            7,
+            json!({"name": "get_pto_balance", "arguments": {"employee": "'; DROP TABLE employees; --"}}),
+        ),
     ] {
-        let r = post(&s.url, Some(&session), json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": args}).to_string()).await;
+        let r = post(
+            &s.url,
+            Some(&session),
+            json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": args}).to_string(),
+        )
+        .await;
         let m = message(&r.text().await.unwrap());
         assert_eq!(m["result"]["isError"], true, "{m}");
     }
@@ -112,6 +160,10 @@ async fn broken_frames_over_http_get_clear_errors_and_the_server_stays_up() {
     let r = post(&s.url, Some(&session), json!({"jsonrpc": "2.0", "id": 9, "method": "tools/call", "params": {"name": "list_time_off_types", "arguments": {}}}).to_string()).await;
     let m = message(&r.text().await.unwrap());
     assert_eq!(m["result"]["isError"], false, "{m}");
-    let health = client().get(format!("{}/healthz", s.url)).send().await.unwrap();
+    let health = client()
+        .get(format!("{}/healthz", s.url))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(health.status(), 200);
 }

@@ -39,7 +39,10 @@ fn doctor_reports_a_full_credential_as_usable() {
     assert!(out.contains("Authentication:  ok"));
     assert!(out.contains("Missing recommended attributes: none"));
     assert!(out.contains("Verdict: usable"));
-    assert!(err.contains("TRACE") || err.contains("DEBUG"), "trace logging was on");
+    assert!(
+        err.contains("TRACE") || err.contains("DEBUG"),
+        "trace logging was on"
+    );
     assert_no_secrets(&out, &err);
 }
 
@@ -48,7 +51,13 @@ fn doctor_names_each_attribute_the_limited_credential_cannot_read() {
     let o = run(&["doctor", "--sandbox", "--sandbox-credential", "limited"]);
     let (out, err) = text(&o);
     assert!(o.status.success(), "limited is still usable: {out}\n{err}");
-    for label in ["Supervisor (supervisor)", "Office (office)", "Position (position)", "Team (team)", "Hire date (hire_date)"] {
+    for label in [
+        "Supervisor (supervisor)",
+        "Office (office)",
+        "Position (position)",
+        "Team (team)",
+        "Hire date (hire_date)",
+    ] {
         assert!(out.contains(label), "missing {label} in:\n{out}");
     }
     assert!(out.contains("Readable employee attributes"));
@@ -66,15 +75,30 @@ fn doctor_without_credentials_exits_non_zero_with_a_hint() {
 
 #[test]
 fn tools_call_prints_a_real_result_and_fails_on_tool_errors() {
-    let o = run(&["tools", "call", "search_employee", r#"{"query":"müller"}"#, "--sandbox"]);
+    let o = run(&[
+        "tools",
+        "call",
+        "search_employee",
+        r#"{"query":"müller"}"#,
+        "--sandbox",
+    ]);
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}\n{err}");
     let v: serde_json::Value = serde_json::from_str(&out).expect("stdout is the result JSON");
-    assert!(v["total"].as_u64().unwrap() >= 1, "the seeded company has a Müller: {out}");
+    assert!(
+        v["total"].as_u64().unwrap() >= 1,
+        "the seeded company has a Müller: {out}"
+    );
     assert!(v["employees"][0]["name"].as_str().unwrap().contains("ller"));
     assert_no_secrets(&out, &err);
 
-    let o = run(&["tools", "call", "list_absences", r#"{"from":"2026-02-30"}"#, "--sandbox"]);
+    let o = run(&[
+        "tools",
+        "call",
+        "list_absences",
+        r#"{"from":"2026-02-30"}"#,
+        "--sandbox",
+    ]);
     let (out, _) = text(&o);
     assert_eq!(o.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
@@ -86,15 +110,41 @@ fn tools_list_hides_writes_only_in_read_only_mode() {
     let o = run(&["tools", "list", "--sandbox"]);
     let (out, _) = text(&o);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let names: Vec<&str> = v["tools"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
-    for n in ["search_employee", "get_employee", "get_pto_balance", "list_absences", "list_time_off_types"] {
+    let names: Vec<&str> = v["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    for n in [
+        "search_employee",
+        "get_employee",
+        "get_pto_balance",
+        "list_absences",
+        "list_time_off_types",
+    ] {
         assert!(names.contains(&n), "{n}");
     }
-    assert!(names.contains(&"create_time_off"), "listed, answering WRITES_DISABLED when called");
+    assert!(
+        names.contains(&"create_time_off"),
+        "listed, answering WRITES_DISABLED when called"
+    );
     let o = run(&["tools", "list", "--sandbox", "--read-only"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert!(!v["tools"].as_array().unwrap().iter().any(|t| t["name"] == "create_time_off"));
-    let o = run(&["tools", "call", "create_time_off", r#"{"employee":"1","time_off_type":"1","start_date":"2031-01-07"}"#, "--sandbox"]);
+    assert!(
+        !v["tools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["name"] == "create_time_off")
+    );
+    let o = run(&[
+        "tools",
+        "call",
+        "create_time_off",
+        r#"{"employee":"1","time_off_type":"1","start_date":"2031-01-07"}"#,
+        "--sandbox",
+    ]);
     assert_eq!(o.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["error"]["code"], "WRITES_DISABLED");

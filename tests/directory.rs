@@ -24,11 +24,23 @@ fn app(sb: &personio_mcp::sandbox::SandboxHandle, refresh: Duration) -> App {
 }
 
 async fn search(app: &App, q: Value) -> search_employee::SearchEmployeeResult {
-    search_employee::run(app, &Caller::operator(), serde_json::from_value(q).unwrap(), None).await.unwrap()
+    search_employee::run(
+        app,
+        &Caller::operator(),
+        serde_json::from_value(q).unwrap(),
+        None,
+    )
+    .await
+    .unwrap()
 }
 
 async fn admin(sb: &personio_mcp::sandbox::SandboxHandle, path: &str, body: Value) -> Value {
-    let r = http().post(format!("{}{path}", sb.base_url())).json(&body).send().await.unwrap();
+    let r = http()
+        .post(format!("{}{path}", sb.base_url()))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert!(r.status().is_success(), "{path}: {}", r.status());
     r.json().await.unwrap()
 }
@@ -41,16 +53,30 @@ async fn a_thousand_concurrent_cold_searches_load_the_directory_once() {
         let app = app.clone();
         async move {
             let q = ["müller", "anna", "weiß", "jose"][i % 4];
-            search_employee::run(&app, &Caller::operator(), serde_json::from_value(json!({"query": q})).unwrap(), None).await
+            search_employee::run(
+                &app,
+                &Caller::operator(),
+                serde_json::from_value(json!({"query": q})).unwrap(),
+                None,
+            )
+            .await
         }
     });
     let results = futures::future::join_all(searches).await;
     assert!(results.iter().all(Result::is_ok));
-    assert_eq!(route_count(&sb, EMPLOYEES).await, 3, "one load: ⌈250/100⌉ pages");
+    assert_eq!(
+        route_count(&sb, EMPLOYEES).await,
+        3,
+        "one load: ⌈250/100⌉ pages"
+    );
     // Warm: no further upstream requests.
     reset_stats(&sb).await;
     search(&app, json!({"query": "müller"})).await;
-    assert_eq!(stats(&sb).await["total"].as_u64().unwrap(), 0, "a warm search asks Personio nothing");
+    assert_eq!(
+        stats(&sb).await["total"].as_u64().unwrap(),
+        0,
+        "a warm search asks Personio nothing"
+    );
 }
 
 #[tokio::test]
@@ -59,13 +85,27 @@ async fn incremental_refresh_picks_up_changed_and_new_employees() {
     let app = app(&sb, Duration::ZERO);
     let first = search(&app, json!({"query": "Jürgen Müller"})).await;
     let id = first.employees[0].id;
-    admin(&sb, &format!("/__sandbox/employees/{id}"), json!({"last_name": "Zauberberg"})).await;
-    admin(&sb, "/__sandbox/employees", json!({"first_name": "Quirin", "last_name": "Quellmalz"})).await;
+    admin(
+        &sb,
+        &format!("/__sandbox/employees/{id}"),
+        json!({"last_name": "Zauberberg"}),
+    )
+    .await;
+    admin(
+        &sb,
+        "/__sandbox/employees",
+        json!({"first_name": "Quirin", "last_name": "Quellmalz"}),
+    )
+    .await;
     reset_stats(&sb).await;
     let changed = search(&app, json!({"query": "zauberberg"})).await;
     assert_eq!(changed.employees[0].id, id);
     assert_eq!(changed.employees[0].name, "Jürgen Zauberberg");
-    assert_eq!(route_count(&sb, EMPLOYEES).await, 1, "only the changes were fetched, not 3 pages");
+    assert_eq!(
+        route_count(&sb, EMPLOYEES).await,
+        1,
+        "only the changes were fetched, not 3 pages"
+    );
     let added = search(&app, json!({"query": "Quellmalz"})).await;
     assert_eq!(added.total, 1);
     assert_eq!(added.employees[0].name, "Quirin Quellmalz");
@@ -77,32 +117,63 @@ async fn a_terminated_employee_drops_out_of_the_default_search() {
     let app = app(&sb, Duration::ZERO);
     let before = search(&app, json!({"query": "Jürgen Müller"})).await;
     let id = before.employees[0].id;
-    admin(&sb, &format!("/__sandbox/employees/{id}"), json!({"status": "inactive", "termination_date": "2026-01-31"})).await;
+    admin(
+        &sb,
+        &format!("/__sandbox/employees/{id}"),
+        json!({"status": "inactive", "termination_date": "2026-01-31"}),
+    )
+    .await;
     let after = search(&app, json!({"query": "Jürgen Müller"})).await;
     assert!(after.employees.iter().all(|e| e.id != id));
-    let with = search(&app, json!({"query": "Jürgen Müller", "include_inactive": true})).await;
+    let with = search(
+        &app,
+        json!({"query": "Jürgen Müller", "include_inactive": true}),
+    )
+    .await;
     assert_eq!(with.employees[0].id, id);
-    assert_eq!(with.employees[0].termination_date.as_deref(), Some("2026-01-31"));
+    assert_eq!(
+        with.employees[0].termination_date.as_deref(),
+        Some("2026-01-31")
+    );
 }
 
 #[tokio::test]
 async fn typos_and_spellings_find_the_right_person_with_exact_matches_first() {
     let sb = sandbox(250).await;
     let app = app(&sb, Duration::from_secs(300));
-    for q in ["Jurgen Mueler", "jürgen müler", "Juergen Mueller", "mueller jurgen"] {
+    for q in [
+        "Jurgen Mueler",
+        "jürgen müler",
+        "Juergen Mueller",
+        "mueller jurgen",
+    ] {
         let r = search(&app, json!({"query": q})).await;
         assert_eq!(r.employees[0].name, "Jürgen Müller", "{q}");
     }
     // Exact email first, then the exact name, before prefix and fuzzy matches.
     let r = search(&app, json!({"query": "Müller"})).await;
-    let first_non_exact = r.employees.iter().position(|e| !e.name.contains("Müller")).unwrap_or(r.employees.len());
-    assert!(r.employees[first_non_exact..].iter().all(|e| !e.name.contains("Müller")), "all Müllers come before other matches");
+    let first_non_exact = r
+        .employees
+        .iter()
+        .position(|e| !e.name.contains("Müller"))
+        .unwrap_or(r.employees.len());
+    assert!(
+        r.employees[first_non_exact..]
+            .iter()
+            .all(|e| !e.name.contains("Müller")),
+        "all Müllers come before other matches"
+    );
 }
 
 /// The index answers exactly like scoring every employee, for many kinds of query.
 #[tokio::test]
 async fn the_search_index_ranks_exactly_like_a_full_scan() {
-    let sb = sandbox_with(personio_mcp::sandbox::SandboxConfig { employees: 2000, relaxed_limits: true, ..Default::default() }).await;
+    let sb = sandbox_with(personio_mcp::sandbox::SandboxConfig {
+        employees: 2000,
+        relaxed_limits: true,
+        ..Default::default()
+    })
+    .await;
     let app = app(&sb, Duration::from_secs(300));
     let snapshot = app.directory.snapshot(None).await.unwrap();
     let mut queries: Vec<String> = Vec::new();
@@ -123,7 +194,14 @@ async fn the_search_index_ranks_exactly_like_a_full_scan() {
             let mut swapped = chars.clone();
             swapped.swap(1, 2);
             queries.push(swapped.iter().collect());
-            queries.push(chars.iter().enumerate().filter(|(j, _)| *j != 2).map(|(_, c)| *c).collect());
+            queries.push(
+                chars
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, _)| *j != 2)
+                    .map(|(_, c)| *c)
+                    .collect(),
+            );
         }
         if let Some(d) = e.department.value() {
             queries.push(d.name.clone());
@@ -133,10 +211,37 @@ async fn the_search_index_ranks_exactly_like_a_full_scan() {
             queries.push(e.position.value().cloned().unwrap_or_default());
         }
     }
-    queries.extend(["muller", "Mueller", "weiss", "jose nunez", "a", "an", "ann", "zzzz", "ß", "", "  ", "Hans-Peter", "van den", "o'brien", "jürgen.mu"].map(String::from));
+    queries.extend(
+        [
+            "muller",
+            "Mueller",
+            "weiss",
+            "jose nunez",
+            "a",
+            "an",
+            "ann",
+            "zzzz",
+            "ß",
+            "",
+            "  ",
+            "Hans-Peter",
+            "van den",
+            "o'brien",
+            "jürgen.mu",
+        ]
+        .map(String::from),
+    );
     for q in &queries {
-        let index: Vec<(u32, i64)> = snapshot.search(q, |_| true).into_iter().map(|(s, e)| (s, e.id)).collect();
-        let scan: Vec<(u32, i64)> = snapshot.search_by_scan(q, |_| true).into_iter().map(|(s, e)| (s, e.id)).collect();
+        let index: Vec<(u32, i64)> = snapshot
+            .search(q, |_| true)
+            .into_iter()
+            .map(|(s, e)| (s, e.id))
+            .collect();
+        let scan: Vec<(u32, i64)> = snapshot
+            .search_by_scan(q, |_| true)
+            .into_iter()
+            .map(|(s, e)| (s, e.id))
+            .collect();
         assert_eq!(index, scan, "query {q:?}");
     }
     assert!(queries.len() > 500);

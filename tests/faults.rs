@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use personio_mcp::app::{App, Settings};
-use personio_mcp::mcp::tools::{get_employee, get_pto_balance, list_absences, list_time_off_types, search_employee};
+use personio_mcp::mcp::tools::{
+    get_employee, get_pto_balance, list_absences, list_time_off_types, search_employee,
+};
 use personio_mcp::personio::PersonioClient;
 use personio_mcp::policy::access::Caller;
 use personio_mcp::sandbox::{SandboxConfig, SandboxHandle};
@@ -37,24 +39,71 @@ async fn every_tool(app: &App) -> Vec<(&'static str, Option<ErrorCode>)> {
     let code = |r: Result<(), Error>| r.err().map(|e| e.code);
     let started = Instant::now();
     let out = vec![
-        ("search_employee", code(search_employee::run(app, &op, a(json!({"query": "müller"})), None).await.map(|_| ()))),
-        ("get_employee", code(get_employee::run(app, &op, a(json!({"employee": WHO}))).await.map(|_| ()))),
-        ("get_pto_balance", code(get_pto_balance::run(app, &op, a(json!({"employee": WHO}))).await.map(|_| ()))),
-        ("list_absences", code(list_absences::run(app, &op, a(json!({"employee": WHO})), None).await.map(|_| ()))),
-        ("list_time_off_types", code(list_time_off_types::run(app, a(json!({}))).await.map(|_| ()))),
+        (
+            "search_employee",
+            code(
+                search_employee::run(app, &op, a(json!({"query": "müller"})), None)
+                    .await
+                    .map(|_| ()),
+            ),
+        ),
+        (
+            "get_employee",
+            code(
+                get_employee::run(app, &op, a(json!({"employee": WHO})))
+                    .await
+                    .map(|_| ()),
+            ),
+        ),
+        (
+            "get_pto_balance",
+            code(
+                get_pto_balance::run(app, &op, a(json!({"employee": WHO})))
+                    .await
+                    .map(|_| ()),
+            ),
+        ),
+        (
+            "list_absences",
+            code(
+                list_absences::run(app, &op, a(json!({"employee": WHO})), None)
+                    .await
+                    .map(|_| ()),
+            ),
+        ),
+        (
+            "list_time_off_types",
+            code(
+                list_time_off_types::run(app, a(json!({})))
+                    .await
+                    .map(|_| ()),
+            ),
+        ),
     ];
     // Five tools, each bounded by the operation deadline (per upstream operation; a tool makes a few).
-    assert!(started.elapsed() < DEADLINE * 15, "calls ended within their deadlines ({:?})", started.elapsed());
+    assert!(
+        started.elapsed() < DEADLINE * 15,
+        "calls ended within their deadlines ({:?})",
+        started.elapsed()
+    );
     out
 }
 
 async fn under_fault(fault: Value, expected: &[ErrorCode]) {
-    let sb = sandbox_with(SandboxConfig { employees: 120, relaxed_limits: true, ..Default::default() }).await;
+    let sb = sandbox_with(SandboxConfig {
+        employees: 120,
+        relaxed_limits: true,
+        ..Default::default()
+    })
+    .await;
     let app = app(&sb);
     set_faults(&sb, fault.clone()).await;
     for (tool, code) in every_tool(&app).await {
         let code = code.unwrap_or_else(|| panic!("{tool} cannot succeed under {fault}"));
-        assert!(expected.contains(&code), "{tool} under {fault}: {code:?}, expected one of {expected:?}");
+        assert!(
+            expected.contains(&code),
+            "{tool} under {fault}: {code:?}, expected one of {expected:?}"
+        );
     }
     clear_faults(&sb).await;
     for (tool, code) in every_tool(&app).await {
@@ -64,22 +113,38 @@ async fn under_fault(fault: Value, expected: &[ErrorCode]) {
 
 #[tokio::test]
 async fn a_429_storm_ends_in_rate_limited_and_recovers() {
-    under_fault(json!({"rate_limit_every": 1, "path_prefix": "/v1/company"}), &[ErrorCode::RateLimited]).await;
+    under_fault(
+        json!({"rate_limit_every": 1, "path_prefix": "/v1/company"}),
+        &[ErrorCode::RateLimited],
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn server_errors_end_in_upstream_error_and_recover() {
-    under_fault(json!({"server_error_every": 1, "path_prefix": "/v1/company"}), &[ErrorCode::UpstreamError]).await;
+    under_fault(
+        json!({"server_error_every": 1, "path_prefix": "/v1/company"}),
+        &[ErrorCode::UpstreamError],
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn slow_responses_past_the_deadline_end_in_upstream_unavailable_and_recover() {
-    under_fault(json!({"delay_every": 1, "delay_ms": 5000, "path_prefix": "/v1/company"}), &[ErrorCode::UpstreamUnavailable]).await;
+    under_fault(
+        json!({"delay_every": 1, "delay_ms": 5000, "path_prefix": "/v1/company"}),
+        &[ErrorCode::UpstreamUnavailable],
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn malformed_json_ends_in_upstream_error_and_recovers() {
-    under_fault(json!({"malformed_json_every": 1, "path_prefix": "/v1/company"}), &[ErrorCode::UpstreamError]).await;
+    under_fault(
+        json!({"malformed_json_every": 1, "path_prefix": "/v1/company"}),
+        &[ErrorCode::UpstreamError],
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -117,7 +182,15 @@ async fn a_sandbox_restart_mid_session_is_survived() {
 async fn sandbox_with_addr(addr: std::net::SocketAddr, employees: usize) -> SandboxHandle {
     let mut last = None;
     for _ in 0..50 {
-        match SandboxHandle::start(addr, SandboxConfig { employees, ..Default::default() }).await {
+        match SandboxHandle::start(
+            addr,
+            SandboxConfig {
+                employees,
+                ..Default::default()
+            },
+        )
+        .await
+        {
             Ok(s) => return s,
             Err(e) => last = Some(e),
         }

@@ -33,7 +33,13 @@ fn app(sb: &SandboxHandle) -> App {
 
 async fn caller(app: &App, email: &str, role: Role) -> Result<Caller, Error> {
     let snapshot = app.directory.snapshot(None).await?;
-    Caller::resolve(Some(&Principal { email: email.into(), role }), &snapshot)
+    Caller::resolve(
+        Some(&Principal {
+            email: email.into(),
+            role,
+        }),
+        &snapshot,
+    )
 }
 
 fn email(e: &Employee) -> String {
@@ -53,16 +59,40 @@ struct Cast {
 async fn cast(app: &App) -> Cast {
     let year = app.today().format("%Y").to_string();
     let all = list_absences::run(app, &Caller::operator(), args(json!({"from": format!("{year}-01-01"), "to": format!("{year}-12-31"), "limit": 200, "time_off_types": ["Sick leave"]})), None).await.unwrap();
-    let everyone = app.client.all_employees(&EmployeeQuery::default()).await.unwrap();
+    let everyone = app
+        .client
+        .all_employees(&EmployeeQuery::default())
+        .await
+        .unwrap();
     let active = |e: &&Employee| e.status.value() == Some(&EmployeeStatus::Active);
     let snapshot = app.directory.snapshot(None).await.unwrap();
     for sick in &all.absences {
-        let Some(report) = everyone.iter().find(|e| e.id == sick.employee.id).filter(active) else { continue };
-        let Some(boss_id) = report.supervisor.value().map(|s| s.id) else { continue };
-        let Some(manager) = everyone.iter().find(|e| e.id == boss_id).filter(active) else { continue };
+        let Some(report) = everyone
+            .iter()
+            .find(|e| e.id == sick.employee.id)
+            .filter(active)
+        else {
+            continue;
+        };
+        let Some(boss_id) = report.supervisor.value().map(|s| s.id) else {
+            continue;
+        };
+        let Some(manager) = everyone.iter().find(|e| e.id == boss_id).filter(active) else {
+            continue;
+        };
         let tree = reports(&snapshot, manager.id);
-        let Some(peer) = everyone.iter().filter(active).find(|e| e.id != manager.id && !tree.contains(&e.id) && e.supervisor.value().is_some()) else { continue };
-        let Some(hr) = everyone.iter().filter(active).find(|e| e.id != manager.id && e.id != report.id && e.id != peer.id) else { continue };
+        let Some(peer) = everyone.iter().filter(active).find(|e| {
+            e.id != manager.id && !tree.contains(&e.id) && e.supervisor.value().is_some()
+        }) else {
+            continue;
+        };
+        let Some(hr) = everyone
+            .iter()
+            .filter(active)
+            .find(|e| e.id != manager.id && e.id != report.id && e.id != peer.id)
+        else {
+            continue;
+        };
         return Cast {
             report: report.clone(),
             manager: manager.clone(),
@@ -77,7 +107,10 @@ async fn cast(app: &App) -> Cast {
 fn assert_forbidden_without(e: Error, who: &Employee) {
     assert_eq!(e.code, ErrorCode::Forbidden, "{e:?}");
     let text = format!("{} {:?} {:?}", e.message, e.hint, e.details);
-    assert!(!text.contains(&who.full_name()) && !text.contains(&email(who)), "refusal leaks: {text}");
+    assert!(
+        !text.contains(&who.full_name()) && !text.contains(&email(who)),
+        "refusal leaks: {text}"
+    );
 }
 
 #[tokio::test]
@@ -85,20 +118,50 @@ async fn an_employee_sees_only_themself() {
     let sb = sandbox(250).await;
     let app = app(&sb);
     let c = cast(&app).await;
-    let me = caller(&app, &email(&c.report), Role::Employee).await.unwrap();
-    let own = get_pto_balance::run(&app, &me, args(json!({"employee": "me"}))).await.unwrap();
+    let me = caller(&app, &email(&c.report), Role::Employee)
+        .await
+        .unwrap();
+    let own = get_pto_balance::run(&app, &me, args(json!({"employee": "me"})))
+        .await
+        .unwrap();
     assert_eq!(own.employee.id, c.report.id);
     let peer = c.peer.id.to_string();
-    assert_forbidden_without(get_pto_balance::run(&app, &me, args(json!({"employee": peer}))).await.unwrap_err(), &c.peer);
-    assert_forbidden_without(get_employee::run(&app, &me, args(json!({"employee": peer}))).await.unwrap_err(), &c.peer);
-    assert_forbidden_without(list_absences::run(&app, &me, args(json!({"employee": peer})), None).await.unwrap_err(), &c.peer);
+    assert_forbidden_without(
+        get_pto_balance::run(&app, &me, args(json!({"employee": peer})))
+            .await
+            .unwrap_err(),
+        &c.peer,
+    );
+    assert_forbidden_without(
+        get_employee::run(&app, &me, args(json!({"employee": peer})))
+            .await
+            .unwrap_err(),
+        &c.peer,
+    );
+    assert_forbidden_without(
+        list_absences::run(&app, &me, args(json!({"employee": peer})), None)
+            .await
+            .unwrap_err(),
+        &c.peer,
+    );
     let e = create_time_off::run(&app, &me, args(json!({"employee": peer, "time_off_type": "Paid vacation", "start_date": "2031-04-01", "dry_run": true})), Confirmation::Skip).await.err().unwrap();
     assert_forbidden_without(e, &c.peer);
     // Without a filter: only their own absences, health details included (they are their own).
     let year = app.today().format("%Y").to_string();
-    let mine = list_absences::run(&app, &me, args(json!({"from": format!("{year}-01-01"), "to": format!("{year}-12-31"), "limit": 200})), None).await.unwrap();
+    let mine = list_absences::run(
+        &app,
+        &me,
+        args(json!({"from": format!("{year}-01-01"), "to": format!("{year}-12-31"), "limit": 200})),
+        None,
+    )
+    .await
+    .unwrap();
     assert!(mine.absences.iter().all(|a| a.employee.id == c.report.id));
-    let sick = mine.absences.iter().find(|a| a.id == c.sick_absence_id).unwrap();
+    let sick = mine
+        .absences
+        .iter()
+        .find(|a| a.id == c.sick_absence_id)
+        .unwrap();
     assert_eq!(sick.time_off_type.name.as_deref(), Some("Sick leave"));
 }
 
@@ -107,48 +170,91 @@ async fn a_manager_sees_reports_but_not_peers_and_health_is_masked() {
     let sb = sandbox(250).await;
     let app = app(&sb);
     let c = cast(&app).await;
-    let boss = caller(&app, &email(&c.manager), Role::Manager).await.unwrap();
+    let boss = caller(&app, &email(&c.manager), Role::Manager)
+        .await
+        .unwrap();
     let report = c.report.id.to_string();
     let peer = c.peer.id.to_string();
-    get_pto_balance::run(&app, &boss, args(json!({"employee": report}))).await.unwrap();
-    assert_forbidden_without(get_pto_balance::run(&app, &boss, args(json!({"employee": peer}))).await.unwrap_err(), &c.peer);
+    get_pto_balance::run(&app, &boss, args(json!({"employee": report})))
+        .await
+        .unwrap();
+    assert_forbidden_without(
+        get_pto_balance::run(&app, &boss, args(json!({"employee": peer})))
+            .await
+            .unwrap_err(),
+        &c.peer,
+    );
     let ok = create_time_off::run(&app, &boss, args(json!({"employee": report, "time_off_type": "Paid vacation", "start_date": "2031-04-01", "dry_run": true})), Confirmation::Skip).await;
     assert!(ok.is_ok(), "a manager may request time off for a report");
     let e = create_time_off::run(&app, &boss, args(json!({"employee": peer, "time_off_type": "Paid vacation", "start_date": "2031-04-01", "dry_run": true})), Confirmation::Skip).await.err().unwrap();
     assert_forbidden_without(e, &c.peer);
 
     let year = app.today().format("%Y").to_string();
-    let window = json!({"from": format!("{year}-01-01"), "to": format!("{year}-12-31"), "limit": 200});
-    let seen = list_absences::run(&app, &boss, args(window.clone()), None).await.unwrap();
+    let window =
+        json!({"from": format!("{year}-01-01"), "to": format!("{year}-12-31"), "limit": 200});
+    let seen = list_absences::run(&app, &boss, args(window.clone()), None)
+        .await
+        .unwrap();
     let snapshot = app.directory.snapshot(None).await.unwrap();
     let mut tree: HashSet<i64> = reports(&snapshot, c.manager.id);
     tree.insert(c.manager.id);
-    assert!(seen.absences.iter().all(|a| tree.contains(&a.employee.id)), "only self and reports");
-    let masked = seen.absences.iter().find(|a| a.id == c.sick_absence_id).expect("the report's sick leave is listed");
+    assert!(
+        seen.absences.iter().all(|a| tree.contains(&a.employee.id)),
+        "only self and reports"
+    );
+    let masked = seen
+        .absences
+        .iter()
+        .find(|a| a.id == c.sick_absence_id)
+        .expect("the report's sick leave is listed");
     assert_eq!(masked.time_off_type.name.as_deref(), Some("Absent"));
-    assert!(masked.time_off_type.id.is_none() && masked.time_off_type.category.is_none() && masked.comment.is_none());
+    assert!(
+        masked.time_off_type.id.is_none()
+            && masked.time_off_type.category.is_none()
+            && masked.comment.is_none()
+    );
     let mut by_type = window.clone();
     by_type["time_off_types"] = json!(["Sick leave"]);
-    let e = list_absences::run(&app, &boss, args(by_type), None).await.unwrap_err();
-    assert_eq!(e.code, ErrorCode::Forbidden, "filtering others by a health type would reveal it");
+    let e = list_absences::run(&app, &boss, args(by_type), None)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.code,
+        ErrorCode::Forbidden,
+        "filtering others by a health type would reveal it"
+    );
 
     // HR sees it unmasked, and may read anyone.
     let hr = caller(&app, &email(&c.hr), Role::Hr).await.unwrap();
     let all = list_absences::run(&app, &hr, args(json!({"employee": report, "from": format!("{year}-01-01"), "to": format!("{year}-12-31")})), None).await.unwrap();
-    let plain = all.absences.iter().find(|a| a.id == c.sick_absence_id).unwrap();
+    let plain = all
+        .absences
+        .iter()
+        .find(|a| a.id == c.sick_absence_id)
+        .unwrap();
     assert_eq!(plain.time_off_type.name.as_deref(), Some("Sick leave"));
-    get_pto_balance::run(&app, &hr, args(json!({"employee": peer}))).await.unwrap();
+    get_pto_balance::run(&app, &hr, args(json!({"employee": peer})))
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
 async fn an_unknown_caller_email_fails_closed() {
     let sb = sandbox(50).await;
     let app = app(&sb);
-    let e = caller(&app, "intruder@example.com", Role::Hr).await.unwrap_err();
+    let e = caller(&app, "intruder@example.com", Role::Hr)
+        .await
+        .unwrap_err();
     assert_eq!(e.code, ErrorCode::Forbidden);
     let op = Caller::operator();
-    let e = get_pto_balance::run(&app, &op, args(json!({"employee": "me"}))).await.unwrap_err();
-    assert_eq!(e.code, ErrorCode::ValidationFailed, "\"me\" needs an identity");
+    let e = get_pto_balance::run(&app, &op, args(json!({"employee": "me"})))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.code,
+        ErrorCode::ValidationFailed,
+        "\"me\" needs an identity"
+    );
 }
 
 #[tokio::test]
@@ -158,13 +264,17 @@ async fn large_unfiltered_results_are_refused_not_truncated() {
     let app = App::new(client, Settings::default());
     let year = app.today().format("%Y").to_string();
     let whole_year = json!({"from": format!("{year}-01-01"), "to": format!("{year}-12-31")});
-    let e = list_absences::run(&app, &Caller::operator(), args(whole_year.clone()), None).await.unwrap_err();
+    let e = list_absences::run(&app, &Caller::operator(), args(whole_year.clone()), None)
+        .await
+        .unwrap_err();
     assert_eq!(e.code, ErrorCode::ValidationFailed);
     assert!(e.message.contains("at most 200"), "{}", e.message);
     assert!(e.hint.unwrap().contains("department or team filter"));
     let mut narrowed = whole_year;
     narrowed["department"] = json!("Engineering");
-    list_absences::run(&app, &Caller::operator(), args(narrowed), None).await.unwrap();
+    list_absences::run(&app, &Caller::operator(), args(narrowed), None)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -175,7 +285,10 @@ async fn the_audit_log_records_calls_without_personal_values() {
     let client = PersonioClient::new(unthrottled(config(&sb, "sandbox-client"))).unwrap();
     let mut settings = Settings::with_writes(true);
     settings.writes.skip_confirmation = true;
-    settings.default_principal = Some(Principal { email: "jurgen.muller@nordlicht.example".into(), role: Role::Hr });
+    settings.default_principal = Some(Principal {
+        email: "jurgen.muller@nordlicht.example".into(),
+        role: Role::Hr,
+    });
     let log = Arc::new(AuditLog::open(path.clone(), 1 << 20, Some(vec![9; 32])).unwrap());
     settings.audit = Some(log.clone());
     let app = App::new(client, settings);
@@ -183,7 +296,13 @@ async fn the_audit_log_records_calls_without_personal_values() {
         let app = app.clone();
         let name = name.to_string();
         async move {
-            personio_mcp::transport::in_process::request(app, "tools/call", json!({"name": name, "arguments": arguments})).await.unwrap()
+            personio_mcp::transport::in_process::request(
+                app,
+                "tools/call",
+                json!({"name": name, "arguments": arguments}),
+            )
+            .await
+            .unwrap()
         }
     };
     let someone = app
@@ -192,35 +311,64 @@ async fn the_audit_log_records_calls_without_personal_values() {
         .await
         .unwrap()
         .into_iter()
-        .find(|e| e.status.value() == Some(&EmployeeStatus::Active) && email(e) != "jurgen.muller@nordlicht.example")
+        .find(|e| {
+            e.status.value() == Some(&EmployeeStatus::Active)
+                && email(e) != "jurgen.muller@nordlicht.example"
+        })
         .unwrap();
     let found = call("search_employee", json!({"query": someone.full_name()})).await;
-    let target = found["result"]["structuredContent"]["employees"][0]["id"].as_i64().unwrap();
+    let target = found["result"]["structuredContent"]["employees"][0]["id"]
+        .as_i64()
+        .unwrap();
     assert_eq!(target, someone.id);
     call("get_pto_balance", json!({"employee": target.to_string()})).await;
     call("create_time_off", json!({"employee": target.to_string(), "time_off_type": "Paid vacation", "start_date": "2031-04-08"})).await;
     call("get_pto_balance", json!({"employee": "nobody at all"})).await;
 
     let text = std::fs::read_to_string(&path).unwrap();
-    let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 4);
     for l in &lines {
-        for field in ["timestamp", "principal", "role", "tool", "targets", "fields", "outcome"] {
+        for field in [
+            "timestamp",
+            "principal",
+            "role",
+            "tool",
+            "targets",
+            "fields",
+            "outcome",
+        ] {
             assert!(l.get(field).is_some(), "{field} in {l}");
         }
         assert_eq!(l["principal"], "jurgen.muller@nordlicht.example");
         assert_eq!(l["role"], "hr");
     }
     assert_eq!(lines[0]["tool"], "search_employee");
-    assert!(lines[0]["fields"].as_array().unwrap().contains(&json!("employees.email")));
+    assert!(
+        lines[0]["fields"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("employees.email"))
+    );
     let hashed = log.hash_id(target);
-    assert!(lines[1]["targets"].as_array().unwrap().contains(&json!(hashed)));
+    assert!(
+        lines[1]["targets"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(hashed))
+    );
     assert_eq!(lines[2]["tool"], "create_time_off");
     assert_eq!(lines[2]["write_status"], "pending");
     assert_eq!(lines[2]["write_digest"].as_str().unwrap().len(), 64);
     assert_eq!(lines[3]["outcome"], "NOT_FOUND");
     // No personal values: neither the target's name, email or raw id, nor dates or balances.
-    assert!(!text.contains(someone.last_name.value().unwrap().as_str()) && !text.contains(&email(&someone)));
+    assert!(
+        !text.contains(someone.last_name.value().unwrap().as_str())
+            && !text.contains(&email(&someone))
+    );
     assert!(!text.contains(&format!("\"{target}\"")) && !text.contains(&format!(":{target}")));
     assert!(!text.contains("2031-04-08"));
 }
@@ -228,10 +376,16 @@ async fn the_audit_log_records_calls_without_personal_values() {
 /// Every sensitive value of the seeded company, read straight from the sandbox.
 async fn sensitive_values(sb: &SandboxHandle) -> Vec<String> {
     let client = PersonioClient::new(unthrottled(config(sb, "sandbox-client"))).unwrap();
-    let everyone = client.all_employees(&EmployeeQuery::default()).await.unwrap();
+    let everyone = client
+        .all_employees(&EmployeeQuery::default())
+        .await
+        .unwrap();
     let mut other_dates = HashSet::new();
     for e in &everyone {
-        for d in [e.hire_date.value(), e.termination_date.value()].into_iter().flatten() {
+        for d in [e.hire_date.value(), e.termination_date.value()]
+            .into_iter()
+            .flatten()
+        {
             other_dates.insert(d.to_string());
         }
     }
@@ -239,7 +393,16 @@ async fn sensitive_values(sb: &SandboxHandle) -> Vec<String> {
     for e in &everyone {
         for attr in e.extra.values() {
             let label = attr.label.to_lowercase();
-            let sensitive = ["iban", "birthday", "home address", "fixed salary", "nationality", "marital"].iter().any(|k| label.contains(k));
+            let sensitive = [
+                "iban",
+                "birthday",
+                "home address",
+                "fixed salary",
+                "nationality",
+                "marital",
+            ]
+            .iter()
+            .any(|k| label.contains(k));
             if !sensitive {
                 continue;
             }
@@ -250,7 +413,10 @@ async fn sensitive_values(sb: &SandboxHandle) -> Vec<String> {
             };
             // Short list values ("single") and dates that are also someone's hire date can appear
             // legitimately elsewhere; everything distinctive is checked.
-            if v.len() >= 6 && !other_dates.contains(&v) && !["married", "divorced", "widowed"].contains(&v.as_str()) {
+            if v.len() >= 6
+                && !other_dates.contains(&v)
+                && !["married", "divorced", "widowed"].contains(&v.as_str())
+            {
                 values.push(v.replace('\n', " "));
                 if let Some(first_line) = attr.value.as_str().and_then(|s| s.lines().next()) {
                     values.push(first_line.to_string());
@@ -266,10 +432,22 @@ async fn sensitive_values(sb: &SandboxHandle) -> Vec<String> {
 #[tokio::test]
 async fn no_sensitive_value_or_secret_leaks_through_any_tool_role_log_or_audit() {
     // The binary's embedded sandbox uses the same seed and size, so it holds the same values.
-    let sb = sandbox_with(personio_mcp::sandbox::SandboxConfig { employees: 250, seed: 42, ..Default::default() }).await;
+    let sb = sandbox_with(personio_mcp::sandbox::SandboxConfig {
+        employees: 250,
+        seed: 42,
+        ..Default::default()
+    })
+    .await;
     let secrets = sensitive_values(&sb).await;
-    assert!(secrets.len() > 250, "the sandbox seeds sensitive attributes ({})", secrets.len());
-    assert!(secrets.iter().any(|s| s.starts_with("DE")), "IBANs are among them");
+    assert!(
+        secrets.len() > 250,
+        "the sandbox seeds sensitive attributes ({})",
+        secrets.len()
+    );
+    assert!(
+        secrets.iter().any(|s| s.starts_with("DE")),
+        "IBANs are among them"
+    );
     let app = app(&sb);
     let c = cast(&app).await;
     let dir = tempfile::tempdir().unwrap();
@@ -285,10 +463,25 @@ async fn no_sensitive_value_or_secret_leaks_through_any_tool_role_log_or_audit()
         ("create_time_off", json!({"employee": report, "time_off_type": "Paid vacation", "start_date": "2031-05-13", "dry_run": true}).to_string()),
     ];
     let mut seen = String::new();
-    for (role, who) in [("hr", email(&c.hr)), ("manager", email(&c.manager)), ("employee", email(&c.report))] {
+    for (role, who) in [
+        ("hr", email(&c.hr)),
+        ("manager", email(&c.manager)),
+        ("employee", email(&c.report)),
+    ] {
         for (tool, arguments) in &calls {
             let out = Command::new(env!("CARGO_BIN_EXE_personio-mcp"))
-                .args(["tools", "call", tool, arguments, "--sandbox", "--enable-writes", "--as", &who, "--role", role])
+                .args([
+                    "tools",
+                    "call",
+                    tool,
+                    arguments,
+                    "--sandbox",
+                    "--enable-writes",
+                    "--as",
+                    &who,
+                    "--role",
+                    role,
+                ])
                 .arg("--audit-log")
                 .arg(&audit)
                 .env("RUST_LOG", "trace")
@@ -302,6 +495,9 @@ async fn no_sensitive_value_or_secret_leaks_through_any_tool_role_log_or_audit()
     assert!(seen.contains("TRACE"), "trace logs were captured");
     assert!(seen.contains("\"employees\""), "the tools answered");
     assert!(!seen.contains("sandbox-secret"), "client secret leaked");
-    let leaked: Vec<&String> = secrets.iter().filter(|s| seen.contains(s.as_str())).collect();
+    let leaked: Vec<&String> = secrets
+        .iter()
+        .filter(|s| seen.contains(s.as_str()))
+        .collect();
     assert!(leaked.is_empty(), "sensitive values leaked: {leaked:?}");
 }

@@ -93,9 +93,11 @@ pub struct SearchIndex {
 impl SearchIndex {
     pub fn build(keys: &[&SearchKey]) -> SearchIndex {
         let idx = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
-        let names = WordList::build(keys.iter().enumerate().flat_map(|(i, k)| {
-            k.name_words.iter().map(move |w| (w.clone(), idx(i)))
-        }));
+        let names = WordList::build(
+            keys.iter()
+                .enumerate()
+                .flat_map(|(i, k)| k.name_words.iter().map(move |w| (w.clone(), idx(i)))),
+        );
         let mut variants: HashMap<String, Vec<u32>> = HashMap::new();
         let mut scratch = HashSet::new();
         for (word_id, word) in names.words.iter().enumerate() {
@@ -105,9 +107,11 @@ impl SearchIndex {
                 variants.entry(v).or_default().push(idx(word_id));
             }
         }
-        let others = WordList::build(keys.iter().enumerate().flat_map(|(i, k)| {
-            k.other_words.iter().map(move |w| (w.clone(), idx(i)))
-        }));
+        let others = WordList::build(
+            keys.iter()
+                .enumerate()
+                .flat_map(|(i, k)| k.other_words.iter().map(move |w| (w.clone(), idx(i)))),
+        );
         let mut full_names: HashMap<String, Vec<u32>> = HashMap::new();
         let mut emails = HashMap::new();
         let mut email_prefixes = Vec::new();
@@ -144,7 +148,11 @@ impl SearchIndex {
             }
         };
         for i in self.names.prefix_range(w) {
-            let level = if self.names.words[i] == w { EXACT } else { PREFIX };
+            let level = if self.names.words[i] == w {
+                EXACT
+            } else {
+                PREFIX
+            };
             raise(&self.names.postings[i], level);
         }
         let tol = tolerance(w.chars().count());
@@ -278,7 +286,10 @@ mod tests {
                 .into_iter()
                 .map(|(w, i)| (w.to_string(), i)),
         );
-        let words: Vec<&str> = list.prefix_range("ann").map(|i| list.words[i].as_str()).collect();
+        let words: Vec<&str> = list
+            .prefix_range("ann")
+            .map(|i| list.words[i].as_str())
+            .collect();
         assert_eq!(words, vec!["anna", "anne"]);
         assert!(list.prefix_range("zzz").is_empty());
     }

@@ -228,7 +228,12 @@ impl Plan {
     pub fn summary(&self) -> String {
         let r = &self.request;
         let when = match (self.time_off_type.unit, r.start_time, r.end_time) {
-            (Unit::Hours, Some(s), Some(e)) => format!("on {} from {} to {}", r.start_date, s.format("%H:%M"), e.format("%H:%M")),
+            (Unit::Hours, Some(s), Some(e)) => format!(
+                "on {} from {} to {}",
+                r.start_date,
+                s.format("%H:%M"),
+                e.format("%H:%M")
+            ),
             _ if r.start_date == r.end_date => {
                 let half = match (r.half_day_start, r.half_day_end) {
                     (true, _) => " (afternoon only)",
@@ -350,7 +355,8 @@ the balance would become {}.",
     }
     if ty.approval_required == Some(true) {
         plan.warnings.push(
-            "This type needs approval: the request stays pending until it is approved in Personio.".into(),
+            "This type needs approval: the request stays pending until it is approved in Personio."
+                .into(),
         );
     }
     Ok(plan)
@@ -429,7 +435,12 @@ async fn post(client: &PersonioClient, plan: &Plan, skip_approval: bool) -> Resu
 /// Writes a plan. Never writes twice: when the POST fails in a way that may have stored it (a
 /// timeout, a 5xx, a clash reported by Personio), the absence is looked up first; only if it is
 /// not there is the POST sent once more. `skip_approval` is sent explicitly, always.
-pub async fn commit(client: &PersonioClient, locks: &WriteLocks, plan: &Plan, skip_approval: bool) -> Result<(Absence, bool)> {
+pub async fn commit(
+    client: &PersonioClient,
+    locks: &WriteLocks,
+    plan: &Plan,
+    skip_approval: bool,
+) -> Result<(Absence, bool)> {
     let _guard = locks.lock(plan.employee.id).await;
     if let Some(same) = find_same(client, plan).await? {
         return Ok((same, false));
@@ -438,10 +449,15 @@ pub async fn commit(client: &PersonioClient, locks: &WriteLocks, plan: &Plan, sk
     for attempt in 0..2 {
         match post(client, plan, skip_approval).await {
             Ok(a) => return Ok((a, true)),
-            Err(e) if matches!(
-                e.code,
-                ErrorCode::UpstreamUnavailable | ErrorCode::UpstreamError | ErrorCode::ValidationFailed | ErrorCode::RateLimited
-            ) => {
+            Err(e)
+                if matches!(
+                    e.code,
+                    ErrorCode::UpstreamUnavailable
+                        | ErrorCode::UpstreamError
+                        | ErrorCode::ValidationFailed
+                        | ErrorCode::RateLimited
+                ) =>
+            {
                 tracing::warn!(attempt, code = %e.code, "create failed; looking the absence up before deciding");
                 match find_same(client, plan).await {
                     Ok(Some(same)) => return Ok((same, true)),

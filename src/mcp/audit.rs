@@ -10,16 +10,24 @@ use serde_json::Value;
 pub fn target_ids(v: &Value) -> Vec<i64> {
     let mut ids = BTreeSet::new();
     if let Some(list) = v.get("employees").and_then(Value::as_array) {
-        ids.extend(list.iter().filter_map(|e| e.get("id").and_then(Value::as_i64)));
+        ids.extend(
+            list.iter()
+                .filter_map(|e| e.get("id").and_then(Value::as_i64)),
+        );
     }
-    if let Some(id) = v.get("employee").and_then(|e| e.get("id")).and_then(Value::as_i64) {
+    if let Some(id) = v
+        .get("employee")
+        .and_then(|e| e.get("id"))
+        .and_then(Value::as_i64)
+    {
         ids.insert(id);
     }
     if let Some(list) = v.get("absences").and_then(Value::as_array) {
-        ids.extend(
-            list.iter()
-                .filter_map(|a| a.get("employee").and_then(|e| e.get("id")).and_then(Value::as_i64)),
-        );
+        ids.extend(list.iter().filter_map(|a| {
+            a.get("employee")
+                .and_then(|e| e.get("id"))
+                .and_then(Value::as_i64)
+        }));
     }
     if v.get("name").is_some()
         && let Some(id) = v.get("id").and_then(Value::as_i64)

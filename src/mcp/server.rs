@@ -142,9 +142,14 @@ impl PersonioServer {
         Parameters(args): Parameters<search_employee::SearchEmployeeArgs>,
         ctx: RequestContext<RoleServer>,
     ) -> std::result::Result<CallToolResult, ErrorData> {
-        self.call("search_employee", &ctx, None, |caller, progress| async move {
-            encode(search_employee::run(&self.app, &caller, args, progress).await)
-        })
+        self.call(
+            "search_employee",
+            &ctx,
+            None,
+            |caller, progress| async move {
+                encode(search_employee::run(&self.app, &caller, args, progress).await)
+            },
+        )
         .await
     }
 
@@ -256,7 +261,12 @@ impl PersonioServer {
         match outcome {
             Ok(create_time_off::Outcome::InputRequired(input)) => {
                 let pending = Ok(serde_json::json!({"status": "input_required"}));
-                self.audit("create_time_off", Some(&caller), &pending, Some(write_digest));
+                self.audit(
+                    "create_time_off",
+                    Some(&caller),
+                    &pending,
+                    Some(write_digest),
+                );
                 Ok(input.into())
             }
             Ok(create_time_off::Outcome::Done(result)) => {
@@ -266,7 +276,12 @@ impl PersonioServer {
             }
             Err(e) => {
                 let failed = Err(e);
-                self.audit("create_time_off", Some(&caller), &failed, Some(write_digest));
+                self.audit(
+                    "create_time_off",
+                    Some(&caller),
+                    &failed,
+                    Some(write_digest),
+                );
                 Ok(to_call_result(&failed).into())
             }
         }
@@ -275,7 +290,11 @@ impl PersonioServer {
 
 impl PersonioServer {
     /// Resolves who is calling (fails closed for an unknown email).
-    async fn caller(&self, ctx: &RequestContext<RoleServer>, progress: Option<Progress>) -> Result<Caller> {
+    async fn caller(
+        &self,
+        ctx: &RequestContext<RoleServer>,
+        progress: Option<Progress>,
+    ) -> Result<Caller> {
         match principal(ctx, &self.app) {
             None => Ok(Caller::operator()),
             Some(p) => {
@@ -323,7 +342,10 @@ impl PersonioServer {
         let (who, role) = AuditLog::principal_fields(principal);
         let (targets, fields, outcome, status) = match result {
             Ok(v) => (
-                super::audit::target_ids(v).into_iter().map(|id| log.hash_id(id)).collect(),
+                super::audit::target_ids(v)
+                    .into_iter()
+                    .map(|id| log.hash_id(id))
+                    .collect(),
                 super::audit::field_names(v),
                 "ok".to_string(),
                 v.get("status").and_then(|s| s.as_str()).map(str::to_string),
@@ -559,7 +581,10 @@ impl ServerHandler for PersonioServer {
                 if let Some(id) = uri.strip_prefix("personio://employees/")
                     && id.parse::<i64>().is_ok()
                 {
-                    let caller = self.caller(&_ctx, None).await.map_err(|e| resource_error(&e))?;
+                    let caller = self
+                        .caller(&_ctx, None)
+                        .await
+                        .map_err(|e| resource_error(&e))?;
                     let r = get_employee::run(
                         &self.app,
                         &caller,

@@ -199,7 +199,10 @@ impl PersonioClient {
             "attribute list",
         );
         let body = fetch_v1(self.http(), &req).await?;
-        self.inner.attributes.replace(parse_attributes(&body.data)).await;
+        self.inner
+            .attributes
+            .replace(parse_attributes(&body.data))
+            .await;
         Ok(())
     }
 

@@ -105,7 +105,9 @@ impl Caller {
 
     /// May the caller see this person's records (balance, absences, full record)?
     pub fn can_see(&self, employee_id: i64) -> bool {
-        self.visible.as_ref().is_none_or(|v| v.contains(&employee_id))
+        self.visible
+            .as_ref()
+            .is_none_or(|v| v.contains(&employee_id))
     }
 
     /// The ids the caller may see, or `None` for everyone.
@@ -132,7 +134,9 @@ impl Caller {
         if reference.trim().eq_ignore_ascii_case("me") {
             let id = self.employee_id.ok_or_else(|| {
                 Error::validation("\"me\" needs a caller identity, and this server has none")
-                    .with_hint("Use an id, email or name, or start the server with --as YOUR_EMAIL.")
+                    .with_hint(
+                        "Use an id, email or name, or start the server with --as YOUR_EMAIL.",
+                    )
             })?;
             return snapshot
                 .by_id(id)

@@ -53,7 +53,9 @@ pub struct AuditLog {
 
 impl std::fmt::Debug for AuditLog {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AuditLog").field("path", &self.path).finish_non_exhaustive()
+        f.debug_struct("AuditLog")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
     }
 }
 
@@ -107,7 +109,10 @@ impl AuditLog {
         };
         line.push(b'\n');
         let mut guard = self.sink.lock().unwrap_or_else(|p| p.into_inner());
-        if guard.as_ref().is_some_and(|s| s.written + line.len() as u64 > self.max_bytes) {
+        if guard
+            .as_ref()
+            .is_some_and(|s| s.written + line.len() as u64 > self.max_bytes)
+        {
             *guard = None;
             let rotated = self.path.with_extension(match self.path.extension() {
                 Some(ext) => format!("{}.1", ext.to_string_lossy()),

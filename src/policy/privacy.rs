@@ -8,7 +8,8 @@
 use crate::error::{Error, Result};
 
 /// Personio categories that reveal health information (REFERENCE.md §8.3 category list).
-pub const DEFAULT_HEALTH_CATEGORIES: &[&str] = &["sick_leave", "maternity_parental_leave", "quarantine"];
+pub const DEFAULT_HEALTH_CATEGORIES: &[&str] =
+    &["sick_leave", "maternity_parental_leave", "quarantine"];
 
 /// The neutral name shown instead of a masked type.
 pub const MASKED_TYPE_NAME: &str = "Absent";
@@ -24,7 +25,10 @@ pub struct Privacy {
 impl Default for Privacy {
     fn default() -> Self {
         Privacy {
-            health_categories: DEFAULT_HEALTH_CATEGORIES.iter().map(|s| s.to_string()).collect(),
+            health_categories: DEFAULT_HEALTH_CATEGORIES
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
             record_cap: 200,
         }
     }

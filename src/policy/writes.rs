@@ -221,7 +221,10 @@ mod tests {
         let d = digest(&json!({"a": 1}));
         let t = c.issue("alice@x", &d).unwrap();
         assert!(c.redeem(&t, "bob@x", &d).is_err(), "foreign principal");
-        assert!(c.redeem(&t, "alice@x", &digest(&json!({"a": 2}))).is_err(), "other request");
+        assert!(
+            c.redeem(&t, "alice@x", &digest(&json!({"a": 2}))).is_err(),
+            "other request"
+        );
         let mut tampered = t.clone();
         tampered.push('x');
         assert!(c.redeem(&tampered, "alice@x", &d).is_err(), "tampered");
@@ -229,7 +232,12 @@ mod tests {
         let e = c.redeem(&t, "alice@x", &d).unwrap_err();
         assert!(e.message.contains("already used"));
         let other = Confirmations::random();
-        assert!(other.redeem(&c.issue("alice@x", &d).unwrap(), "alice@x", &d).is_err(), "other key");
+        assert!(
+            other
+                .redeem(&c.issue("alice@x", &d).unwrap(), "alice@x", &d)
+                .is_err(),
+            "other key"
+        );
     }
 
     #[test]
@@ -248,8 +256,14 @@ mod tests {
         assert!(c.replay("p", "k", "d1").unwrap().is_none());
         c.remember("p", "k", "d1", json!({"id": 1}));
         assert_eq!(c.replay("p", "k", "d1").unwrap(), Some(json!({"id": 1})));
-        assert_eq!(c.replay("p", "k", "d2").unwrap_err().code, ErrorCode::Conflict);
-        assert!(c.replay("q", "k", "d1").unwrap().is_none(), "keys are per principal");
+        assert_eq!(
+            c.replay("p", "k", "d2").unwrap_err().code,
+            ErrorCode::Conflict
+        );
+        assert!(
+            c.replay("q", "k", "d1").unwrap().is_none(),
+            "keys are per principal"
+        );
     }
 
     #[test]

@@ -639,7 +639,10 @@ fn personio_readiness(app: &App) -> ReadinessCheck {
     Arc::new(move || {
         let app = app.clone();
         Box::pin(async move {
-            app.client.check_connection().await.map_err(|e| e.code.to_string())
+            app.client
+                .check_connection()
+                .await
+                .map_err(|e| e.code.to_string())
         })
     })
 }

@@ -274,7 +274,8 @@ pub async fn run(
     if args.dry_run.unwrap_or(false) {
         let mut r = base_result(&plan, "preview");
         r.dry_run = true;
-        r.next_step = Some("Call again without dry_run to request it (a confirmation follows).".into());
+        r.next_step =
+            Some("Call again without dry_run to request it (a confirmation follows).".into());
         return Ok(Outcome::Done(Box::new(r)));
     }
 
@@ -326,7 +327,9 @@ same arguments plus this confirmation_token (valid 10 minutes, once)."
                     .await;
                 match answer {
                     Ok(Some(ConfirmForm { confirm: true })) => {}
-                    Ok(_) | Err(ElicitationError::UserDeclined) | Err(ElicitationError::UserCancelled) => {
+                    Ok(_)
+                    | Err(ElicitationError::UserDeclined)
+                    | Err(ElicitationError::UserCancelled) => {
                         let mut r = base_result(&plan, "declined");
                         r.next_step = Some("The user did not confirm; nothing was booked.".into());
                         return Ok(Outcome::Done(Box::new(r)));
@@ -335,7 +338,8 @@ same arguments plus this confirmation_token (valid 10 minutes, once)."
                         // The dialog failed (unsupported, timed out): fall back to the token path.
                         tracing::info!(error = %e, "elicitation unavailable; falling back to a confirmation token");
                         let mut r = base_result(&plan, "confirmation_required");
-                        r.confirmation_token = Some(app.confirmations.issue(bound_to, &request_digest)?);
+                        r.confirmation_token =
+                            Some(app.confirmations.issue(bound_to, &request_digest)?);
                         r.next_step = Some(
                             "The confirmation dialog was not available. Show the summary to the user; only if they \
 confirm, call again with the same arguments plus this confirmation_token."
@@ -355,7 +359,8 @@ confirm, call again with the same arguments plus this confirmation_token."
     r.next_step = Some(if absence.status == "approved" {
         "Stored as approved in Personio.".into()
     } else {
-        "Stored in Personio as a request; it is approved (or rejected) in Personio's approval flow.".into()
+        "Stored in Personio as a request; it is approved (or rejected) in Personio's approval flow."
+            .into()
     });
     let mut out = AbsenceOut::from_absence(&absence);
     if out.time_off_type.category.is_none() {
@@ -365,7 +370,8 @@ confirm, call again with the same arguments plus this confirmation_token."
     if let Some(key) = &args.idempotency_key
         && let Ok(v) = serde_json::to_value(&r)
     {
-        app.confirmations.remember(bound_to, key, &request_digest, v);
+        app.confirmations
+            .remember(bound_to, key, &request_digest, v);
     }
     Ok(Outcome::Done(Box::new(r)))
 }

@@ -51,7 +51,11 @@ pub struct GetPtoBalanceResult {
     pub note: String,
 }
 
-pub async fn run(app: &App, caller: &Caller, args: GetPtoBalanceArgs) -> Result<GetPtoBalanceResult> {
+pub async fn run(
+    app: &App,
+    caller: &Caller,
+    args: GetPtoBalanceArgs,
+) -> Result<GetPtoBalanceResult> {
     let snapshot = app.directory.snapshot(None).await?;
     let who = caller.resolve_person(&snapshot, &args.employee)?;
     caller.require(who.id, "read this person's time-off balance")?;

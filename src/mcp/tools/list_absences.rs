@@ -106,11 +106,13 @@ pub async fn run(
         let ids: Vec<i64> = snapshot
             .all()
             .filter(|e| {
-                args.department.as_deref().is_none_or(|d| {
-                    e.department.value().is_some_and(|x| same_text(&x.name, d))
-                }) && args.team.as_deref().is_none_or(|t| {
-                    e.team.value().is_some_and(|x| same_text(&x.name, t))
-                })
+                args.department
+                    .as_deref()
+                    .is_none_or(|d| e.department.value().is_some_and(|x| same_text(&x.name, d)))
+                    && args
+                        .team
+                        .as_deref()
+                        .is_none_or(|t| e.team.value().is_some_and(|x| same_text(&x.name, t)))
             })
             .map(|e| e.id)
             .collect();
@@ -133,11 +135,16 @@ pub async fn run(
                 ErrorCode::Forbidden,
                 "you are not allowed to read the absences of these people",
             )
-            .with_hint("Employees may only list their own absences; managers also their reports'."));
+            .with_hint(
+                "Employees may only list their own absences; managers also their reports'.",
+            ));
         }
         employees = Some(allowed);
     }
-    let narrowed = args.employee.is_some() || args.department.is_some() || args.team.is_some() || caller.visible_ids().is_some();
+    let narrowed = args.employee.is_some()
+        || args.department.is_some()
+        || args.team.is_some()
+        || caller.visible_ids().is_some();
     let types = app.client.time_off_types().await?;
     let privacy = &app.settings.privacy;
     let type_ids = match &args.time_off_types {
@@ -209,7 +216,9 @@ pub async fn run(
                 if out.time_off_type.category.is_none() {
                     out.time_off_type.category = category_of(a);
                 }
-                if privacy.is_health(category_of(a).as_deref()) && !caller.sees_health_of(a.employee.id) {
+                if privacy.is_health(category_of(a).as_deref())
+                    && !caller.sees_health_of(a.employee.id)
+                {
                     out.time_off_type.id = None;
                     out.time_off_type.name = Some(MASKED_TYPE_NAME.into());
                     out.time_off_type.category = None;

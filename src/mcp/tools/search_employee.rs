@@ -9,8 +9,8 @@ use crate::domain::directory::Progress;
 use crate::domain::normalize::same_text;
 use crate::domain::search::Query;
 use crate::error::{Error, Result};
-use crate::policy::access::Caller;
 use crate::personio::{Employee, EmployeeStatus};
+use crate::policy::access::Caller;
 
 pub const DESCRIPTION: &str = "Find employees by name fragment, full name, email, position or department. \
 Matching ignores case, accents and umlaut spelling (\"muller\", \"Müller\" and \"Mueller\" all find Müller) and \
