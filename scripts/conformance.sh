@@ -109,6 +109,8 @@ BIN="${PERSONIO_MCP_BIN:-target/debug/personio-mcp}"
 
 RESULTS="$DIR/results/$(date -u +%Y%m%dT%H%M%SZ)-$$"
 mkdir -p "$RESULTS"
+# Keep the ten most recent runs' results.
+find "$DIR/results" -mindepth 1 -maxdepth 1 -type d | sort | head -n -10 | xargs -r rm -rf
 SERVER_OUT="$RESULTS/server.stdout"
 SERVER_ERR="$RESULTS/server.stderr"
 

@@ -13,7 +13,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::search::{Query, SearchKey, tolerance};
+use super::search::{MAX_FUZZY_WORD, Query, SearchKey, tolerance};
 
 /// Word match levels, as in `search::score` (exact 3, prefix 2, fuzzy 1).
 const EXACT: u8 = 3;
@@ -101,6 +101,10 @@ impl SearchIndex {
         let mut variants: HashMap<String, Vec<u32>> = HashMap::new();
         let mut scratch = HashSet::new();
         for (word_id, word) in names.words.iter().enumerate() {
+            // Words longer than any typo-tolerant query word plus its tolerance cannot match one.
+            if word.chars().count() > MAX_FUZZY_WORD + MAX_TOLERANCE {
+                continue;
+            }
             scratch.clear();
             deletions(word, MAX_TOLERANCE, &mut scratch);
             for v in scratch.drain() {

@@ -41,6 +41,11 @@ pub fn resolve_in(snapshot: &Snapshot, reference: &str) -> Result<Arc<Employee>>
             "no employee given: pass an id, an email or a name",
         ));
     }
+    if reference.chars().count() > 200 {
+        return Err(Error::validation(
+            "the employee reference is longer than 200 characters; pass an id, an email or a name",
+        ));
+    }
     if let Ok(id) = reference.parse::<i64>() {
         return snapshot.by_id(id).cloned().ok_or_else(|| {
             Error::not_found(format!("no employee has id {id}"))

@@ -108,9 +108,14 @@ pub(crate) fn tolerance(len: usize) -> usize {
     match len {
         0..=3 => 0,
         4..=6 => 1,
-        _ => 2,
+        // No real name word is longer; beyond this a typo lookup would only cost time.
+        7..=MAX_FUZZY_WORD => 2,
+        _ => 0,
     }
 }
+
+/// Longest query word that gets typo tolerance (index words up to this + 2 are indexed for it).
+pub(crate) const MAX_FUZZY_WORD: usize = 24;
 
 fn match_word(q: &str, candidates: &[String]) -> WordMatch {
     let mut best = WordMatch::None;
