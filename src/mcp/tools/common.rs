@@ -162,11 +162,15 @@ impl AbsenceOut {
 
 /// Parses a `YYYY-MM-DD` argument with an error that names the field.
 pub fn parse_date(field: &str, value: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").map_err(|_| {
-        Error::validation(format!(
-            "{field} must be a real calendar date written YYYY-MM-DD (e.g. 2026-12-24)"
-        ))
-    })
+    use chrono::Datelike;
+    NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d")
+        .ok()
+        .filter(|d| (1900..=9999).contains(&d.year()))
+        .ok_or_else(|| {
+            Error::validation(format!(
+                "{field} must be a real calendar date written YYYY-MM-DD (e.g. 2026-12-24)"
+            ))
+        })
 }
 
 /// Parses an `HH:MM` argument.

@@ -3,7 +3,7 @@
 //! Each reader works on a `serde_json::Value` and returns `None` for "absent, null or empty" so that
 //! callers decide whether emptiness matters. They never panic.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use serde_json::Value;
 
 /// `true`/`false`, `0`/`1` (§11.1: half-day flags come back as integers), and the string forms
@@ -63,6 +63,16 @@ pub fn text(v: &Value) -> Option<String> {
 /// `2022-12-01T00:00:00+02:00`, `2017-12-27T00:00:00+0100`, `2022-05-31T22:00:00.0Z`,
 /// `2026-06-10T00:00:00` (no offset: taken as UTC) and plain `2021-01-01` (midnight UTC).
 pub fn timestamp(s: &str) -> Option<DateTime<FixedOffset>> {
+    parse_timestamp(s).filter(|dt| plausible_year(dt.year()))
+}
+
+/// Years a Personio date can sensibly have. Outside them chrono's time-zone conversions can
+/// overflow (a fuzzer found `+262142-12-31T23:59:59+0000` panicking in a Berlin conversion).
+fn plausible_year(year: i32) -> bool {
+    (1000..=9999).contains(&year)
+}
+
+fn parse_timestamp(s: &str) -> Option<DateTime<FixedOffset>> {
     let s = s.trim();
     if s.is_empty() {
         return None;
@@ -99,7 +109,7 @@ pub fn timestamp(s: &str) -> Option<DateTime<FixedOffset>> {
 pub fn date(v: &Value) -> Option<NaiveDate> {
     let s = v.as_str()?;
     if let Ok(d) = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
-        return Some(d);
+        return plausible_year(d.year()).then_some(d);
     }
     timestamp(s).map(|dt| dt.date_naive())
 }
@@ -174,6 +184,14 @@ mod tests {
         }
         assert_eq!(date(&json!("not a date")), None);
         assert_eq!(date(&json!(null)), None);
+    }
+
+    #[test]
+    fn implausible_years_are_rejected_not_overflowed() {
+        // Found by the `lenient_text` fuzz target (fuzz/regressions/).
+        assert_eq!(timestamp("+262142-12-31T23:59:59+0000"), None);
+        assert_eq!(date(&json!("+262142-12-31")), None);
+        assert!(timestamp("9999-12-31T23:59:59+01:00").is_some());
     }
 
     #[test]
