@@ -16,6 +16,9 @@
 # Corpora grow in fuzz/corpus/<target>/ (seeded from fuzz/seeds/<target>/ and, for the payload
 # target, the Personio fixtures in ../shared/personio-api/fixtures when present); crashes land in
 # fuzz/artifacts/<target>/ with a minimized copy, logs in fuzz/artifacts/logs/. All git-ignored.
+# Before fuzzing a target, the inputs in fuzz/regressions/<target>/ (known crashers, committed)
+# are replayed; one that still crashes fails the target but fuzzing goes on. To keep fuzzing past
+# a crash, pass FUZZ_EXTRA="-fork=1 -ignore_crashes=1" (execution counts are then not summed).
 # Exit status: 0 when no target crashed, 1 otherwise. Last line: `fuzz: N passed, M failed`
 # (targets).
 set -euo pipefail
@@ -65,7 +68,8 @@ options_for() {
   case "$1" in
     personio_payload) echo "-dict=$FUZZ/dict/json.dict -max_len=16384" ;;
     tool_args) echo "-dict=$FUZZ/dict/json.dict -max_len=4096" ;;
-    lenient_text | transport_config) echo "-max_len=1024" ;;
+    lenient_text) echo "-dict=$FUZZ/dict/dates.dict -max_len=1024" ;;
+    transport_config) echo "-max_len=1024" ;;
     *) echo "-max_len=4096" ;;
   esac
 }
@@ -86,6 +90,18 @@ for t in "${TARGETS[@]}"; do
   if [ "$t" = personio_payload ] && [ -d "$ROOT/../shared/personio-api/fixtures" ]; then
     while IFS= read -r d; do dirs+=("$d"); done \
       < <(find "$ROOT/../shared/personio-api/fixtures" -mindepth 1 -maxdepth 1 -type d)
+  fi
+  # Known crashers first (fuzz/regressions/<target>/): each must run clean once its bug is fixed.
+  regressions=0
+  if [ -d "$FUZZ/regressions/$t" ]; then
+    for input in "$FUZZ/regressions/$t"/*; do
+      [ -f "$input" ] || continue
+      if ! "$BIN_DIR/$t" "$input" >"$logf.regression" 2>&1; then
+        regressions=$((regressions + 1))
+        log "$t: regression input ${input#"$ROOT"/} still crashes:"
+        grep -m 2 -A 1 'panicked at' "$logf.regression" | sed 's/^/  /' >&2 || true
+      fi
+    done
   fi
   marker="$logf.start"
   : >"$marker"
@@ -109,9 +125,11 @@ for t in "${TARGETS[@]}"; do
     \( -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' -o -name 'leak-*' \) ! -name '*.min' \
     | head -n 1)
   if [ "$rc" -eq 0 ] && [ -z "$crash" ]; then
-    passed=$((passed + 1))
-    summary+=("$(printf 'ok    %-18s %4s s  %10s execs  %6s/s  corpus %5s  rss %4s MB' \
-      "$t" "$took" "$execs" "${eps:-?}" "$corpus_n" "${rss:-?}")")
+    status="ok"
+    if [ "$regressions" -gt 0 ]; then status="KNOWN"; failed=$((failed + 1)); else passed=$((passed + 1)); fi
+    summary+=("$(printf '%-5s %-18s %4s s  %10s execs  %6s/s  corpus %5s  rss %4s MB%s' \
+      "$status" "$t" "$took" "$execs" "${eps:-?}" "$corpus_n" "${rss:-?}" \
+      "$([ "$regressions" -eq 0 ] || echo "  ($regressions regression input(s) still crash)")")")
     continue
   fi
   failed=$((failed + 1))
