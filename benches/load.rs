@@ -739,29 +739,11 @@ async fn http_load() {
         return;
     }
     let upstream = support::sandbox(1_000, false).await;
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let addr = format!("127.0.0.1:{port}");
-    let mut child = tokio::process::Command::new(binary())
-        .args(["serve", "--http", &addr])
-        .env("PERSONIO_BASE_URL", upstream.base_url())
-        .env("PERSONIO_CLIENT_ID", "sandbox-client")
-        .env("PERSONIO_CLIENT_SECRET", "sandbox-secret")
-        // The server's own per-client limiter would measure itself; lift it for throughput.
-        .env("PERSONIO_MCP_RATE_LIMIT", "100000000")
-        .env("PERSONIO_MCP_RATE_LIMIT_BURST", "1000000")
-        .env("PERSONIO_MCP_MAX_SESSIONS", "10000")
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("spawn serve --http");
-    let pid = child.id().unwrap().to_string();
-    let url = format!("http://{addr}/mcp");
+    let (mut child, pid, url) = spawn_http_server(&upstream.base_url(), false);
+    let addr = url
+        .trim_start_matches("http://")
+        .trim_end_matches("/mcp")
+        .to_string();
     let keep_alive = reqwest::Client::builder()
         .pool_max_idle_per_host(1000)
         .build()
@@ -877,6 +859,40 @@ async fn http_load() {
     upstream.shutdown().await;
 }
 
+/// Starts `serve --http` on a free loopback port against `upstream`; returns the child, its pid and
+/// the `/mcp` URL. `relaxed_upstream` also lifts the server's client-side Personio limits.
+fn spawn_http_server(
+    upstream: &str,
+    relaxed_upstream: bool,
+) -> (tokio::process::Child, String, String) {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let addr = format!("127.0.0.1:{port}");
+    let mut command = tokio::process::Command::new(binary());
+    command
+        .args(["serve", "--http", &addr])
+        .env("PERSONIO_BASE_URL", upstream)
+        .env("PERSONIO_CLIENT_ID", "sandbox-client")
+        .env("PERSONIO_CLIENT_SECRET", "sandbox-secret")
+        // The server's own per-client limiter would measure itself; lift it for throughput.
+        .env("PERSONIO_MCP_RATE_LIMIT", "100000000")
+        .env("PERSONIO_MCP_RATE_LIMIT_BURST", "1000000")
+        .env("PERSONIO_MCP_MAX_SESSIONS", "10000")
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true);
+    if relaxed_upstream {
+        command.env("PERSONIO_MCP_UPSTREAM_LIMITS", "relaxed");
+    }
+    let child = command.spawn().expect("spawn serve --http");
+    let pid = child.id().unwrap().to_string();
+    (child, pid, format!("http://{addr}/mcp"))
+}
+
 // ---------------------------------------------------------------------------------------------
 // soak: 10,000 mixed tool calls over Streamable HTTP from 100 sessions; errors must be 0 and the
 // server's RSS must stay flat (measured after a warm-up round, after the soak, and after a second
@@ -941,28 +957,7 @@ async fn soak_round(url: &str, http: &reqwest::Client, ids: &[i64]) -> (usize, u
 
 async fn soak() {
     let upstream = support::sandbox(1_000, false).await;
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let addr = format!("127.0.0.1:{port}");
-    let mut child = tokio::process::Command::new(binary())
-        .args(["serve", "--http", &addr])
-        .env("PERSONIO_BASE_URL", upstream.base_url())
-        .env("PERSONIO_CLIENT_ID", "sandbox-client")
-        .env("PERSONIO_CLIENT_SECRET", "sandbox-secret")
-        .env("PERSONIO_MCP_UPSTREAM_LIMITS", "relaxed")
-        .env("PERSONIO_MCP_RATE_LIMIT", "100000000")
-        .env("PERSONIO_MCP_RATE_LIMIT_BURST", "1000000")
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("spawn serve --http");
-    let pid = child.id().unwrap().to_string();
-    let url = format!("http://{addr}/mcp");
+    let (mut child, pid, url) = spawn_http_server(&upstream.base_url(), true);
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(1000)
         .build()

@@ -34,6 +34,28 @@ fn type_ref(v: &Value) -> TypeRef {
     }
 }
 
+fn no_type() -> TypeRef {
+    TypeRef {
+        id: None,
+        name: None,
+        category: None,
+    }
+}
+
+/// `status`, kept as sent (`approved`, `pending`, `requested`...), or "unknown".
+fn status(a: &Value) -> String {
+    a.get("status")
+        .and_then(lenient::text)
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// A bookkeeping timestamp (`created_at`, `updated_at`).
+fn stamp(a: &Value, key: &str) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+    a.get(key)
+        .and_then(Value::as_str)
+        .and_then(lenient::timestamp)
+}
+
 /// Parses a day-unit `TimeOffPeriod`.
 pub fn parse_time_off(item: &Value) -> Result<Absence, AbsenceParseError> {
     let a = attributes(item);
@@ -58,11 +80,7 @@ pub fn parse_time_off(item: &Value) -> Result<Absence, AbsenceParseError> {
         id: id.to_string(),
         unit: Unit::Days,
         employee,
-        time_off_type: a.get("time_off_type").map(type_ref).unwrap_or(TypeRef {
-            id: None,
-            name: None,
-            category: None,
-        }),
+        time_off_type: a.get("time_off_type").map(type_ref).unwrap_or_else(no_type),
         start_date,
         end_date,
         half_day_start: flag("half_day_start"),
@@ -71,19 +89,10 @@ pub fn parse_time_off(item: &Value) -> Result<Absence, AbsenceParseError> {
         end: None,
         timezone: None,
         amount: a.get("days_count").and_then(lenient::number_like),
-        status: a
-            .get("status")
-            .and_then(lenient::text)
-            .unwrap_or_else(|| "unknown".into()),
+        status: status(a),
         comment: a.get("comment").and_then(lenient::text),
-        created_at: a
-            .get("created_at")
-            .and_then(Value::as_str)
-            .and_then(lenient::timestamp),
-        updated_at: a
-            .get("updated_at")
-            .and_then(Value::as_str)
-            .and_then(lenient::timestamp),
+        created_at: stamp(a, "created_at"),
+        updated_at: stamp(a, "updated_at"),
     })
 }
 
@@ -139,11 +148,7 @@ pub fn parse_absence_period(item: &Value) -> Result<Absence, AbsenceParseError> 
             .get("absence_type")
             .or_else(|| a.get("time_off_type"))
             .map(type_ref)
-            .unwrap_or(TypeRef {
-                id: None,
-                name: None,
-                category: None,
-            }),
+            .unwrap_or_else(no_type),
         start_date,
         end_date,
         half_day_start: flag("half_day_start"),
@@ -152,19 +157,10 @@ pub fn parse_absence_period(item: &Value) -> Result<Absence, AbsenceParseError> 
         end,
         timezone,
         amount: minutes.map(|m| (m / 60.0 * 100.0).round() / 100.0),
-        status: a
-            .get("status")
-            .and_then(lenient::text)
-            .unwrap_or_else(|| "unknown".into()),
+        status: status(a),
         comment: a.get("comment").and_then(lenient::text),
-        created_at: a
-            .get("created_at")
-            .and_then(Value::as_str)
-            .and_then(lenient::timestamp),
-        updated_at: a
-            .get("updated_at")
-            .and_then(Value::as_str)
-            .and_then(lenient::timestamp),
+        created_at: stamp(a, "created_at"),
+        updated_at: stamp(a, "updated_at"),
     })
 }
 
