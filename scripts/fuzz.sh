@@ -14,7 +14,7 @@
 #
 # Needs cargo-fuzz (installed from crates.io at the pinned version when missing).
 # Corpora grow in fuzz/corpus/<target>/ (seeded from fuzz/seeds/<target>/ and, for the payload
-# target, the Personio fixtures in ../shared/personio-api/fixtures when present); crashes land in
+# target, the Personio fixtures in tests/fixtures/personio/fixtures when present); crashes land in
 # fuzz/artifacts/<target>/ with a minimized copy, logs in fuzz/artifacts/logs/. All git-ignored.
 # Before fuzzing a target, the inputs in fuzz/regressions/<target>/ (known crashers, committed)
 # are replayed; one that still crashes fails the target but fuzzing goes on. To keep fuzzing past
@@ -87,9 +87,9 @@ for t in "${TARGETS[@]}"; do
   mkdir -p "$corpus" "$artifacts"
   dirs=("$corpus")
   [ -d "$FUZZ/seeds/$t" ] && dirs+=("$FUZZ/seeds/$t")
-  if [ "$t" = personio_payload ] && [ -d "$ROOT/../shared/personio-api/fixtures" ]; then
+  if [ "$t" = personio_payload ] && [ -d "$ROOT/tests/fixtures/personio/fixtures" ]; then
     while IFS= read -r d; do dirs+=("$d"); done \
-      < <(find "$ROOT/../shared/personio-api/fixtures" -mindepth 1 -maxdepth 1 -type d)
+      < <(find "$ROOT/tests/fixtures/personio/fixtures" -mindepth 1 -maxdepth 1 -type d)
   fi
   # Known crashers first (fuzz/regressions/<target>/): each must run clean once its bug is fixed.
   regressions=0

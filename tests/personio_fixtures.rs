@@ -1,4 +1,4 @@
-//! Parser tests over every real capture in `../shared/personio-api/fixtures/` (see SOURCE.md there).
+//! Parser tests over every real capture in `tests/fixtures/personio/fixtures/` (see SOURCE.md there).
 //! A fixture file this test does not know fails the test, so new captures cannot slip by unparsed.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed assertion
 
@@ -9,11 +9,11 @@ use personio_mcp::personio::model::{absence, employee, envelope};
 use personio_mcp::personio::{Attr, EmployeeStatus, Unit};
 
 fn fixtures_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/personio-api/fixtures");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/personio/fixtures");
     assert!(
         dir.is_dir(),
-        "FIXTURES MISSING: {} does not exist. These parser tests need the shared Personio captures \
-         (CI checks out shared/ beside the repo); refusing to pass without them.",
+        "FIXTURES MISSING: {} does not exist. These parser tests need the Personio captures \
+         kept in the repository; refusing to pass without them.",
         dir.display()
     );
     dir

@@ -1,5 +1,5 @@
 //! Contract test: the sandbox's real JSON, fetched over loopback HTTP, validated against Personio's
-//! official OpenAPI specs in `../shared/personio-api/` (personnel data v1, auth v1, credentials v2).
+//! official OpenAPI specs in `tests/fixtures/personio/` (personnel data v1, auth v1, credentials v2).
 //!
 //! The specs are loaded without spec validation (the v1 file fails strict OpenAPI validation), `$ref`s
 //! are inlined, OpenAPI 3.0 `nullable` becomes a JSON-Schema `null` type, and every schema is checked
@@ -40,13 +40,13 @@ use serde_json::{Map, Value, json};
 fn spec_dir() -> PathBuf {
     let dir = PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/personio-api"
+        "/tests/fixtures/personio"
     ));
     if !dir.join("personio-personnel-data-api-oa3.yaml").is_file() {
         panic!(
             "CONTRACT TEST CANNOT RUN: the official Personio specs are missing from {} \
              (expected personio-personnel-data-api-oa3.yaml, personio-auth-api.yaml and \
-             credentials-service-api-v2.json). Check out ../shared next to the repository.",
+             credentials-service-api-v2.json). They are part of the repository (see SOURCE.md there).",
             dir.display()
         );
     }
