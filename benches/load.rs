@@ -148,11 +148,11 @@ async fn search() {
         let sandbox = support::sandbox(n, false).await;
         let app = support::app(support::client(&sandbox.base_url(), false));
         // Prime the token and attribute caches so the timed load is the listing + index.
-        app.client.authenticate().await.unwrap();
+        app.records().client().authenticate().await.unwrap();
 
         let (heap0, allocs0, rss0) = (live(), allocs(), self_rss_kib());
         let t = Instant::now();
-        let snapshot = app.directory.snapshot(None).await.unwrap();
+        let snapshot = app.records().snapshot(None).await.unwrap();
         let load = t.elapsed();
         let (heap1, allocs1, rss1) = (live(), allocs(), self_rss_kib());
         assert_eq!(snapshot.len(), n);
@@ -269,7 +269,7 @@ async fn overhead() {
     let sandbox = support::sandbox(1_000, false).await;
     let app = support::app(support::client(&sandbox.base_url(), false));
     let mcp = McpSession::in_process(app.clone()).await;
-    let snapshot = app.directory.snapshot(None).await.unwrap();
+    let snapshot = app.records().snapshot(None).await.unwrap();
     let qs = support::queries_for(snapshot.all(), 500);
     let person = snapshot
         .search(&qs[0].text, |_| true)
@@ -301,7 +301,7 @@ async fn overhead() {
     );
     println!("|---|---|---|---|---|---|---|");
 
-    let client = app.client.clone();
+    let client = app.records().client().clone();
     let cases = [
         (
             "search_employee (warm)",
@@ -361,7 +361,7 @@ async fn upstream() {
     let base = sandbox.base_url();
     let http = support::http();
     let probe = support::app(support::client(&base, false));
-    let snapshot = probe.directory.snapshot(None).await.unwrap();
+    let snapshot = probe.records().snapshot(None).await.unwrap();
     let qs = support::queries_for(snapshot.all(), 100);
     let person = snapshot
         .search(&qs[0].text, |_| true)
@@ -473,7 +473,7 @@ async fn burst() {
     // Names and ids to ask for (read from the sandbox before the burst, then stats reset).
     let (names, ids) = {
         let probe = support::app(support::client(&base, false));
-        let snapshot = probe.directory.snapshot(None).await.unwrap();
+        let snapshot = probe.records().snapshot(None).await.unwrap();
         let names: Vec<String> = snapshot
             .all()
             .filter_map(|e| e.last_name.value().cloned())

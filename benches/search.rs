@@ -31,7 +31,7 @@ fn search(c: &mut Criterion) {
         let (sandbox, snapshot) = rt.block_on(async {
             let sandbox = support::sandbox(n, false).await;
             let app = support::app(support::client(&sandbox.base_url(), false));
-            let snapshot = app.directory.snapshot(None).await.unwrap();
+            let snapshot = app.records().snapshot(None).await.unwrap();
             assert_eq!(snapshot.len(), n);
             (sandbox, snapshot)
         });

@@ -28,7 +28,7 @@ fn tools(c: &mut Criterion) {
         let sandbox = support::sandbox(1_000, false).await;
         let app = support::app(support::client(&sandbox.base_url(), false));
         let mcp = McpSession::in_process(app.clone()).await;
-        let snapshot = app.directory.snapshot(None).await.unwrap();
+        let snapshot = app.records().snapshot(None).await.unwrap();
         let qs = support::queries_for(snapshot.all(), 500);
         let id = snapshot.search(&qs[0].text, |_| true)[0].1.id;
         let surname = qs[1].text.clone();
@@ -45,7 +45,7 @@ fn tools(c: &mut Criterion) {
         .unwrap()
         .pred_opt()
         .unwrap();
-    let client = app.client.clone();
+    let client = app.records().client().clone();
 
     let mut group = c.benchmark_group("tools");
     group

@@ -1,38 +1,43 @@
-//! The application context every tool call shares: the Personio client, the directory cache,
-//! the write machinery and the server settings. Built once per process; cloned (cheaply) into
-//! every MCP session.
+//! The application: the Personio records, the policy rules and the write machinery, built once
+//! per process and cloned (cheaply) into every MCP session. Its fields are private: the MCP layer
+//! gets a policy facade ([`App::guard`]) for each call, never the client or the domain.
 
 use std::sync::Arc;
 
 use chrono::NaiveDate;
+use chrono_tz::Tz;
 
-use crate::domain::directory::{Directory, DirectoryConfig};
-use crate::domain::time_off::WriteLocks;
+use crate::domain::directory::{DirectoryConfig, Progress};
+use crate::domain::records::Records;
 use crate::error::Result;
 use crate::personio::PersonioClient;
 use crate::policy::audit::AuditLog;
+use crate::policy::confirmations::Confirmations;
 use crate::policy::fields::FieldPolicy;
+use crate::policy::guarded::{Guarded, Rules};
+use crate::policy::idempotency::Idempotency;
 use crate::policy::principal::Principal;
 use crate::policy::privacy::Privacy;
-use crate::policy::writes::{Confirmations, WriteMode, WritePolicy};
+use crate::policy::write_gate::WritePolicy;
 
-/// Today's date in the company's time zone (`PERSONIO_MCP_TIMEZONE`, default Europe/Berlin): the
-/// default month of `list_absences`, the "past date" check and the balance year all follow the
-/// company's calendar, not the server's (often UTC) clock.
-pub fn company_today() -> NaiveDate {
-    let tz = std::env::var("PERSONIO_MCP_TIMEZONE")
-        .ok()
-        .and_then(|z| z.parse::<chrono_tz::Tz>().ok())
-        .unwrap_or(chrono_tz::Europe::Berlin);
-    chrono::Utc::now().with_timezone(&tz).date_naive()
+/// A key for sealing confirmation tokens: at least 32 bytes, checked when it is made, so a
+/// misconfigured key stops the server at start-up instead of being replaced silently.
+#[derive(Clone)]
+pub struct SigningKey(Vec<u8>);
+
+impl SigningKey {
+    pub fn new(key: Vec<u8>) -> Result<SigningKey> {
+        Confirmations::with_key(key.clone())?;
+        Ok(SigningKey(key))
+    }
 }
 
 /// Server-wide switches.
 #[derive(Clone, Default)]
 pub struct Settings {
     pub writes: WritePolicy,
-    /// HMAC key for confirmation tokens (≥ 32 bytes). `None`: a random per-process key.
-    pub signing_key: Option<Vec<u8>>,
+    /// HMAC key for confirmation tokens. `None`: a random per-process key.
+    pub signing_key: Option<SigningKey>,
     /// The caller when the transport does not say (stdio: `--as EMAIL --role ROLE`).
     pub default_principal: Option<Principal>,
     /// Which extra attributes may leave the server.
@@ -41,6 +46,10 @@ pub struct Settings {
     pub privacy: Privacy,
     /// The audit log, when configured.
     pub audit: Option<Arc<AuditLog>>,
+    /// The company's time zone ("today", hour absences). Default Europe/Berlin.
+    pub zone: Option<Tz>,
+    /// Only these tools are exposed (`--tools`); empty: all.
+    pub tools: Vec<String>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -55,6 +64,8 @@ impl std::fmt::Debug for Settings {
             .field("fields", &self.fields)
             .field("privacy", &self.privacy)
             .field("audit", &self.audit)
+            .field("zone", &self.zone)
+            .field("tools", &self.tools)
             .finish()
     }
 }
@@ -63,14 +74,7 @@ impl Settings {
     /// Reads only, or reads and confirmed writes.
     pub fn with_writes(enabled: bool) -> Settings {
         Settings {
-            writes: WritePolicy {
-                mode: if enabled {
-                    WriteMode::Enabled
-                } else {
-                    WriteMode::Disabled
-                },
-                ..WritePolicy::default()
-            },
+            writes: WritePolicy::enabled(enabled),
             ..Settings::default()
         }
     }
@@ -79,53 +83,52 @@ impl Settings {
 /// Shared state of the server.
 #[derive(Clone)]
 pub struct App {
-    pub client: PersonioClient,
-    pub directory: Arc<Directory>,
-    pub settings: Arc<Settings>,
-    pub confirmations: Arc<Confirmations>,
-    pub write_locks: Arc<WriteLocks>,
-    today: Arc<dyn Fn() -> NaiveDate + Send + Sync>,
+    records: Arc<Records>,
+    rules: Arc<Rules>,
+    default_principal: Option<Principal>,
+    audit: Option<Arc<AuditLog>>,
+    confirmations: Arc<Confirmations>,
+    idempotency: Arc<Idempotency>,
+    tools: Arc<Vec<String>>,
 }
 
 impl App {
-    pub fn try_new(client: PersonioClient, settings: Settings) -> Result<App> {
-        Ok(App {
-            directory: Arc::new(Directory::new(client.clone(), DirectoryConfig::default())),
-            confirmations: Arc::new(match &settings.signing_key {
-                Some(key) => Confirmations::with_key(key.clone())?,
-                None => Confirmations::random(),
-            }),
-            write_locks: Arc::new(WriteLocks::default()),
-            client,
-            settings: Arc::new(settings),
-            today: Arc::new(company_today),
-        })
-    }
-
-    /// Like [`App::try_new`], for callers that validated the settings already (tests): an
-    /// unusable signing key is logged and replaced by a random one.
     pub fn new(client: PersonioClient, settings: Settings) -> App {
-        let confirmations = match &settings.signing_key {
-            Some(key) => Confirmations::with_key(key.clone()).unwrap_or_else(|e| {
-                tracing::error!(code = %e.code, "unusable signing key; using a random one");
-                Confirmations::random()
-            }),
+        let zone = settings.zone.unwrap_or(chrono_tz::Europe::Berlin);
+        let confirmations = match settings
+            .signing_key
+            .and_then(|k| Confirmations::with_key(k.0).ok())
+        {
+            Some(c) => c,
             None => Confirmations::random(),
         };
         App {
-            directory: Arc::new(Directory::new(client.clone(), DirectoryConfig::default())),
+            records: Arc::new(Records::new(client, zone)),
+            rules: Arc::new(Rules {
+                fields: settings.fields,
+                privacy: settings.privacy,
+                writes: settings.writes,
+            }),
+            default_principal: settings.default_principal,
+            audit: settings.audit,
             confirmations: Arc::new(confirmations),
-            write_locks: Arc::new(WriteLocks::default()),
-            client,
-            settings: Arc::new(settings),
-            today: Arc::new(company_today),
+            idempotency: Arc::new(Idempotency::default()),
+            tools: Arc::new(settings.tools),
         }
     }
 
-    /// Uses other freshness settings for the directory cache (drops the current cache).
-    pub fn with_directory_config(mut self, config: DirectoryConfig) -> App {
-        self.directory = Arc::new(Directory::new(self.client.clone(), config));
+    fn map_records(mut self, f: impl FnOnce(Records) -> Records) -> App {
+        let records = Arc::try_unwrap(self.records).unwrap_or_else(|shared| {
+            // Builders run before the app is shared; a shared one starts over from its client.
+            Records::new(shared.client().clone(), shared.zone())
+        });
+        self.records = Arc::new(f(records));
         self
+    }
+
+    /// Uses other freshness settings for the directory cache (drops the current cache).
+    pub fn with_directory_config(self, config: DirectoryConfig) -> App {
+        self.map_records(|r| r.with_directory_config(config))
     }
 
     /// Replaces the confirmation machinery (tests use short validity periods).
@@ -134,13 +137,64 @@ impl App {
         self
     }
 
-    /// Replaces the clock (tests pin "today").
-    pub fn with_today(mut self, today: NaiveDate) -> App {
-        self.today = Arc::new(move || today);
-        self
+    /// Pins "today" (tests).
+    pub fn with_today(self, today: NaiveDate) -> App {
+        self.map_records(|r| r.with_today(today))
     }
 
     pub fn today(&self) -> NaiveDate {
-        (self.today)()
+        self.records.today()
+    }
+
+    /// The policy facade for one call: resolves `principal` (or the configured default caller).
+    pub async fn guard(
+        &self,
+        principal: Option<&Principal>,
+        progress: Option<Progress>,
+    ) -> Result<Guarded> {
+        let principal = principal.or(self.default_principal.as_ref());
+        Guarded::resolve(
+            self.records.clone(),
+            self.rules.clone(),
+            principal,
+            progress,
+        )
+        .await
+    }
+
+    /// The facade for a caller resolved elsewhere (tests).
+    pub fn guard_as(&self, caller: crate::policy::access::Caller) -> Guarded {
+        Guarded::for_caller(self.records.clone(), self.rules.clone(), caller)
+    }
+
+    /// Whether any principal is configured for this process (stdio `--as`).
+    pub fn default_principal(&self) -> Option<&Principal> {
+        self.default_principal.as_ref()
+    }
+
+    pub fn rules(&self) -> &Rules {
+        &self.rules
+    }
+
+    pub fn audit(&self) -> Option<&AuditLog> {
+        self.audit.as_deref()
+    }
+
+    pub fn confirmations(&self) -> &Confirmations {
+        &self.confirmations
+    }
+
+    pub fn idempotency(&self) -> &Idempotency {
+        &self.idempotency
+    }
+
+    /// The tools this server exposes (`--tools`); empty: all.
+    pub fn tool_selection(&self) -> &[String] {
+        &self.tools
+    }
+
+    /// The records, for the doctor, readiness probes, benchmarks and tests. Tools never see them.
+    pub fn records(&self) -> &Records {
+        &self.records
     }
 }

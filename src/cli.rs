@@ -1,6 +1,7 @@
 //! Command-line interface: the commands of DESIGN.md's command-line contract.
 
 use clap::{Parser, Subcommand};
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 
 use crate::app::{App, Settings};
@@ -109,6 +110,52 @@ pub struct ServerOptions {
         default_value_t = 3600
     )]
     pub directory_full_reload_secs: u64,
+    /// The company's time zone (IANA name): "today", the current month of list_absences, and
+    /// times of hourly absences that carry no zone of their own.
+    #[arg(long, env = "PERSONIO_MCP_TIMEZONE", default_value = "Europe/Berlin", value_parser = parse_zone)]
+    pub timezone: chrono_tz::Tz,
+    /// Expose only these tools (comma-separated names, e.g. get_pto_balance,list_absences).
+    /// Default: all.
+    #[arg(
+        long,
+        env = "PERSONIO_MCP_TOOLS",
+        value_delimiter = ',',
+        value_name = "NAME,..."
+    )]
+    pub tools: Vec<String>,
+    /// Key (≥ 32 bytes) that seals confirmation tokens, so they survive restarts and work across
+    /// replicas. Environment only (PERSONIO_MCP_SIGNING_KEY). Default: random per process.
+    #[arg(long, env = "PERSONIO_MCP_SIGNING_KEY", hide = true, hide_env_values = true, value_parser = parse_secret)]
+    pub signing_key: Option<SecretString>,
+    /// Key for hashing employee ids in the audit log (PERSONIO_MCP_AUDIT_KEY; environment only).
+    /// Default: random per process (hashes cannot be correlated across restarts).
+    #[arg(long, env = "PERSONIO_MCP_AUDIT_KEY", hide = true, hide_env_values = true, value_parser = parse_secret)]
+    pub audit_key: Option<SecretString>,
+}
+
+fn parse_zone(s: &str) -> Result<chrono_tz::Tz, String> {
+    s.trim().parse::<chrono_tz::Tz>().map_err(|_| {
+        format!("`{s}` is not an IANA time zone name (e.g. Europe/Berlin, Europe/Vienna, UTC)")
+    })
+}
+
+/// Parses a secret value (kept in a [`SecretString`], so `Debug` never prints it).
+pub fn parse_secret(s: &str) -> Result<SecretString, String> {
+    Ok(SecretString::from(s.trim().to_string()))
+}
+
+/// Secrets come from the environment or files, never from flags (flags show up in `ps` and in
+/// shell history): these flags exist only so that clap reads their environment variables.
+const SECRET_FLAGS: &[&str] = &["--signing-key", "--audit-key", "--client-secret"];
+
+/// The first secret flag given on the command line, if any.
+fn secret_flag_used() -> Option<&'static str> {
+    std::env::args().skip(1).find_map(|a| {
+        SECRET_FLAGS
+            .iter()
+            .find(|f| a == **f || a.starts_with(&format!("{f}=")))
+            .copied()
+    })
 }
 
 #[derive(Debug, clap::Args)]
@@ -166,9 +213,50 @@ fn describe(e: &crate::Error) -> String {
 async fn app_for(
     options: &ServerOptions,
 ) -> Result<(App, crate::config::Connection), crate::Error> {
+    let settings = settings(options)?;
     let conn = options.connection.connect().await?;
-    use crate::policy::writes::{WriteMode, WritePolicy};
-    let settings = Settings {
+    let app = App::new(conn.client.clone(), settings).with_directory_config(
+        crate::domain::directory::DirectoryConfig {
+            refresh_after: std::time::Duration::from_secs(options.directory_refresh_secs),
+            full_reload_after: std::time::Duration::from_secs(options.directory_full_reload_secs),
+        },
+    );
+    Ok((app, conn))
+}
+
+/// The server settings the options describe, checked: a setting that cannot work stops the
+/// server at start-up instead of being ignored.
+pub fn settings(options: &ServerOptions) -> Result<Settings, crate::Error> {
+    use crate::policy::write_gate::{WriteMode, WritePolicy};
+    if let Some(flag) = secret_flag_used() {
+        return Err(crate::Error::validation(format!(
+            "{flag} must not be given on the command line (it would show up in `ps` and shell history)"
+        ))
+        .with_hint("Set its environment variable instead (see --help and the README's Configuration)."));
+    }
+    let known = crate::mcp::PersonioServer::all_tool_names();
+    if let Some(unknown) = options
+        .tools
+        .iter()
+        .find(|t| !known.contains(&t.trim().to_string()))
+    {
+        return Err(crate::Error::validation(format!(
+            "--tools names an unknown tool `{unknown}`; the tools are: {}",
+            known.join(", ")
+        )));
+    }
+    let signing_key = match &options.signing_key {
+        Some(k) if !k.expose_secret().is_empty() => Some(crate::app::SigningKey::new(
+            k.expose_secret().as_bytes().to_vec(),
+        )?),
+        _ => None,
+    };
+    let fields = crate::policy::fields::FieldPolicy {
+        exposed_custom: options.expose_attributes.clone(),
+        hr_sensitive: options.hr_sensitive_attributes.clone(),
+    };
+    fields.check()?;
+    Ok(Settings {
         writes: WritePolicy {
             mode: if options.read_only {
                 WriteMode::Hidden
@@ -180,21 +268,14 @@ async fn app_for(
             skip_confirmation: options.no_confirm,
             allow_auto_approve: options.allow_auto_approve,
         },
-        // A shared key lets confirmation tokens survive restarts and work across replicas.
-        signing_key: std::env::var("PERSONIO_MCP_SIGNING_KEY")
-            .ok()
-            .filter(|k| !k.is_empty())
-            .map(String::into_bytes),
+        signing_key,
         default_principal: options.as_email.clone().map(|email| {
             crate::policy::principal::Principal {
                 email,
                 role: options.role,
             }
         }),
-        fields: crate::policy::fields::FieldPolicy {
-            exposed_custom: options.expose_attributes.clone(),
-            hr_sensitive: options.hr_sensitive_attributes.clone(),
-        },
+        fields,
         privacy: {
             let mut p = crate::policy::privacy::Privacy {
                 record_cap: options.record_cap,
@@ -209,10 +290,11 @@ async fn app_for(
                 crate::policy::audit::AuditLog::open(
                     path.clone(),
                     options.audit_max_bytes,
-                    std::env::var("PERSONIO_MCP_AUDIT_KEY")
-                        .ok()
-                        .filter(|k| !k.is_empty())
-                        .map(String::into_bytes),
+                    options
+                        .audit_key
+                        .as_ref()
+                        .map(|k| k.expose_secret().as_bytes().to_vec())
+                        .filter(|k| !k.is_empty()),
                 )
                 .map_err(|e| {
                     crate::Error::validation(format!(
@@ -223,14 +305,17 @@ async fn app_for(
             )),
             None => None,
         },
-    };
-    let app = App::try_new(conn.client.clone(), settings)?.with_directory_config(
-        crate::domain::directory::DirectoryConfig {
-            refresh_after: std::time::Duration::from_secs(options.directory_refresh_secs),
-            full_reload_after: std::time::Duration::from_secs(options.directory_full_reload_secs),
-        },
-    );
-    Ok((app, conn))
+        zone: Some(options.timezone),
+        tools: options.tools.iter().map(|t| t.trim().to_string()).collect(),
+    })
+}
+
+/// A tool error for scripts: `{"error": {"code", "message"}}`, read from the result's text
+/// (which starts with the stable code).
+fn error_json(result: &Value) -> Value {
+    let text = result["content"][0]["text"].as_str().unwrap_or_default();
+    let (code, message) = text.split_once(": ").unwrap_or(("UPSTREAM_ERROR", text));
+    json!({"error": {"code": code, "message": message}})
 }
 
 fn print_json(v: &Value) {
@@ -308,7 +393,11 @@ pub async fn run(cli: Cli) -> std::process::ExitCode {
                             .get("isError")
                             .and_then(Value::as_bool)
                             .unwrap_or(false);
-                        print_json(result.get("structuredContent").unwrap_or(&result));
+                        if is_error {
+                            print_json(&error_json(&result));
+                        } else {
+                            print_json(result.get("structuredContent").unwrap_or(&result));
+                        }
                         if is_error {
                             std::process::ExitCode::FAILURE
                         } else {

@@ -61,6 +61,24 @@ pub struct ConnectionArgs {
     /// Token endpoint: v1 (`/v1/auth`, default: every endpoint used is v1) or v2 (`/v2/auth/token`).
     #[arg(long, value_enum, env = "PERSONIO_AUTH", default_value_t = AuthFlavor::V1)]
     pub auth: AuthFlavor,
+    /// The client secret: from PERSONIO_CLIENT_SECRET only (never as a flag; see
+    /// --client-secret-file for a file).
+    #[arg(long, env = "PERSONIO_CLIENT_SECRET", hide = true, hide_env_values = true, value_parser = crate::cli::parse_secret)]
+    pub client_secret: Option<SecretString>,
+    /// Client-side pacing of Personio requests: `personio` (Personio's documented limits) or
+    /// `relaxed` (load tests against the sandbox only).
+    #[arg(long, env = "PERSONIO_MCP_UPSTREAM_LIMITS", value_enum, default_value_t = UpstreamLimits::Personio, hide = true)]
+    pub upstream_limits: UpstreamLimits,
+}
+
+/// Client-side pacing of Personio requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum UpstreamLimits {
+    /// Personio's documented limits.
+    #[default]
+    Personio,
+    /// Far above them: for load tests against the sandbox only.
+    Relaxed,
 }
 
 /// A connected client, plus the embedded sandbox it talks to (kept alive as long as this is).
@@ -71,16 +89,14 @@ pub struct Connection {
     pub description: String,
 }
 
-/// Client-side rate limits: Personio's, unless `PERSONIO_MCP_UPSTREAM_LIMITS=relaxed` (load tests
-/// against the sandbox only).
-fn upstream_limits() -> crate::personio::config::LimitsConfig {
-    match std::env::var("PERSONIO_MCP_UPSTREAM_LIMITS").as_deref() {
-        Ok("relaxed") => crate::personio::config::LimitsConfig::relaxed(),
-        _ => crate::personio::config::LimitsConfig::default(),
-    }
-}
-
 impl ConnectionArgs {
+    fn limits(&self) -> crate::personio::config::LimitsConfig {
+        match self.upstream_limits {
+            UpstreamLimits::Relaxed => crate::personio::config::LimitsConfig::relaxed(),
+            UpstreamLimits::Personio => crate::personio::config::LimitsConfig::default(),
+        }
+    }
+
     fn secret(&self) -> Result<SecretString> {
         if let Some(path) = &self.client_secret_file {
             let text = std::fs::read_to_string(path).map_err(|e| {
@@ -94,8 +110,9 @@ impl ConnectionArgs {
             })?;
             return Ok(SecretString::from(text.trim().to_string()));
         }
-        match std::env::var("PERSONIO_CLIENT_SECRET") {
-            Ok(s) if !s.trim().is_empty() => Ok(SecretString::from(s.trim().to_string())),
+        use secrecy::ExposeSecret;
+        match &self.client_secret {
+            Some(s) if !s.expose_secret().is_empty() => Ok(s.clone()),
             _ => Err(Error::new(
                 ErrorCode::AuthInvalid,
                 "no Personio client secret configured",
@@ -130,7 +147,7 @@ API credentials), or add --sandbox to try the embedded sandbox.",
                 SecretString::from(crate::sandbox::CLIENT_SECRET.to_string()),
             );
             cfg.auth = self.auth;
-            cfg.limits = upstream_limits();
+            cfg.limits = self.limits();
             let description = format!(
                 "{} (embedded sandbox, {} employees, credential {client_id})",
                 handle.base_url(),
@@ -152,7 +169,7 @@ API credentials), or add --sandbox to try the embedded sandbox.",
                 )
             })?;
         let mut cfg = ClientConfig::new(&self.base_url, client_id, self.secret()?);
-        cfg.limits = upstream_limits();
+        cfg.limits = self.limits();
         cfg.app_id = Some(self.app_id.clone()).filter(|s| !s.is_empty());
         cfg.partner_id = self.partner_id.clone();
         cfg.auth = self.auth;

@@ -25,10 +25,8 @@ fn app(sb: &personio_mcp::sandbox::SandboxHandle, refresh: Duration) -> App {
 
 async fn search(app: &App, q: Value) -> search_employee::SearchEmployeeResult {
     search_employee::run(
-        app,
-        &Caller::operator(),
+        app.guard_as(Caller::operator()),
         serde_json::from_value(q).unwrap(),
-        None,
     )
     .await
     .unwrap()
@@ -54,10 +52,8 @@ async fn a_thousand_concurrent_cold_searches_load_the_directory_once() {
         async move {
             let q = ["müller", "anna", "weiß", "jose"][i % 4];
             search_employee::run(
-                &app,
-                &Caller::operator(),
+                app.guard_as(Caller::operator()),
                 serde_json::from_value(json!({"query": q})).unwrap(),
-                None,
             )
             .await
         }
@@ -175,7 +171,7 @@ async fn the_search_index_ranks_exactly_like_a_full_scan() {
     })
     .await;
     let app = app(&sb, Duration::from_secs(300));
-    let snapshot = app.directory.snapshot(None).await.unwrap();
+    let snapshot = app.records().snapshot(None).await.unwrap();
     let mut queries: Vec<String> = Vec::new();
     for (i, e) in snapshot.all().enumerate().step_by(37) {
         let first = e.first_name.value().cloned().unwrap_or_default();

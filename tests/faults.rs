@@ -42,7 +42,7 @@ async fn every_tool(app: &App) -> Vec<(&'static str, Option<ErrorCode>)> {
         (
             "search_employee",
             code(
-                search_employee::run(app, &op, a(json!({"query": "müller"})), None)
+                search_employee::run(app.guard_as(op.clone()), a(json!({"query": "müller"})))
                     .await
                     .map(|_| ()),
             ),
@@ -50,7 +50,7 @@ async fn every_tool(app: &App) -> Vec<(&'static str, Option<ErrorCode>)> {
         (
             "get_employee",
             code(
-                get_employee::run(app, &op, a(json!({"employee": WHO})))
+                get_employee::run(app.guard_as(op.clone()), a(json!({"employee": WHO})))
                     .await
                     .map(|_| ()),
             ),
@@ -58,7 +58,7 @@ async fn every_tool(app: &App) -> Vec<(&'static str, Option<ErrorCode>)> {
         (
             "get_pto_balance",
             code(
-                get_pto_balance::run(app, &op, a(json!({"employee": WHO})))
+                get_pto_balance::run(app.guard_as(op.clone()), a(json!({"employee": WHO})))
                     .await
                     .map(|_| ()),
             ),
@@ -66,7 +66,7 @@ async fn every_tool(app: &App) -> Vec<(&'static str, Option<ErrorCode>)> {
         (
             "list_absences",
             code(
-                list_absences::run(app, &op, a(json!({"employee": WHO})), None)
+                list_absences::run(app.guard_as(op.clone()), a(json!({"employee": WHO})))
                     .await
                     .map(|_| ()),
             ),
@@ -74,7 +74,7 @@ async fn every_tool(app: &App) -> Vec<(&'static str, Option<ErrorCode>)> {
         (
             "list_time_off_types",
             code(
-                list_time_off_types::run(app, a(json!({})))
+                list_time_off_types::run(app.guard_as(Caller::operator()), a(json!({})))
                     .await
                     .map(|_| ()),
             ),

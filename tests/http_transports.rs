@@ -593,7 +593,8 @@ async fn readyz_reports_whether_personio_is_usable() {
         std::sync::Arc::new(move || {
             let app = app.clone();
             Box::pin(async move {
-                app.client
+                app.records()
+                    .client()
                     .authenticate()
                     .await
                     .map_err(|e| e.code.to_string())
@@ -626,7 +627,8 @@ async fn readyz_reports_whether_personio_is_usable() {
     let readiness = std::sync::Arc::new(move || {
         let app = bad.clone();
         Box::pin(async move {
-            app.client
+            app.records()
+                .client()
                 .authenticate()
                 .await
                 .map_err(|e| e.code.to_string())

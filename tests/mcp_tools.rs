@@ -32,22 +32,22 @@ async fn create(
     a: create_time_off::CreateTimeOffArgs,
 ) -> Result<create_time_off::CreateTimeOffResult, Error> {
     match create_time_off::run(
-        app,
-        &Caller::operator(),
+        &app.guard_as(Caller::operator()),
         a,
-        create_time_off::Confirmation::Skip,
+        personio_mcp::mcp::confirm::Confirmation::Skip,
+        &app,
     )
     .await?
     {
-        create_time_off::Outcome::Done(r) => Ok(*r),
-        create_time_off::Outcome::InputRequired(_) => {
+        personio_mcp::mcp::confirm::Outcome::Done(r) => Ok(*r),
+        personio_mcp::mcp::confirm::Outcome::InputRequired(_) => {
             panic!("no input can be required when confirmation is skipped")
         }
     }
 }
 
 async fn search(app: &App, a: Value) -> Result<search_employee::SearchEmployeeResult, Error> {
-    search_employee::run(app, &Caller::operator(), args(a), None).await
+    search_employee::run(app.guard_as(Caller::operator()), args(a)).await
 }
 
 #[tokio::test]
@@ -111,8 +111,7 @@ async fn a_name_matching_several_people_is_ambiguous_with_candidates() {
     let sb = sandbox(250).await;
     let app = app(&sb, "sandbox-client", false);
     let e = get_pto_balance::run(
-        &app,
-        &Caller::operator(),
+        app.guard_as(Caller::operator()),
         args(json!({"employee": "Jürgen"})),
     )
     .await
@@ -126,8 +125,7 @@ async fn a_name_matching_several_people_is_ambiguous_with_candidates() {
             .all(|c| c["id"].is_i64() && c["name"].as_str().unwrap().contains("Jürgen"))
     );
     let e = get_employee::run(
-        &app,
-        &Caller::operator(),
+        app.guard_as(Caller::operator()),
         args(json!({"employee": "Zzyzx Nobody"})),
     )
     .await
@@ -140,7 +138,8 @@ async fn inactive_employees_are_hidden_unless_asked_for() {
     let sb = sandbox(250).await;
     let app = app(&sb, "sandbox-client", false);
     let all = app
-        .client
+        .records()
+        .client()
         .all_employees(&EmployeeQuery::default())
         .await
         .unwrap();
@@ -230,14 +229,13 @@ async fn limited_credential_reports_omitted_attributes_and_missing_permissions()
             .iter()
             .all(|e| e.position.is_none() && e.supervisor.is_none())
     );
-    let e = list_absences::run(&app, &Caller::operator(), args(json!({})), None)
+    let e = list_absences::run(app.guard_as(Caller::operator()), args(json!({})))
         .await
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::PermissionMissing);
     let someone = r.employees[0].id.to_string();
     let e = get_pto_balance::run(
-        &app,
-        &Caller::operator(),
+        app.guard_as(Caller::operator()),
         args(json!({"employee": someone})),
     )
     .await
@@ -250,8 +248,7 @@ async fn get_employee_returns_labels_and_withholds_sensitive_attributes() {
     let sb = sandbox(50).await;
     let hidden = app(&sb, "sandbox-client", false);
     let r = get_employee::run(
-        &hidden,
-        &Caller::operator(),
+        hidden.guard_as(Caller::operator()),
         args(json!({"employee": "jurgen.muller@nordlicht.example"})),
     )
     .await
@@ -266,8 +263,7 @@ async fn get_employee_returns_labels_and_withholds_sensitive_attributes() {
     settings.fields.exposed_custom = vec!["Language Skills".into(), "IBAN".into()];
     let app = App::new(client, settings);
     let r = get_employee::run(
-        &app,
-        &Caller::operator(),
+        app.guard_as(Caller::operator()),
         args(json!({"employee": "jurgen.muller@nordlicht.example"})),
     )
     .await
@@ -300,7 +296,7 @@ async fn get_employee_returns_labels_and_withholds_sensitive_attributes() {
 async fn time_off_types_list_both_units() {
     let sb = sandbox(10).await;
     let app = app(&sb, "sandbox-client", false);
-    let r = list_time_off_types::run(&app, args(json!({})))
+    let r = list_time_off_types::run(app.guard_as(Caller::operator()), args(json!({})))
         .await
         .unwrap();
     let units: HashSet<&str> = r.types.iter().map(|t| t.unit.as_str()).collect();
@@ -325,7 +321,7 @@ async fn list_absences_pages_across_the_whole_result() {
         if let Some(c) = &cursor {
             a["cursor"] = json!(c);
         }
-        let r = list_absences::run(&app, &Caller::operator(), args(a), None)
+        let r = list_absences::run(app.guard_as(Caller::operator()), args(a))
             .await
             .unwrap();
         total = Some(r.total);
@@ -341,34 +337,28 @@ async fn list_absences_pages_across_the_whole_result() {
     assert!(pages > 2, "several pages ({pages})");
     assert_eq!(Some(seen.len()), total);
     let units: HashSet<String> = {
-        let r = list_absences::run(&app, &Caller::operator(), args(json!({"from": format!("{year}-01-01"), "to": format!("{year}-12-31"), "limit": 200})), None).await.unwrap();
+        let r = list_absences::run(app.guard_as(Caller::operator()), args(json!({"from": format!("{year}-01-01"), "to": format!("{year}-12-31"), "limit": 200}))).await.unwrap();
         r.absences.iter().map(|a| a.unit.clone()).collect()
     };
     assert!(units.contains("days"), "{units:?}");
     let e = list_absences::run(
-        &app,
-        &Caller::operator(),
+        app.guard_as(Caller::operator()),
         args(json!({"from": "2025-02-29"})),
-        None,
     )
     .await
     .unwrap_err();
     assert_eq!(e.code, ErrorCode::ValidationFailed);
     assert!(e.message.contains("from"));
     let e = list_absences::run(
-        &app,
-        &Caller::operator(),
+        app.guard_as(Caller::operator()),
         args(json!({"from": "2026-12-31", "to": "2026-01-01"})),
-        None,
     )
     .await
     .unwrap_err();
     assert_eq!(e.code, ErrorCode::ValidationFailed);
     let e = list_absences::run(
-        &app,
-        &Caller::operator(),
+        app.guard_as(Caller::operator()),
         args(json!({"from": "2020-01-01", "to": "2026-01-01"})),
-        None,
     )
     .await
     .unwrap_err();
@@ -398,8 +388,7 @@ async fn creating_day_and_hour_absences_safely() {
     let who = "jurgen.muller@nordlicht.example";
     let balance = |app: App| async move {
         let r = get_pto_balance::run(
-            &app,
-            &Caller::operator(),
+            app.guard_as(Caller::operator()),
             args(json!({"employee": who, "time_off_type": "Paid vacation"})),
         )
         .await
@@ -465,7 +454,7 @@ async fn creating_day_and_hour_absences_safely() {
     );
 
     // An hour-based absence.
-    let types = list_time_off_types::run(&app, args(json!({})))
+    let types = list_time_off_types::run(app.guard_as(Caller::operator()), args(json!({})))
         .await
         .unwrap();
     let hourly = types.types.iter().find(|t| t.unit == "hours").unwrap();
@@ -490,12 +479,7 @@ async fn free_weekday_pair(app: &App, who: &str) -> (String, String, bool) {
     use chrono::{Datelike, Duration, Weekday};
     let today = app.today();
     let end = chrono::NaiveDate::from_ymd_opt(today.year(), 12, 31).unwrap();
-    let booked = list_absences::run(
-        app,
-        &Caller::operator(),
-        args(json!({"employee": who, "from": today.to_string(), "to": end.to_string(), "limit": 200})),
-        None,
-    )
+    let booked = list_absences::run(app.guard_as(Caller::operator()), args(json!({"employee": who, "from": today.to_string(), "to": end.to_string(), "limit": 200})))
     .await
     .unwrap();
     let mut d = today + Duration::days(1);

@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use common::*;
 use personio_mcp::app::{App, Settings};
-use personio_mcp::mcp::tools::create_time_off::{self, Confirmation};
+use personio_mcp::mcp::confirm::Confirmation;
+use personio_mcp::mcp::tools::create_time_off;
 use personio_mcp::mcp::tools::{get_employee, get_pto_balance, list_absences};
 use personio_mcp::personio::{Employee, EmployeeQuery, EmployeeStatus, PersonioClient};
 use personio_mcp::policy::access::{Caller, reports};
@@ -32,7 +33,7 @@ fn app(sb: &SandboxHandle) -> App {
 }
 
 async fn caller(app: &App, email: &str, role: Role) -> Result<Caller, Error> {
-    let snapshot = app.directory.snapshot(None).await?;
+    let snapshot = app.records().snapshot(None).await?;
     Caller::resolve(
         Some(&Principal {
             email: email.into(),
@@ -58,14 +59,15 @@ struct Cast {
 
 async fn cast(app: &App) -> Cast {
     let year = app.today().format("%Y").to_string();
-    let all = list_absences::run(app, &Caller::operator(), args(json!({"from": format!("{year}-01-01"), "to": format!("{year}-12-31"), "limit": 200, "time_off_types": ["Sick leave"]})), None).await.unwrap();
+    let all = list_absences::run(app.guard_as(Caller::operator()), args(json!({"from": format!("{year}-01-01"), "to": format!("{year}-12-31"), "limit": 200, "time_off_types": ["Sick leave"]}))).await.unwrap();
     let everyone = app
-        .client
+        .records()
+        .client()
         .all_employees(&EmployeeQuery::default())
         .await
         .unwrap();
     let active = |e: &&Employee| e.status.value() == Some(&EmployeeStatus::Active);
-    let snapshot = app.directory.snapshot(None).await.unwrap();
+    let snapshot = app.records().snapshot(None).await.unwrap();
     for sick in &all.absences {
         let Some(report) = everyone
             .iter()
@@ -121,38 +123,36 @@ async fn an_employee_sees_only_themself() {
     let me = caller(&app, &email(&c.report), Role::Employee)
         .await
         .unwrap();
-    let own = get_pto_balance::run(&app, &me, args(json!({"employee": "me"})))
+    let own = get_pto_balance::run(app.guard_as(me.clone()), args(json!({"employee": "me"})))
         .await
         .unwrap();
     assert_eq!(own.employee.id, c.report.id);
     let peer = c.peer.id.to_string();
     assert_forbidden_without(
-        get_pto_balance::run(&app, &me, args(json!({"employee": peer})))
+        get_pto_balance::run(app.guard_as(me.clone()), args(json!({"employee": peer})))
             .await
             .unwrap_err(),
         &c.peer,
     );
     assert_forbidden_without(
-        get_employee::run(&app, &me, args(json!({"employee": peer})))
+        get_employee::run(app.guard_as(me.clone()), args(json!({"employee": peer})))
             .await
             .unwrap_err(),
         &c.peer,
     );
     assert_forbidden_without(
-        list_absences::run(&app, &me, args(json!({"employee": peer})), None)
+        list_absences::run(app.guard_as(me.clone()), args(json!({"employee": peer})))
             .await
             .unwrap_err(),
         &c.peer,
     );
-    let e = create_time_off::run(&app, &me, args(json!({"employee": peer, "time_off_type": "Paid vacation", "start_date": "2031-04-01", "dry_run": true})), Confirmation::Skip).await.err().unwrap();
+    let e = create_time_off::run(&app.guard_as(me.clone()), args(json!({"employee": peer, "time_off_type": "Paid vacation", "start_date": "2031-04-01", "dry_run": true})), Confirmation::Skip, &app).await.err().unwrap();
     assert_forbidden_without(e, &c.peer);
     // Without a filter: only their own absences, health details included (they are their own).
     let year = app.today().format("%Y").to_string();
     let mine = list_absences::run(
-        &app,
-        &me,
+        app.guard_as(me.clone()),
         args(json!({"from": format!("{year}-01-01"), "to": format!("{year}-12-31"), "limit": 200})),
-        None,
     )
     .await
     .unwrap();
@@ -175,27 +175,30 @@ async fn a_manager_sees_reports_but_not_peers_and_health_is_masked() {
         .unwrap();
     let report = c.report.id.to_string();
     let peer = c.peer.id.to_string();
-    get_pto_balance::run(&app, &boss, args(json!({"employee": report})))
-        .await
-        .unwrap();
+    get_pto_balance::run(
+        app.guard_as(boss.clone()),
+        args(json!({"employee": report})),
+    )
+    .await
+    .unwrap();
     assert_forbidden_without(
-        get_pto_balance::run(&app, &boss, args(json!({"employee": peer})))
+        get_pto_balance::run(app.guard_as(boss.clone()), args(json!({"employee": peer})))
             .await
             .unwrap_err(),
         &c.peer,
     );
-    let ok = create_time_off::run(&app, &boss, args(json!({"employee": report, "time_off_type": "Paid vacation", "start_date": "2031-04-01", "dry_run": true})), Confirmation::Skip).await;
+    let ok = create_time_off::run(&app.guard_as(boss.clone()), args(json!({"employee": report, "time_off_type": "Paid vacation", "start_date": "2031-04-01", "dry_run": true})), Confirmation::Skip, &app).await;
     assert!(ok.is_ok(), "a manager may request time off for a report");
-    let e = create_time_off::run(&app, &boss, args(json!({"employee": peer, "time_off_type": "Paid vacation", "start_date": "2031-04-01", "dry_run": true})), Confirmation::Skip).await.err().unwrap();
+    let e = create_time_off::run(&app.guard_as(boss.clone()), args(json!({"employee": peer, "time_off_type": "Paid vacation", "start_date": "2031-04-01", "dry_run": true})), Confirmation::Skip, &app).await.err().unwrap();
     assert_forbidden_without(e, &c.peer);
 
     let year = app.today().format("%Y").to_string();
     let window =
         json!({"from": format!("{year}-01-01"), "to": format!("{year}-12-31"), "limit": 200});
-    let seen = list_absences::run(&app, &boss, args(window.clone()), None)
+    let seen = list_absences::run(app.guard_as(boss.clone()), args(window.clone()))
         .await
         .unwrap();
-    let snapshot = app.directory.snapshot(None).await.unwrap();
+    let snapshot = app.records().snapshot(None).await.unwrap();
     let mut tree: HashSet<i64> = reports(&snapshot, c.manager.id);
     tree.insert(c.manager.id);
     assert!(
@@ -215,7 +218,7 @@ async fn a_manager_sees_reports_but_not_peers_and_health_is_masked() {
     );
     let mut by_type = window.clone();
     by_type["time_off_types"] = json!(["Sick leave"]);
-    let e = list_absences::run(&app, &boss, args(by_type), None)
+    let e = list_absences::run(app.guard_as(boss.clone()), args(by_type))
         .await
         .unwrap_err();
     assert_eq!(
@@ -226,14 +229,14 @@ async fn a_manager_sees_reports_but_not_peers_and_health_is_masked() {
 
     // HR sees it unmasked, and may read anyone.
     let hr = caller(&app, &email(&c.hr), Role::Hr).await.unwrap();
-    let all = list_absences::run(&app, &hr, args(json!({"employee": report, "from": format!("{year}-01-01"), "to": format!("{year}-12-31")})), None).await.unwrap();
+    let all = list_absences::run(app.guard_as(hr.clone()), args(json!({"employee": report, "from": format!("{year}-01-01"), "to": format!("{year}-12-31")}))).await.unwrap();
     let plain = all
         .absences
         .iter()
         .find(|a| a.id == c.sick_absence_id)
         .unwrap();
     assert_eq!(plain.time_off_type.name.as_deref(), Some("Sick leave"));
-    get_pto_balance::run(&app, &hr, args(json!({"employee": peer})))
+    get_pto_balance::run(app.guard_as(hr.clone()), args(json!({"employee": peer})))
         .await
         .unwrap();
 }
@@ -247,7 +250,7 @@ async fn an_unknown_caller_email_fails_closed() {
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::Forbidden);
     let op = Caller::operator();
-    let e = get_pto_balance::run(&app, &op, args(json!({"employee": "me"})))
+    let e = get_pto_balance::run(app.guard_as(op.clone()), args(json!({"employee": "me"})))
         .await
         .unwrap_err();
     assert_eq!(
@@ -264,7 +267,7 @@ async fn large_unfiltered_results_are_refused_not_truncated() {
     let app = App::new(client, Settings::default());
     let year = app.today().format("%Y").to_string();
     let whole_year = json!({"from": format!("{year}-01-01"), "to": format!("{year}-12-31")});
-    let e = list_absences::run(&app, &Caller::operator(), args(whole_year.clone()), None)
+    let e = list_absences::run(app.guard_as(Caller::operator()), args(whole_year.clone()))
         .await
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::ValidationFailed);
@@ -272,7 +275,7 @@ async fn large_unfiltered_results_are_refused_not_truncated() {
     assert!(e.hint.unwrap().contains("department or team filter"));
     let mut narrowed = whole_year;
     narrowed["department"] = json!("Engineering");
-    list_absences::run(&app, &Caller::operator(), args(narrowed), None)
+    list_absences::run(app.guard_as(Caller::operator()), args(narrowed))
         .await
         .unwrap();
 }
@@ -306,7 +309,8 @@ async fn the_audit_log_records_calls_without_personal_values() {
         }
     };
     let someone = app
-        .client
+        .records()
+        .client()
         .all_employees(&EmployeeQuery::default())
         .await
         .unwrap()

@@ -8,11 +8,12 @@ use std::time::Duration;
 
 use common::*;
 use personio_mcp::app::{App, Settings};
-use personio_mcp::mcp::tools::create_time_off::{self, Confirmation, CreateTimeOffResult, Outcome};
+use personio_mcp::mcp::confirm::{Confirmation, Outcome};
+use personio_mcp::mcp::tools::create_time_off::{self, CreateTimeOffResult};
 use personio_mcp::personio::PersonioClient;
 use personio_mcp::policy::access::Caller;
+use personio_mcp::policy::confirmations::Confirmations;
 use personio_mcp::policy::principal::{Principal, Role};
-use personio_mcp::policy::writes::Confirmations;
 use personio_mcp::{Error, ErrorCode};
 use serde_json::{Value, json};
 
@@ -42,10 +43,10 @@ async fn call(
     c: Confirmation,
 ) -> Result<CreateTimeOffResult, Error> {
     let caller = match who {
-        Some(p) => Caller::resolve(Some(p), &*app.directory.snapshot(None).await?)?,
+        Some(p) => Caller::resolve(Some(p), &*app.records().snapshot(None).await?)?,
         None => Caller::operator(),
     };
-    match create_time_off::run(app, &caller, args(a), c).await? {
+    match create_time_off::run(&app.guard_as(caller.clone()), args(a), c, &app).await? {
         Outcome::Done(r) => Ok(*r),
         Outcome::InputRequired(_) => panic!("unexpected input_required"),
     }
@@ -135,7 +136,7 @@ async fn a_reused_token_is_refused_even_when_the_first_write_was_undone() {
         .await
         .unwrap();
     let id: i64 = done.absence.unwrap().id.parse().unwrap();
-    app.client.delete_time_off(id).await.unwrap();
+    app.records().client().delete_time_off(id).await.unwrap();
     let e = call(&app, confirmed, None, Confirmation::Token)
         .await
         .unwrap_err();
@@ -163,13 +164,13 @@ async fn mrtr_asks_for_input_then_writes_on_accept_and_not_on_decline() {
     let sb = sandbox(50).await;
     let app = app(&sb);
     let first = create_time_off::run(
-        &app,
-        &Caller::operator(),
+        &app.guard_as(Caller::operator()),
         args(vacation("2031-07-01")),
         Confirmation::Mrtr {
             request_state: None,
             responses: None,
         },
+        &app,
     )
     .await
     .unwrap();
@@ -202,13 +203,13 @@ async fn mrtr_asks_for_input_then_writes_on_accept_and_not_on_decline() {
     assert_eq!(day_count(&sb).await, before);
 
     let Outcome::InputRequired(input) = create_time_off::run(
-        &app,
-        &Caller::operator(),
+        &app.guard_as(Caller::operator()),
         args(vacation("2031-07-01")),
         Confirmation::Mrtr {
             request_state: None,
             responses: None,
         },
+        &app,
     )
     .await
     .unwrap() else {

@@ -6,6 +6,8 @@ pub mod calendar;
 pub mod directory;
 pub mod index;
 pub mod normalize;
+pub mod records;
 pub mod resolve;
 pub mod search;
 pub mod time_off;
+pub mod types;

@@ -30,6 +30,7 @@ pub fn candidate(e: &Employee) -> serde_json::Value {
         "name": e.full_name(),
         "department": e.department.value().map(|d| d.name.clone()),
         "email": e.email.value(),
+        "status": e.status.value().map(|s| s.as_str().to_string()),
     })
 }
 

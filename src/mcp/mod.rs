@@ -1,9 +1,18 @@
-//! The MCP layer: one rmcp `ServerHandler` with a file per tool, prompts from `prompts/`,
-//! resources and completions. Never builds HTTP requests itself.
+//! The MCP layer: one rmcp `ServerHandler` ([`server`]) combining a file per tool ([`tools`]),
+//! the shared call path ([`dispatch`]: arguments, caller, audit) and write flow ([`confirm`]),
+//! prompts from `prompts/`, resources and completions. Never builds HTTP requests itself.
 
+pub mod arguments;
 pub mod audit;
+pub mod completions;
+pub mod confirm;
+pub mod dispatch;
 pub mod errors;
+pub mod progress;
 pub mod prompts;
+pub mod resources;
+pub mod schemas;
+pub mod scope;
 pub mod server;
 pub mod tools;
 

@@ -88,6 +88,24 @@ pub fn all() -> Vec<PromptTemplate> {
 }
 
 impl PromptTemplate {
+    /// The prompt as `prompts/list` shows it.
+    pub fn describe(&self) -> rmcp::model::Prompt {
+        let args = self
+            .arguments
+            .iter()
+            .map(|a| {
+                rmcp::model::PromptArgument::new(&a.name)
+                    .with_description(&a.description)
+                    .with_required(a.required)
+            })
+            .collect();
+        let prompt = rmcp::model::Prompt::new(&self.name, Some(&self.description), Some(args));
+        match &self.title {
+            Some(t) => prompt.with_title(t),
+            None => prompt,
+        }
+    }
+
     /// Fills the template. Missing required arguments are a VALIDATION_FAILED error.
     pub fn render(&self, args: &BTreeMap<String, String>) -> Result<String> {
         for a in &self.arguments {

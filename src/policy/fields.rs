@@ -142,3 +142,84 @@ impl FieldPolicy {
         attr.is_custom() && named(&self.exposed_custom, attr)
     }
 }
+
+/// An attribute known only by a name an administrator typed (a label, key or universal id).
+fn named_only(name: &str) -> ExtraAttribute {
+    ExtraAttribute {
+        key: name.trim().to_string(),
+        label: name.trim().to_string(),
+        kind: None,
+        universal_id: Some(name.trim().to_string()),
+        value: serde_json::Value::Null,
+    }
+}
+
+impl FieldPolicy {
+    /// Refuses a configuration that cannot do what it says: `--expose-attribute` naming a
+    /// sensitive attribute (those are never exposed to every role; `--hr-sensitive-attribute`
+    /// is the way for HR), or an empty name.
+    pub fn check(&self) -> crate::error::Result<()> {
+        for name in &self.exposed_custom {
+            if name.trim().is_empty() {
+                return Err(crate::error::Error::validation(
+                    "--expose-attribute was given an empty name",
+                ));
+            }
+            if is_sensitive(&named_only(name)) {
+                return Err(crate::error::Error::validation(format!(
+                    "--expose-attribute `{}` names a sensitive attribute; sensitive attributes are never \
+exposed to every role",
+                    name.trim()
+                ))
+                .with_hint("Use --hr-sensitive-attribute to let HR callers see it, or remove it."));
+            }
+        }
+        Ok(())
+    }
+
+    /// Configured names that match none of the attributes the credential can read (a typo, or
+    /// an attribute the credential may not read): reported at start-up and by `doctor`.
+    pub fn unknown_names<'a>(
+        &'a self,
+        readable: &[(String, String, Option<String>)],
+    ) -> Vec<&'a str> {
+        self.exposed_custom
+            .iter()
+            .chain(&self.hr_sensitive)
+            .map(|n| n.trim())
+            .filter(|n| {
+                !readable.iter().any(|(key, label, uid)| {
+                    n.eq_ignore_ascii_case(key)
+                        || n.eq_ignore_ascii_case(label)
+                        || uid.as_deref().is_some_and(|u| n.eq_ignore_ascii_case(u))
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod check_tests {
+    use super::*;
+
+    #[test]
+    fn exposing_a_sensitive_attribute_fails_at_start_up() {
+        let p = FieldPolicy {
+            exposed_custom: vec!["Gehalt".into()],
+            hr_sensitive: vec![],
+        };
+        assert!(p.check().unwrap_err().message.contains("sensitive"));
+        let ok = FieldPolicy {
+            exposed_custom: vec!["Language Skills".into()],
+            hr_sensitive: vec![],
+        };
+        assert!(ok.check().is_ok());
+        let readable = vec![("dynamic_1".to_string(), "Language Skills".to_string(), None)];
+        assert!(ok.unknown_names(&readable).is_empty());
+        let typo = FieldPolicy {
+            exposed_custom: vec!["Langauge Skills".into()],
+            hr_sensitive: vec![],
+        };
+        assert_eq!(typo.unknown_names(&readable), vec!["Langauge Skills"]);
+    }
+}

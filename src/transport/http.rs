@@ -639,7 +639,7 @@ fn personio_readiness(app: &App) -> ReadinessCheck {
     Arc::new(move || {
         let app = app.clone();
         Box::pin(async move {
-            app.client
+            app.records()
                 .check_connection()
                 .await
                 .map_err(|e| e.code.to_string())
@@ -656,7 +656,8 @@ pub async fn serve(app: App, config: HttpConfig) -> std::io::Result<()> {
     let custom_hosts = config.allowed_hosts != HostPolicy::loopback();
     let readiness = personio_readiness(&app);
     // One handler, cloned per session: rebuilding its routers per request would be wasted work.
-    let prototype = PersonioServer::new(app);
+    let prototype =
+        PersonioServer::new(app).with_caller_source(super::caller::http_caller_source());
     let bound = HttpServer::new(config, move || prototype.clone())
         .with_readiness(readiness)
         .bind()

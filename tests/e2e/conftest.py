@@ -229,17 +229,18 @@ class Tools:
         return sc
 
     async def error(self, name: str, args: dict[str, Any], code: str) -> dict[str, Any]:
-        """A tool error: isError with structuredContent.error carrying `code`; returns the error."""
+        """A tool error: isError, no structuredContent (it would not match the output schema, and the
+        TypeScript SDK would throw), and a text that starts with the stable code and says what to do.
+        Returns {"code", "message", "text"} read from the text."""
         result = await self.raw(name, args)
-        assert result.is_error, f"{name}({args}) succeeded, expected {code}: {result.structured_content}"
-        sc = result.structured_content
-        assert isinstance(sc, dict) and isinstance(sc.get("error"), dict), f"{name}: error not structured: {result}"
-        err = sc["error"]
-        assert err.get("code") == code, f"{name}({args}): expected {code}, got {err}"
-        assert isinstance(err.get("message"), str) and err["message"], f"{name}: error without message: {err}"
         text = " ".join(c.text for c in result.content if isinstance(c, types.TextContent))
-        assert code in text, f"{name}: the error text does not name the code: {text!r}"
-        return err
+        assert result.is_error, f"{name}({args}) succeeded, expected {code}: {result.structured_content}"
+        assert result.structured_content is None, f"{name}: an error result carries structuredContent: {result}"
+        assert text.startswith(f"{code}: "), f"{name}({args}): expected {code}, got {text!r}"
+        first_line = text.split("\n", 1)[0]
+        message = first_line[len(code) + 2:]
+        assert message, f"{name}: error without message: {text!r}"
+        return {"code": code, "message": message, "text": text}
 
 
 def ids(records: Iterable[dict[str, Any]]) -> list[int]:

@@ -87,7 +87,7 @@ async def test_write_gate_default_read_only_and_enabled(server: Server, mode: st
         _assert_write_annotations(tools.tools[WRITE_TOOL])
         err = await tools.error(WRITE_TOOL, {"employee": "Jürgen Müller", "time_off_type": "Paid vacation",
                                              "start_date": "2030-01-08"}, "WRITES_DISABLED")
-        assert "--enable-writes" in (err["hint"] or "")
+        assert "--enable-writes" in err["text"]
 
     async with server.connect(mode, extra_args=["--read-only"]) as client:
         tools = await Tools.of(client)

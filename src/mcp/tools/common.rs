@@ -122,16 +122,15 @@ pub struct AbsenceOut {
 }
 
 impl AbsenceOut {
-    pub fn from_absence(a: &Absence) -> Self {
+    /// `zone`: the company's time zone, for hour absences that carry none of their own.
+    pub fn from_absence(a: &Absence, zone: chrono_tz::Tz) -> Self {
         let tz = a
             .timezone
             .as_deref()
-            .and_then(|z| z.parse::<chrono_tz::Tz>().ok());
+            .and_then(|z| z.parse::<chrono_tz::Tz>().ok())
+            .unwrap_or(zone);
         let local = |t: Option<chrono::DateTime<chrono::Utc>>| {
-            t.map(|t| match tz {
-                Some(tz) => t.with_timezone(&tz).format("%H:%M").to_string(),
-                None => t.format("%H:%M").to_string(),
-            })
+            t.map(|t| t.with_timezone(&tz).format("%H:%M").to_string())
         };
         AbsenceOut {
             id: a.id.clone(),

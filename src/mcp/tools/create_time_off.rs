@@ -1,27 +1,26 @@
 //! `create_time_off`: request time off for a person (pending approval), safely.
 //!
-//! Order of business: write gate → arguments → resolve person and type → plan (validation,
-//! duplicates, overlaps, balance; no write) → dry run / idempotent replay → human confirmation
-//! (the best channel the client offers) → write (never twice) → remember for the idempotency key.
+//! The order of business (gate, draft, replay, plan, confirmation, commit) is the shared write
+//! flow of `mcp::confirm`; this file says what a time-off request is at each step.
 
-use std::time::Duration;
-
-use rmcp::RoleServer;
-use rmcp::model::{
-    ElicitRequest, ElicitRequestParams, ElicitResult, ElicitationAction, ElicitationSchema,
-    InputRequest, InputRequests, InputRequiredResult, InputResponses,
-};
-use rmcp::service::{ElicitationError, Peer};
+use rmcp::handler::server::tool::{InputResponses, RequestState, schema_for_output};
+use rmcp::handler::server::wrapper::Parameters;
+use rmcp::model::CallToolResponse;
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData, RoleServer, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::common::{AbsenceOut, PersonOut, parse_date, parse_time};
-use crate::app::App;
-use crate::domain::time_off::{Plan, TimeOffRequest, commit, prepare, resolve_type};
-use crate::error::{Error, ErrorCode, Result};
-use crate::policy::access::Caller;
-use crate::policy::principal::Role;
-use crate::policy::writes::digest;
+use crate::domain::time_off::{Draft, TimeOffRequest};
+use crate::error::Result;
+use crate::mcp::confirm::{Step, WriteControls, WriteOp, channel};
+use crate::mcp::dispatch::ToolOutput;
+use crate::mcp::server::PersonioServer;
+use crate::policy::confirmations::digest;
+use crate::policy::guarded::Guarded;
+use crate::policy::guarded::writes::Planned;
+use crate::policy::human_text;
 
 pub const DESCRIPTION: &str = "Request time off in Personio for one employee. Day-based types take start_date, \
 end_date (inclusive) and optional half-day flags; hour-based types take one date plus start_time and end_time. \
@@ -105,56 +104,90 @@ pub struct CreateTimeOffResult {
     pub warnings: Vec<String>,
 }
 
-/// How this call can reach a human for confirmation.
-pub enum Confirmation {
-    /// Trusted automation: the server is configured to skip confirmation.
-    Skip,
-    /// Preview + sealed token, confirmed by a second call (works with every client).
-    Token,
-    /// 2026-07-28 clients with elicitation: an `input_required` result, then a retry.
-    Mrtr {
-        request_state: Option<String>,
-        responses: Option<InputResponses>,
-    },
-    /// Legacy sessions whose client supports form elicitation: `elicitation/create` now.
-    Elicit(Peer<RoleServer>),
-}
+impl ToolOutput for CreateTimeOffResult {
+    fn targets(&self) -> Vec<i64> {
+        vec![self.employee.id]
+    }
 
-/// The answer: a result, or a request for input (MRTR).
-pub enum Outcome {
-    Done(Box<CreateTimeOffResult>),
-    InputRequired(InputRequiredResult),
-}
-
-/// The form a human fills in to confirm.
-#[derive(Debug, Serialize, Deserialize, JsonSchema)]
-pub struct ConfirmForm {
-    /// Book this time-off request in Personio?
-    pub confirm: bool,
-}
-rmcp::elicit_safe!(ConfirmForm);
-
-const ELICIT_TIMEOUT: Duration = Duration::from_secs(300);
-
-fn base_result(plan: &Plan, status: &str) -> CreateTimeOffResult {
-    CreateTimeOffResult {
-        created: false,
-        dry_run: false,
-        already_existed: false,
-        status: status.to_string(),
-        employee: PersonOut {
-            id: plan.employee.id,
-            name: plan.employee.full_name(),
-        },
-        absence: None,
-        amount: plan.amount,
-        unit: plan.time_off_type.unit.as_str().into(),
-        summary: plan.summary(),
-        confirmation_token: None,
-        next_step: None,
-        warnings: plan.warnings.clone(),
+    fn write_status(&self) -> Option<&str> {
+        Some(&self.status)
     }
 }
+
+#[tool_router(router = create_time_off_router, vis = "pub(crate)")]
+impl PersonioServer {
+    #[tool(
+        title = "Request time off",
+        description = DESCRIPTION,
+        output_schema = schema_for_output::<CreateTimeOffResult>(),
+        annotations(title = "Request time off", read_only_hint = false, destructive_hint = false, idempotent_hint = false, open_world_hint = true)
+    )]
+    async fn create_time_off(
+        &self,
+        Parameters(args): Parameters<CreateTimeOffArgs>,
+        ctx: RequestContext<RoleServer>,
+        RequestState(request_state): RequestState,
+        InputResponses(responses): InputResponses,
+    ) -> std::result::Result<CallToolResponse, ErrorData> {
+        let skip = self.app().rules().writes.skip_confirmation;
+        let confirmation = channel(&ctx, skip, request_state, responses);
+        let audit_digest = digest(&serde_json::json!({
+            "employee": args.employee,
+            "time_off_type": args.time_off_type,
+            "start_date": args.start_date,
+            "end_date": args.end_date,
+            "half_day_start": args.half_day_start,
+            "half_day_end": args.half_day_end,
+            "start_time": args.start_time,
+            "end_time": args.end_time,
+        }));
+        let controls = controls(&args);
+        self.run_write(
+            &ctx,
+            CreateTimeOff(args),
+            controls,
+            confirmation,
+            audit_digest,
+        )
+        .await
+    }
+}
+
+fn controls(args: &CreateTimeOffArgs) -> WriteControls {
+    WriteControls {
+        dry_run: args.dry_run.unwrap_or(false),
+        confirmation_token: args.confirmation_token.clone(),
+        idempotency_key: args.idempotency_key.clone(),
+    }
+}
+
+/// Runs the tool outside MCP (tests, the command line) through the shared write flow.
+pub async fn run(
+    g: &Guarded,
+    args: CreateTimeOffArgs,
+    confirmation: crate::mcp::confirm::Confirmation,
+    app: &crate::app::App,
+) -> Result<crate::mcp::confirm::Outcome<CreateTimeOffResult>> {
+    let bound_to = g
+        .caller()
+        .principal
+        .as_ref()
+        .map_or("local".to_string(), |p| p.email.clone());
+    let controls = controls(&args);
+    crate::mcp::confirm::write(
+        g,
+        &CreateTimeOff(args),
+        &controls,
+        confirmation,
+        &bound_to,
+        app.idempotency(),
+        app.confirmations(),
+    )
+    .await
+}
+
+/// A time-off request as a write of the shared flow.
+pub struct CreateTimeOff(pub CreateTimeOffArgs);
 
 fn parse_request(args: &CreateTimeOffArgs) -> Result<TimeOffRequest> {
     let start_date = parse_date("start_date", &args.start_date)?;
@@ -181,197 +214,109 @@ fn parse_request(args: &CreateTimeOffArgs) -> Result<TimeOffRequest> {
     })
 }
 
-fn elicitation_form(message: String) -> Result<InputRequests> {
-    let schema = ElicitationSchema::from_type::<ConfirmForm>()
-        .map_err(|e| Error::upstream(format!("confirmation form could not be built ({e})")))?;
-    let mut requests = InputRequests::new();
-    requests.insert(
-        "confirm".into(),
-        InputRequest::Elicitation(ElicitRequest::new(
-            ElicitRequestParams::FormElicitationParams {
-                meta: None,
-                message,
-                requested_schema: schema,
-            },
-        )),
-    );
-    Ok(requests)
-}
-
-fn accepted(responses: Option<&InputResponses>) -> bool {
-    responses
-        .and_then(|r| r.get("confirm"))
-        .and_then(|v| serde_json::from_value::<ElicitResult>(v.clone()).ok())
-        .is_some_and(|r| {
-            r.action == ElicitationAction::Accept
-                && r.content
-                    .as_ref()
-                    .and_then(|c| c.get("confirm"))
-                    .and_then(serde_json::Value::as_bool)
-                    == Some(true)
-        })
-}
-
-/// Runs the tool for `caller` (who may only book for themself, or managers for their reports).
-pub async fn run(
-    app: &App,
-    caller: &Caller,
-    args: CreateTimeOffArgs,
-    confirmation: Confirmation,
-) -> Result<Outcome> {
-    app.settings.writes.check_enabled()?;
-    let principal = caller.principal.as_ref();
-    let request = parse_request(&args)?;
-    let types = app.client.time_off_types().await?;
-    let ty = resolve_type(&types, &args.time_off_type)?.clone();
-    let snapshot = app.directory.snapshot(None).await?;
-    let who = caller.resolve_person(&snapshot, &args.employee)?;
-    caller.require(who.id, "request time off for this person")?;
-    let plan = prepare(
-        &app.client,
-        &who,
-        &ty,
-        &request,
-        app.today(),
-        args.allow_past.unwrap_or(false),
-    )
-    .await?;
-    let bound_to = principal.map_or("local", |p| p.email.as_str());
-    let request_digest = digest(&plan.canonical());
-
-    let skip_approval = match args.auto_approve {
-        Some(true) => {
-            let hr = caller.role() == Role::Hr;
-            if !(hr && app.settings.writes.allow_auto_approve) {
-                return Err(Error::new(
-                    ErrorCode::Forbidden,
-                    "auto_approve is only for HR callers on servers started with --allow-auto-approve",
-                )
-                .with_hint("Leave auto_approve out: the request goes to Personio's approval flow."));
-            }
-            true
-        }
-        _ => false,
-    };
-
-    // A repeated idempotency key answers with the first result, whatever happened since.
-    if let Some(key) = &args.idempotency_key
-        && let Some(previous) = app.confirmations.replay(bound_to, key, &request_digest)?
-        && let Ok(r) = serde_json::from_value::<CreateTimeOffResult>(previous)
-    {
-        return Ok(Outcome::Done(Box::new(r)));
+fn base_result(g: &Guarded, planned: &Planned, status: &str) -> CreateTimeOffResult {
+    let plan = &planned.plan;
+    let show_balance = g.sees_balance(plan.employee.id, plan.time_off_type.category.as_deref());
+    let mut warnings = plan.warnings.clone();
+    if show_balance && let Some(w) = plan.balance_warning() {
+        warnings.insert(0, w);
     }
-    if let Some(existing) = &plan.existing {
-        let mut r = base_result(&plan, &existing.status);
+    CreateTimeOffResult {
+        created: false,
+        dry_run: false,
+        already_existed: false,
+        status: status.to_string(),
+        employee: PersonOut {
+            id: plan.employee.id,
+            name: plan.employee.full_name(),
+        },
+        absence: None,
+        amount: plan.amount,
+        unit: plan.time_off_type.unit.as_str().into(),
+        summary: plan.summary(show_balance),
+        confirmation_token: None,
+        next_step: None,
+        warnings,
+    }
+}
+
+impl WriteOp for CreateTimeOff {
+    type Draft = Draft;
+    type Plan = Planned;
+    type Output = CreateTimeOffResult;
+
+    async fn draft(&self, g: &Guarded) -> Result<Draft> {
+        let request = parse_request(&self.0)?;
+        g.draft_time_off(&self.0.employee, &self.0.time_off_type, request)
+            .await
+    }
+
+    fn canonical(&self, draft: &Draft) -> serde_json::Value {
+        draft.canonical()
+    }
+
+    async fn plan(&self, g: &Guarded, draft: Draft, for_write: bool) -> Result<Planned> {
+        // Refused before anything is looked up: auto-approval is not for this caller.
+        g.auto_approval(self.0.auto_approve.unwrap_or(false))?;
+        g.plan_time_off(draft, self.0.allow_past.unwrap_or(false), for_write)
+            .await
+    }
+
+    fn settled(&self, g: &Guarded, planned: &Planned) -> Option<CreateTimeOffResult> {
+        let existing = planned.plan.existing.as_ref()?;
+        let mut r = base_result(g, planned, &existing.status);
         r.already_existed = true;
-        let mut out = AbsenceOut::from_absence(existing);
-        if out.time_off_type.category.is_none() {
-            out.time_off_type.category = plan.time_off_type.category.clone();
-        }
-        r.absence = Some(out);
-        return Ok(Outcome::Done(Box::new(r)));
-    }
-    if args.dry_run.unwrap_or(false) {
-        let mut r = base_result(&plan, "preview");
-        r.dry_run = true;
-        r.next_step =
-            Some("Call again without dry_run to request it (a confirmation follows).".into());
-        return Ok(Outcome::Done(Box::new(r)));
+        r.absence = Some(AbsenceOut::from_absence(
+            &g.masked(existing.clone()),
+            g.zone(),
+        ));
+        Some(r)
     }
 
-    // Human confirmation.
-    if let Some(token) = &args.confirmation_token {
-        app.confirmations.redeem(token, bound_to, &request_digest)?;
-    } else {
-        match confirmation {
-            Confirmation::Skip => {}
-            Confirmation::Token => {
-                let mut r = base_result(&plan, "confirmation_required");
-                r.confirmation_token = Some(app.confirmations.issue(bound_to, &request_digest)?);
+    fn preview(&self, g: &Guarded, planned: &Planned, step: Step) -> CreateTimeOffResult {
+        match step {
+            Step::Preview => {
+                let mut r = base_result(g, planned, "preview");
+                r.dry_run = true;
                 r.next_step = Some(
-                    "Show the summary to the user. Only if they confirm, call create_time_off again with the \
-same arguments plus this confirmation_token (valid 10 minutes, once)."
-                        .into(),
+                    "Call again without dry_run to request it (a confirmation follows).".into(),
                 );
-                return Ok(Outcome::Done(Box::new(r)));
+                r
             }
-            Confirmation::Mrtr {
-                request_state: None,
-                ..
-            } => {
-                let state = app.confirmations.seal_state(bound_to, &request_digest)?;
-                let form = elicitation_form(format!("{} Book it?", plan.summary()))?;
-                return Ok(Outcome::InputRequired(InputRequiredResult::new(
-                    Some(form),
-                    Some(state),
-                )));
+            Step::ConfirmationRequired { token, next_step } => {
+                let mut r = base_result(g, planned, "confirmation_required");
+                r.confirmation_token = Some(token);
+                r.next_step = Some(next_step);
+                r
             }
-            Confirmation::Mrtr {
-                request_state: Some(state),
-                responses,
-            } => {
-                app.confirmations
-                    .open_state(&state, bound_to, &request_digest)?;
-                if !accepted(responses.as_ref()) {
-                    let mut r = base_result(&plan, "declined");
-                    r.next_step = Some("The user did not confirm; nothing was booked.".into());
-                    return Ok(Outcome::Done(Box::new(r)));
-                }
-            }
-            Confirmation::Elicit(peer) => {
-                let answer = peer
-                    .elicit_with_timeout::<ConfirmForm>(
-                        format!("{} Book it?", plan.summary()),
-                        Some(ELICIT_TIMEOUT),
-                    )
-                    .await;
-                match answer {
-                    Ok(Some(ConfirmForm { confirm: true })) => {}
-                    Ok(_)
-                    | Err(ElicitationError::UserDeclined)
-                    | Err(ElicitationError::UserCancelled) => {
-                        let mut r = base_result(&plan, "declined");
-                        r.next_step = Some("The user did not confirm; nothing was booked.".into());
-                        return Ok(Outcome::Done(Box::new(r)));
-                    }
-                    Err(e) => {
-                        // The dialog failed (unsupported, timed out): fall back to the token path.
-                        tracing::info!(error = %e, "elicitation unavailable; falling back to a confirmation token");
-                        let mut r = base_result(&plan, "confirmation_required");
-                        r.confirmation_token =
-                            Some(app.confirmations.issue(bound_to, &request_digest)?);
-                        r.next_step = Some(
-                            "The confirmation dialog was not available. Show the summary to the user; only if they \
-confirm, call again with the same arguments plus this confirmation_token."
-                                .into(),
-                        );
-                        return Ok(Outcome::Done(Box::new(r)));
-                    }
-                }
+            Step::Declined => {
+                let mut r = base_result(g, planned, "declined");
+                r.next_step = Some("The user did not confirm; nothing was booked.".into());
+                r
             }
         }
     }
 
-    let (absence, stored_now) = commit(&app.client, &app.write_locks, &plan, skip_approval).await?;
-    let mut r = base_result(&plan, &absence.status);
-    r.created = stored_now;
-    r.already_existed = !stored_now;
-    r.next_step = Some(if absence.status == "approved" {
-        "Stored as approved in Personio.".into()
-    } else {
-        "Stored in Personio as a request; it is approved (or rejected) in Personio's approval flow."
-            .into()
-    });
-    let mut out = AbsenceOut::from_absence(&absence);
-    if out.time_off_type.category.is_none() {
-        out.time_off_type.category = plan.time_off_type.category.clone();
+    fn question(&self, g: &Guarded, planned: &Planned) -> String {
+        let plan = &planned.plan;
+        let show = g.sees_balance(plan.employee.id, plan.time_off_type.category.as_deref());
+        format!("{} Book it?", human_text::clean(&plan.summary(show)))
     }
-    r.absence = Some(out);
-    if let Some(key) = &args.idempotency_key
-        && let Ok(v) = serde_json::to_value(&r)
-    {
-        app.confirmations
-            .remember(bound_to, key, &request_digest, v);
+
+    async fn commit(&self, g: &Guarded, planned: Planned) -> Result<CreateTimeOffResult> {
+        let skip_approval = g.auto_approval(self.0.auto_approve.unwrap_or(false))?;
+        let mut r = base_result(g, &planned, "pending");
+        let (absence, stored_now) = g.commit_time_off(planned, skip_approval).await?;
+        r.status = absence.status.clone();
+        r.created = stored_now;
+        r.already_existed = !stored_now;
+        r.next_step = Some(if absence.status == "approved" {
+            "Stored as approved in Personio.".into()
+        } else {
+            "Stored in Personio as a request; it is approved (or rejected) in Personio's approval flow."
+                .into()
+        });
+        r.absence = Some(AbsenceOut::from_absence(&g.masked(absence), g.zone()));
+        Ok(r)
     }
-    Ok(Outcome::Done(Box::new(r)))
 }

@@ -2,15 +2,19 @@
 
 use std::collections::BTreeMap;
 
+use rmcp::handler::server::tool::schema_for_output;
+use rmcp::handler::server::wrapper::Parameters;
+use rmcp::model::CallToolResult;
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData, RoleServer, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::common::{EmployeeSummary, ScopeNote};
-use crate::app::App;
 use crate::error::Result;
-use crate::personio::scope::RECOMMENDED;
-use crate::policy::access::Caller;
-use crate::policy::fields::is_sensitive;
+use crate::mcp::dispatch::ToolOutput;
+use crate::mcp::server::PersonioServer;
+use crate::policy::guarded::Guarded;
 
 pub const DESCRIPTION: &str = "Get one employee's record by id, email or a name that matches exactly one person \
 (a name matching several people returns AMBIGUOUS with the candidates). Returns the compact fields of \
@@ -54,36 +58,51 @@ pub struct GetEmployeeResult {
     pub scope: ScopeNote,
 }
 
-pub async fn run(app: &App, caller: &Caller, args: GetEmployeeArgs) -> Result<GetEmployeeResult> {
-    let snapshot = app.directory.snapshot(None).await?;
-    let who = caller.resolve_person(&snapshot, &args.employee)?;
-    caller.require(who.id, "read this person's full record")?;
-    let e = app.client.employee(who.id).await?;
-    let mut custom = BTreeMap::new();
-    let mut withheld = 0;
-    for attr in e.extra.values() {
-        if !app.settings.fields.allows(attr, caller.is_hr()) {
-            if is_sensitive(attr) || attr.is_custom() {
-                withheld += 1;
-            }
-            continue;
-        }
-        let value = attr
-            .tags()
-            .map(|t| serde_json::json!(t))
-            .unwrap_or_else(|| attr.value.clone());
-        custom.insert(
-            attr.label.clone(),
-            CustomValue {
-                key: attr.key.clone(),
-                value,
-            },
-        );
+impl ToolOutput for GetEmployeeResult {
+    fn targets(&self) -> Vec<i64> {
+        vec![self.employee.id]
     }
-    let needed: Vec<&str> = RECOMMENDED.iter().map(|(k, _, _)| *k).collect();
-    let omitted = app.client.omitted_attributes(&needed).await?;
+}
+
+#[tool_router(router = get_employee_router, vis = "pub(crate)")]
+impl PersonioServer {
+    #[tool(
+        title = "Get employee",
+        description = DESCRIPTION,
+        output_schema = schema_for_output::<GetEmployeeResult>(),
+        annotations(title = "Get employee", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true)
+    )]
+    async fn get_employee(
+        &self,
+        Parameters(args): Parameters<GetEmployeeArgs>,
+        ctx: RequestContext<RoleServer>,
+    ) -> std::result::Result<CallToolResult, ErrorData> {
+        self.run_tool(&ctx, |g| run(g, args)).await
+    }
+}
+
+pub async fn run(g: Guarded, args: GetEmployeeArgs) -> Result<GetEmployeeResult> {
+    let record = g.employee(&args.employee).await?;
+    let e = &record.employee;
+    let custom = record
+        .attributes
+        .iter()
+        .map(|attr| {
+            let value = attr
+                .tags()
+                .map(|t| serde_json::json!(t))
+                .unwrap_or_else(|| attr.value.clone());
+            (
+                attr.label.clone(),
+                CustomValue {
+                    key: attr.key.clone(),
+                    value,
+                },
+            )
+        })
+        .collect();
     Ok(GetEmployeeResult {
-        employee: EmployeeSummary::from_employee(&e),
+        employee: EmployeeSummary::from_employee(e),
         preferred_name: e.preferred_name.value().cloned(),
         weekly_working_hours: e.weekly_working_hours.value().copied(),
         employment_type: e.employment_type.value().cloned(),
@@ -93,7 +112,7 @@ pub async fn run(app: &App, caller: &Caller, args: GetEmployeeArgs) -> Result<Ge
             .map(|c| c.iter().map(|c| c.name.clone()).collect())
             .unwrap_or_default(),
         custom_attributes: custom,
-        withheld_sensitive_attributes: withheld,
-        scope: ScopeNote::from(&omitted),
+        withheld_sensitive_attributes: record.withheld,
+        scope: ScopeNote::from(&record.omitted),
     })
 }

@@ -1,13 +1,18 @@
 //! `get_pto_balance`: what is left of each time-off type for one person.
 
+use rmcp::handler::server::tool::schema_for_output;
+use rmcp::handler::server::wrapper::Parameters;
+use rmcp::model::CallToolResult;
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData, RoleServer, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::common::PersonOut;
-use crate::app::App;
-use crate::domain::time_off::resolve_type;
 use crate::error::Result;
-use crate::policy::access::Caller;
+use crate::mcp::dispatch::ToolOutput;
+use crate::mcp::server::PersonioServer;
+use crate::policy::guarded::Guarded;
 
 pub const DESCRIPTION: &str = "Get an employee's time-off balances as Personio computes them today. Per type: \
 balance (entitlement minus absences taken so far) and available_balance (also minus planned absences), in the \
@@ -51,31 +56,42 @@ pub struct GetPtoBalanceResult {
     pub note: String,
 }
 
-pub async fn run(
-    app: &App,
-    caller: &Caller,
-    args: GetPtoBalanceArgs,
-) -> Result<GetPtoBalanceResult> {
-    let snapshot = app.directory.snapshot(None).await?;
-    let who = caller.resolve_person(&snapshot, &args.employee)?;
-    caller.require(who.id, "read this person's time-off balance")?;
-    let wanted = match &args.time_off_type {
-        Some(t) => {
-            let types = app.client.time_off_types().await?;
-            Some(resolve_type(&types, t)?.id)
-        }
-        None => None,
-    };
-    let balances = app.client.balances(who.id).await?;
+impl ToolOutput for GetPtoBalanceResult {
+    fn targets(&self) -> Vec<i64> {
+        vec![self.employee.id]
+    }
+}
+
+#[tool_router(router = get_pto_balance_router, vis = "pub(crate)")]
+impl PersonioServer {
+    #[tool(
+        title = "Get time-off balance",
+        description = DESCRIPTION,
+        output_schema = schema_for_output::<GetPtoBalanceResult>(),
+        annotations(title = "Get time-off balance", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true)
+    )]
+    async fn get_pto_balance(
+        &self,
+        Parameters(args): Parameters<GetPtoBalanceArgs>,
+        ctx: RequestContext<RoleServer>,
+    ) -> std::result::Result<CallToolResult, ErrorData> {
+        self.run_tool(&ctx, |g| run(g, args)).await
+    }
+}
+
+pub async fn run(g: Guarded, args: GetPtoBalanceArgs) -> Result<GetPtoBalanceResult> {
+    let b = g
+        .balances(&args.employee, args.time_off_type.as_deref())
+        .await?;
     Ok(GetPtoBalanceResult {
         employee: PersonOut {
-            id: who.id,
-            name: who.full_name(),
+            id: b.employee.id,
+            name: b.employee.full_name(),
         },
-        as_of: app.today().format("%Y-%m-%d").to_string(),
-        balances: balances
+        as_of: b.as_of.format("%Y-%m-%d").to_string(),
+        balances: b
+            .balances
             .into_iter()
-            .filter(|b| wanted.is_none_or(|w| w == b.time_off_type_id))
             .map(|b| BalanceOut {
                 time_off_type_id: b.time_off_type_id,
                 name: b.name,

@@ -2,19 +2,21 @@
 
 use std::collections::HashSet;
 
+use rmcp::handler::server::tool::schema_for_output;
+use rmcp::handler::server::wrapper::Parameters;
+use rmcp::model::CallToolResult;
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData, RoleServer, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::common::{AbsenceOut, check_limit, cursor, parse_date};
-use crate::app::App;
-use crate::domain::absences::{AbsenceFilter, list};
 use crate::domain::calendar::month_of;
-use crate::domain::directory::Progress;
-use crate::domain::normalize::same_text;
-use crate::domain::time_off::resolve_type;
-use crate::error::{Error, ErrorCode, Result};
-use crate::policy::access::Caller;
-use crate::policy::privacy::MASKED_TYPE_NAME;
+use crate::error::{Error, Result};
+use crate::mcp::dispatch::ToolOutput;
+use crate::mcp::server::PersonioServer;
+use crate::policy::guarded::Guarded;
+use crate::policy::guarded::absences::AbsenceQuery;
 
 pub const DESCRIPTION: &str = "List absences (time off, sick leave, hourly absences) overlapping a date window, for \
 one employee, a department, a team, or everyone visible. Days and hours come in one shape: id, employee (id, \
@@ -71,14 +73,35 @@ pub struct ListAbsencesResult {
     pub to: String,
 }
 
-pub async fn run(
-    app: &App,
-    caller: &Caller,
-    args: ListAbsencesArgs,
-    progress: Option<Progress>,
-) -> Result<ListAbsencesResult> {
+impl ToolOutput for ListAbsencesResult {
+    fn targets(&self) -> Vec<i64> {
+        let mut ids: Vec<i64> = self.absences.iter().map(|a| a.employee.id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+}
+
+#[tool_router(router = list_absences_router, vis = "pub(crate)")]
+impl PersonioServer {
+    #[tool(
+        title = "List absences",
+        description = DESCRIPTION,
+        output_schema = schema_for_output::<ListAbsencesResult>(),
+        annotations(title = "List absences", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true)
+    )]
+    async fn list_absences(
+        &self,
+        Parameters(args): Parameters<ListAbsencesArgs>,
+        ctx: RequestContext<RoleServer>,
+    ) -> std::result::Result<CallToolResult, ErrorData> {
+        self.run_tool(&ctx, |g| run(g, args)).await
+    }
+}
+
+pub async fn run(g: Guarded, args: ListAbsencesArgs) -> Result<ListAbsencesResult> {
     let limit = check_limit(args.limit, 50, 200)?;
-    let (month_start, month_end) = month_of(app.today());
+    let (month_start, month_end) = month_of(g.today());
     let from = match &args.from {
         Some(f) => parse_date("from", f)?,
         None => month_start,
@@ -94,86 +117,13 @@ pub async fn run(
         args.employee, args.department, args.team, args.time_off_types, args.status
     );
     let offset = cursor::decode(&fingerprint, args.cursor.as_deref())?;
-
-    let snapshot = app.directory.snapshot(progress).await?;
-    let mut own_only = false;
-    let mut employees: Option<Vec<i64>> = if let Some(who) = &args.employee {
-        let person = caller.resolve_person(&snapshot, who)?;
-        caller.require(person.id, "read this person's absences")?;
-        own_only = caller.employee_id == Some(person.id);
-        Some(vec![person.id])
-    } else if args.department.is_some() || args.team.is_some() {
-        let ids: Vec<i64> = snapshot
-            .all()
-            .filter(|e| {
-                args.department
-                    .as_deref()
-                    .is_none_or(|d| e.department.value().is_some_and(|x| same_text(&x.name, d)))
-                    && args
-                        .team
-                        .as_deref()
-                        .is_none_or(|t| e.team.value().is_some_and(|x| same_text(&x.name, t)))
-            })
-            .map(|e| e.id)
-            .collect();
-        if ids.is_empty() {
-            return Err(Error::not_found("nobody is in that department or team")
-                .with_hint("Check the name with search_employee (it shows each person's department and team)."));
-        }
-        Some(ids)
-    } else {
-        None
-    };
-    // Narrow to whom the caller may see (employees: themself; managers: their reports).
-    if let Some(visible) = caller.visible_ids() {
-        let allowed: Vec<i64> = match employees {
-            Some(ids) => ids.into_iter().filter(|id| visible.contains(id)).collect(),
-            None => visible.iter().copied().collect(),
-        };
-        if allowed.is_empty() {
-            return Err(Error::new(
-                ErrorCode::Forbidden,
-                "you are not allowed to read the absences of these people",
-            )
-            .with_hint(
-                "Employees may only list their own absences; managers also their reports'.",
-            ));
-        }
-        employees = Some(allowed);
-    }
-    let narrowed = args.employee.is_some()
-        || args.department.is_some()
-        || args.team.is_some()
-        || caller.visible_ids().is_some();
-    let types = app.client.time_off_types().await?;
-    let privacy = &app.settings.privacy;
-    let type_ids = match &args.time_off_types {
-        Some(names) if !names.is_empty() => {
-            let mut ids = HashSet::new();
-            for n in names {
-                let t = resolve_type(&types, n)?;
-                // Filtering others' absences by a health type would reveal who is sick.
-                if privacy.is_health(t.category.as_deref()) && !caller.is_hr() && !own_only {
-                    return Err(Error::new(
-                        ErrorCode::Forbidden,
-                        "filtering other people's absences by a health-related type is reserved for HR",
-                    )
-                    .with_hint("List absences without a type filter: health-related ones show as \"Absent\"."));
-                }
-                ids.insert(t.id);
-            }
-            Some(ids)
-        }
-        _ => None,
-    };
     let statuses = match &args.status {
         Some(s) if !s.is_empty() => {
             let set: HashSet<String> = s.iter().map(|x| x.trim().to_lowercase()).collect();
-            if let Some(bad) = set
+            if set
                 .iter()
-                .find(|x| !["approved", "pending", "requested"].contains(&x.as_str()))
+                .any(|x| !["approved", "pending", "requested"].contains(&x.as_str()))
             {
-                let _ = bad;
                 return Err(Error::validation(
                     "status values must be approved, pending or requested",
                 ));
@@ -182,53 +132,25 @@ pub async fn run(
         }
         _ => None,
     };
-    let all = list(
-        &app.client,
-        &AbsenceFilter {
-            employees,
-            from,
-            to,
-            type_ids,
-            statuses,
-        },
-    )
-    .await?;
-    privacy.check_cap(
-        all.len(),
-        narrowed,
-        "Add an employee, department or team filter, or a shorter date window.",
-    )?;
-    let (page, next_cursor) = cursor::page(&all, &fingerprint, offset, limit);
-    let category_of = |a: &crate::personio::Absence| {
-        a.time_off_type.category.clone().or_else(|| {
-            a.time_off_type
-                .id
-                .and_then(|id| types.iter().find(|t| t.id == id))
-                .and_then(|t| t.category.clone())
-        })
+    let query = AbsenceQuery {
+        employee: args.employee,
+        department: args.department,
+        team: args.team,
+        from,
+        to,
+        types: args.time_off_types.unwrap_or_default(),
+        statuses,
     };
+    let page = g.absences(&query, offset, limit).await?;
+    let zone = g.zone();
     Ok(ListAbsencesResult {
         absences: page
+            .absences
             .iter()
-            .map(|a| {
-                let mut out = AbsenceOut::from_absence(a);
-                // Hour absences carry no category; the type list knows it.
-                if out.time_off_type.category.is_none() {
-                    out.time_off_type.category = category_of(a);
-                }
-                if privacy.is_health(category_of(a).as_deref())
-                    && !caller.sees_health_of(a.employee.id)
-                {
-                    out.time_off_type.id = None;
-                    out.time_off_type.name = Some(MASKED_TYPE_NAME.into());
-                    out.time_off_type.category = None;
-                    out.comment = None;
-                }
-                out
-            })
+            .map(|a| AbsenceOut::from_absence(a, zone))
             .collect(),
-        total: all.len(),
-        next_cursor,
+        total: page.total,
+        next_cursor: page.next.map(|end| cursor::encode(&fingerprint, end)),
         from: from.format("%Y-%m-%d").to_string(),
         to: to.format("%Y-%m-%d").to_string(),
     })

@@ -1,10 +1,17 @@
 //! `list_time_off_types`: the absence types of the account.
 
+use rmcp::handler::server::tool::schema_for_output;
+use rmcp::handler::server::wrapper::Parameters;
+use rmcp::model::CallToolResult;
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData, RoleServer, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::app::App;
 use crate::error::Result;
+use crate::mcp::dispatch::ToolOutput;
+use crate::mcp::server::PersonioServer;
+use crate::policy::guarded::Guarded;
 
 pub const DESCRIPTION: &str = "List the account's time-off (absence) types: id, name, category, unit (days or \
 hours) and whether requests need approval. Use the id or name with get_pto_balance, list_absences and \
@@ -33,8 +40,31 @@ pub struct ListTimeOffTypesResult {
     pub types: Vec<TypeInfo>,
 }
 
-pub async fn run(app: &App, _args: ListTimeOffTypesArgs) -> Result<ListTimeOffTypesResult> {
-    let types = app.client.time_off_types().await?;
+impl ToolOutput for ListTimeOffTypesResult {
+    fn targets(&self) -> Vec<i64> {
+        Vec::new()
+    }
+}
+
+#[tool_router(router = list_time_off_types_router, vis = "pub(crate)")]
+impl PersonioServer {
+    #[tool(
+        title = "List time-off types",
+        description = DESCRIPTION,
+        output_schema = schema_for_output::<ListTimeOffTypesResult>(),
+        annotations(title = "List time-off types", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true)
+    )]
+    async fn list_time_off_types(
+        &self,
+        Parameters(args): Parameters<ListTimeOffTypesArgs>,
+        ctx: RequestContext<RoleServer>,
+    ) -> std::result::Result<CallToolResult, ErrorData> {
+        self.run_tool(&ctx, |g| run(g, args)).await
+    }
+}
+
+pub async fn run(g: Guarded, _args: ListTimeOffTypesArgs) -> Result<ListTimeOffTypesResult> {
+    let types = g.types().await?;
     Ok(ListTimeOffTypesResult {
         types: types
             .iter()

@@ -1,5 +1,9 @@
-//! One module per tool: arguments (serde + schemars; doc comments become the schema's
-//! descriptions) → domain call → output struct.
+//! One file per tool, whole: its `#[tool]` metadata and annotations, argument and output types
+//! (serde + schemars; doc comments become the schema's descriptions), `run` — one call on the
+//! policy facade — and its unit tests.
+//!
+//! Adding a tool = a new file here + one line in [`router`] (+ README). Read-only hiding, audit
+//! targets and the scope report follow from the tool's own declaration.
 
 pub mod common;
 pub mod create_time_off;
@@ -8,3 +12,21 @@ pub mod get_pto_balance;
 pub mod list_absences;
 pub mod list_time_off_types;
 pub mod search_employee;
+
+use rmcp::handler::server::router::tool::ToolRouter;
+
+use super::server::PersonioServer;
+
+/// Every tool of the server, with portable schemas (see `mcp::schemas`).
+pub fn router() -> ToolRouter<PersonioServer> {
+    let mut router = PersonioServer::search_employee_router()
+        + PersonioServer::get_employee_router()
+        + PersonioServer::get_pto_balance_router()
+        + PersonioServer::list_absences_router()
+        + PersonioServer::list_time_off_types_router()
+        + PersonioServer::create_time_off_router();
+    for route in router.map.values_mut() {
+        super::schemas::make_portable(&mut route.attr);
+    }
+    router
+}

@@ -1,16 +1,20 @@
 //! `search_employee`: find people by name, email, position or department.
 
+use rmcp::handler::server::tool::schema_for_output;
+use rmcp::handler::server::wrapper::Parameters;
+use rmcp::model::CallToolResult;
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData, RoleServer, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::common::{EmployeeSummary, ScopeNote, check_limit, cursor};
-use crate::app::App;
-use crate::domain::directory::Progress;
-use crate::domain::normalize::same_text;
-use crate::domain::search::Query;
 use crate::error::{Error, Result};
-use crate::personio::{Employee, EmployeeStatus};
-use crate::policy::access::Caller;
+use crate::mcp::dispatch::ToolOutput;
+use crate::mcp::server::PersonioServer;
+use crate::personio::EmployeeStatus;
+use crate::policy::guarded::Guarded;
+use crate::policy::guarded::people::PeopleQuery;
 
 pub const DESCRIPTION: &str = "Find employees by name fragment, full name, email, position or department. \
 Matching ignores case, accents and umlaut spelling (\"muller\", \"Müller\" and \"Mueller\" all find Müller) and \
@@ -61,29 +65,33 @@ pub struct SearchEmployeeResult {
     pub scope: ScopeNote,
 }
 
-fn same_name(filter: &str, name: Option<&str>) -> bool {
-    name.is_some_and(|n| same_text(n, filter))
+impl ToolOutput for SearchEmployeeResult {
+    fn targets(&self) -> Vec<i64> {
+        self.employees.iter().map(|e| e.id).collect()
+    }
 }
 
-pub async fn run(
-    app: &App,
-    _caller: &Caller,
-    args: SearchEmployeeArgs,
-    progress: Option<Progress>,
-) -> Result<SearchEmployeeResult> {
+#[tool_router(router = search_employee_router, vis = "pub(crate)")]
+impl PersonioServer {
+    #[tool(
+        title = "Search employees",
+        description = DESCRIPTION,
+        output_schema = schema_for_output::<SearchEmployeeResult>(),
+        annotations(title = "Search employees", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = true)
+    )]
+    async fn search_employee(
+        &self,
+        Parameters(args): Parameters<SearchEmployeeArgs>,
+        ctx: RequestContext<RoleServer>,
+    ) -> std::result::Result<CallToolResult, ErrorData> {
+        self.run_tool(&ctx, |g| run(g, args)).await
+    }
+}
+
+pub async fn run(g: Guarded, args: SearchEmployeeArgs) -> Result<SearchEmployeeResult> {
     let limit = check_limit(args.limit, 10, 50)?;
     if args.query.chars().count() > 200 {
         return Err(Error::validation("query is longer than 200 characters"));
-    }
-    let has_filter = args.department.is_some()
-        || args.office.is_some()
-        || args.team.is_some()
-        || args.status.is_some();
-    let q = Query::new(&args.query);
-    if q.is_empty() && !has_filter {
-        return Err(Error::validation("query is empty").with_hint(
-            "Give a name, email, position or department, or a department/office/team filter.",
-        ));
     }
     let status = match args
         .status
@@ -108,90 +116,23 @@ pub async fn run(
         args.query, args.department, args.office, args.team, args.status
     );
     let offset = cursor::decode(&fingerprint, args.cursor.as_deref())?;
-
-    let filter = |e: &Employee| -> bool {
-        let st = e.status.value();
-        let status_ok = match &status {
-            Some(want) => st == Some(want),
-            None => include_inactive || st != Some(&EmployeeStatus::Inactive),
-        };
-        status_ok
-            && args
-                .department
-                .as_deref()
-                .is_none_or(|d| same_name(d, e.department.value().map(|x| x.name.as_str())))
-            && args
-                .office
-                .as_deref()
-                .is_none_or(|o| same_name(o, e.office.value().map(|x| x.name.as_str())))
-            && args
-                .team
-                .as_deref()
-                .is_none_or(|t| same_name(t, e.team.value().map(|x| x.name.as_str())))
+    let query = PeopleQuery {
+        text: args.query,
+        department: args.department,
+        office: args.office,
+        team: args.team,
+        status,
+        include_inactive,
     };
-
-    // Exact-email fast path: one upstream request instead of a cold directory load.
-    if let Some(email) = q.as_email()
-        && offset == 0
-    {
-        let found = match app.directory.cached().await {
-            Some(snapshot) => snapshot.by_email(email).map(|e| e.as_ref().clone()),
-            // One filtered request; the directory is not loaded for this (a cold server answering
-            // email lookups costs one request each until some other call loads it).
-            None => {
-                app.client
-                    .employee_by_email(email, crate::domain::directory::DIRECTORY_ATTRIBUTES)
-                    .await?
-            }
-        };
-        let omitted = app
-            .client
-            .omitted_attributes(crate::domain::directory::DIRECTORY_ATTRIBUTES)
-            .await?;
-        let employees: Vec<EmployeeSummary> = found
-            .iter()
-            .filter(|e| filter(e))
-            .map(EmployeeSummary::from_employee)
-            .collect();
-        return Ok(SearchEmployeeResult {
-            total: employees.len(),
-            employees,
-            next_cursor: None,
-            scope: ScopeNote::from(&omitted),
-        });
-    }
-    let snapshot = app.directory.snapshot(progress).await?;
-    let mut matches: Vec<&Employee> = if q.is_empty() {
-        let mut all: Vec<&Employee> = snapshot
-            .all()
-            .map(|e| e.as_ref())
-            .filter(|e| filter(e))
-            .collect();
-        all.sort_by_key(|e| (e.full_name(), e.id));
-        all
-    } else {
-        snapshot
-            .search(&args.query, filter)
-            .into_iter()
-            .map(|(_, e)| e.as_ref())
-            .collect()
-    };
-    let total = matches.len();
-    // The company directory is visible to every role, but never as a bulk export.
-    app.settings.privacy.check_cap(
-        total,
-        has_filter || args.query.trim().chars().count() >= 3,
-        "Add a department, office or team filter, or search for at least three letters of a name.",
-    )?;
-    let end = offset.saturating_add(limit).min(total);
-    let page: Vec<EmployeeSummary> = matches
-        .drain(offset.min(total)..end)
-        .map(EmployeeSummary::from_employee)
-        .collect();
+    let page = g.search(&query, offset, limit).await?;
     Ok(SearchEmployeeResult {
-        employees: page,
-        total,
-        next_cursor: (end < total).then(|| cursor::encode(&fingerprint, end)),
-        scope: ScopeNote::from(&snapshot.omitted),
+        employees: page
+            .employees
+            .iter()
+            .map(|e| EmployeeSummary::from_employee(e))
+            .collect(),
+        total: page.total,
+        next_cursor: page.next.map(|end| cursor::encode(&fingerprint, end)),
+        scope: ScopeNote::from(&page.omitted),
     })
 }

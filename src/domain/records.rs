@@ -1,0 +1,173 @@
+//! Personio's records as the layers above see them: one object that owns the client, the
+//! directory cache, the write locks and the company's calendar. The policy facade stands on this
+//! and nothing else, so no tool and no policy rule reaches the HTTP client directly.
+
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+
+use super::absences::{AbsenceFilter, list};
+use super::directory::{DIRECTORY_ATTRIBUTES, Directory, DirectoryConfig, Progress, Snapshot};
+use super::time_off::{Draft, Plan, WriteGuard, WriteLocks, commit, prepare};
+use super::types::resolve_type;
+use crate::error::Result;
+use crate::personio::scope::{RECOMMENDED, ScopeReport};
+use crate::personio::{Absence, Balance, Employee, OmittedAttributes, PersonioClient, TimeOffType};
+
+/// "Today" as a function, so tests can pin it.
+pub type Today = Arc<dyn Fn() -> NaiveDate + Send + Sync>;
+
+/// Today's date in `tz`.
+pub fn today_in(tz: Tz) -> NaiveDate {
+    chrono::Utc::now().with_timezone(&tz).date_naive()
+}
+
+/// The records of one Personio account.
+pub struct Records {
+    client: PersonioClient,
+    directory: Directory,
+    write_locks: WriteLocks,
+    /// The company's time zone: "today", duplicate detection of hour absences, display.
+    zone: Tz,
+    today: Today,
+}
+
+impl Records {
+    pub fn new(client: PersonioClient, zone: Tz) -> Records {
+        Records {
+            directory: Directory::new(client.clone(), DirectoryConfig::default()),
+            client,
+            write_locks: WriteLocks::default(),
+            zone,
+            today: Arc::new(move || today_in(zone)),
+        }
+    }
+
+    /// Other freshness settings for the directory cache (drops the current cache).
+    pub fn with_directory_config(mut self, config: DirectoryConfig) -> Records {
+        self.directory = Directory::new(self.client.clone(), config);
+        self
+    }
+
+    /// Pins "today" (tests).
+    pub fn with_today(mut self, today: NaiveDate) -> Records {
+        self.today = Arc::new(move || today);
+        self
+    }
+
+    pub fn today(&self) -> NaiveDate {
+        (self.today)()
+    }
+
+    pub fn zone(&self) -> Tz {
+        self.zone
+    }
+
+    /// The client, for the doctor, benchmarks and tests (tools never see it).
+    pub fn client(&self) -> &PersonioClient {
+        &self.client
+    }
+
+    /// A fresh-enough directory snapshot (loading it when cold).
+    pub async fn snapshot(&self, progress: Option<Progress>) -> Result<Arc<Snapshot>> {
+        self.directory.snapshot(progress).await
+    }
+
+    /// The directory as cached, without loading (`None` when cold).
+    pub async fn cached(&self) -> Option<Arc<Snapshot>> {
+        self.directory.cached().await
+    }
+
+    /// One employee by exact work email, from the cache or with one filtered request.
+    pub async fn by_email(&self, email: &str) -> Result<(Option<Employee>, OmittedAttributes)> {
+        let found = match self.cached().await {
+            Some(snapshot) => snapshot.by_email(email).map(|e| e.as_ref().clone()),
+            None => {
+                self.client
+                    .employee_by_email(email, DIRECTORY_ATTRIBUTES)
+                    .await?
+            }
+        };
+        let omitted = self.client.omitted_attributes(DIRECTORY_ATTRIBUTES).await?;
+        Ok((found, omitted))
+    }
+
+    /// One employee's full record (every attribute the credential reads) and what it may not read
+    /// of the recommended attributes.
+    pub async fn employee(&self, id: i64) -> Result<(Employee, OmittedAttributes)> {
+        let needed: Vec<&str> = RECOMMENDED.iter().map(|(k, _, _)| *k).collect();
+        let (e, omitted) = futures::try_join!(
+            self.client.employee(id),
+            self.client.omitted_attributes(&needed)
+        )?;
+        Ok((e, omitted))
+    }
+
+    pub async fn types(&self) -> Result<Arc<Vec<TimeOffType>>> {
+        self.client.time_off_types().await
+    }
+
+    /// A type by id or name (NOT_FOUND lists the valid names).
+    pub async fn time_off_type(&self, reference: &str) -> Result<TimeOffType> {
+        let types = self.types().await?;
+        resolve_type(&types, reference).cloned()
+    }
+
+    pub async fn balances(&self, employee_id: i64) -> Result<Vec<Balance>> {
+        self.client.balances(employee_id).await
+    }
+
+    /// Absences of both units overlapping the window, sorted, each with its type's category
+    /// (hour absences carry none upstream; the type list knows it).
+    pub async fn absences(&self, filter: &AbsenceFilter) -> Result<Vec<Absence>> {
+        let (mut all, types) = futures::try_join!(list(&self.client, filter), self.types())?;
+        for a in &mut all {
+            if a.time_off_type.category.is_none()
+                && let Some(t) = a
+                    .time_off_type
+                    .id
+                    .and_then(|id| types.iter().find(|t| t.id == id))
+            {
+                a.time_off_type.category = t.category.clone();
+            }
+        }
+        Ok(all)
+    }
+
+    /// Holds the write lock of one employee until the guard is dropped.
+    pub async fn lock(&self, employee_id: i64) -> WriteGuard {
+        self.write_locks.lock(employee_id).await
+    }
+
+    /// Checks a draft against today's data (no write).
+    pub async fn prepare(&self, draft: Draft, allow_past: bool) -> Result<Plan> {
+        prepare(&self.client, draft, self.today(), allow_past, self.zone).await
+    }
+
+    /// Writes a plan (see [`commit`]).
+    pub async fn commit(
+        &self,
+        guard: &WriteGuard,
+        plan: &Plan,
+        skip_approval: bool,
+        recheck: bool,
+    ) -> Result<(Absence, bool)> {
+        let (mut absence, stored) =
+            commit(&self.client, guard, plan, skip_approval, recheck, self.zone).await?;
+        if absence.time_off_type.category.is_none() {
+            absence.time_off_type.category = plan.time_off_type.category.clone();
+        }
+        Ok((absence, stored))
+    }
+
+    /// What the credential may read and do.
+    pub async fn scope_report(&self) -> Result<ScopeReport> {
+        self.client.scope_report().await
+    }
+
+    /// One cheap authenticated round trip (readiness probes).
+    pub async fn check_connection(&self) -> Result<()> {
+        self.client.check_connection().await
+    }
+}

@@ -1,0 +1,375 @@
+//! The write flow every write tool shares: write gate → draft (person, type, access) →
+//! idempotent replay → plan (validation, duplicates, balance; no write) → dry run → a human "yes"
+//! over the best channel the client offers → commit (never twice) → remember the result under its
+//! idempotency key.
+//!
+//! A write tool implements [`WriteOp`] (its own drafting, planning, previews and commit) and calls
+//! [`PersonioServer::run_write`]; the confirmation channels, token checks, idempotency and audit
+//! live here once.
+
+use std::future::Future;
+use std::time::Duration;
+
+use rmcp::RoleServer;
+use rmcp::model::{
+    ElicitRequest, ElicitRequestParams, ElicitResult, ElicitationAction, ElicitationSchema,
+    InputRequest, InputRequests, InputRequiredResult, InputResponses, ProtocolVersion,
+};
+use rmcp::service::{ElicitationError, Peer, RequestContext};
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use super::dispatch::{Audited, ToolOutput, success};
+use super::errors::error_result;
+use super::progress::ProgressForwarder;
+use super::server::PersonioServer;
+use crate::error::{Error, Result};
+use crate::policy::confirmations::digest;
+use crate::policy::guarded::Guarded;
+
+/// How long a legacy elicitation dialog may stay open.
+const ELICIT_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// How this call can reach a human for confirmation.
+pub enum Confirmation {
+    /// Trusted automation: the server is configured to skip confirmation.
+    Skip,
+    /// Preview + sealed token, confirmed by a second call (works with every client).
+    Token,
+    /// 2026-07-28 clients with elicitation: an `input_required` result, then a retry.
+    Mrtr {
+        request_state: Option<String>,
+        responses: Option<InputResponses>,
+    },
+    /// Legacy sessions whose client supports form elicitation: `elicitation/create` now.
+    Elicit(Peer<RoleServer>),
+}
+
+/// The answer of a write: a result, or a request for input (MRTR).
+pub enum Outcome<T> {
+    Done(Box<T>),
+    InputRequired(InputRequiredResult),
+}
+
+/// The controls every write tool takes besides its own arguments.
+#[derive(Debug, Clone, Default)]
+pub struct WriteControls {
+    pub dry_run: bool,
+    pub confirmation_token: Option<String>,
+    pub idempotency_key: Option<String>,
+}
+
+/// What the flow asks a write tool to show instead of writing.
+pub enum Step {
+    /// `dry_run`: what would happen.
+    Preview,
+    /// A human must confirm; pass `token` back with the same arguments.
+    ConfirmationRequired { token: String, next_step: String },
+    /// The human said no.
+    Declined,
+}
+
+/// One write tool's part of the flow.
+pub trait WriteOp: Send + Sync {
+    /// The request bound to its target (person, type, absence), before any check upstream.
+    type Draft: Send + Sync;
+    /// Everything known before writing.
+    type Plan: Send;
+    type Output: ToolOutput + DeserializeOwned + Send;
+
+    /// Resolves the request's target, with the access check.
+    fn draft(&self, g: &Guarded) -> impl Future<Output = Result<Self::Draft>> + Send;
+    /// The request's identity (what tokens and idempotency keys bind to).
+    fn canonical(&self, draft: &Self::Draft) -> serde_json::Value;
+    /// Checks the draft upstream; with `for_write` under the target's write lock.
+    fn plan(
+        &self,
+        g: &Guarded,
+        draft: Self::Draft,
+        for_write: bool,
+    ) -> impl Future<Output = Result<Self::Plan>> + Send;
+    /// Already done (an identical absence exists, or the absence is already gone): the answer.
+    fn settled(&self, g: &Guarded, plan: &Self::Plan) -> Option<Self::Output>;
+    /// The result shown instead of a write.
+    fn preview(&self, g: &Guarded, plan: &Self::Plan, step: Step) -> Self::Output;
+    /// The question a person answers in a confirmation dialog (cleaned for display).
+    fn question(&self, g: &Guarded, plan: &Self::Plan) -> String;
+    /// Writes the plan (never twice).
+    fn commit(
+        &self,
+        g: &Guarded,
+        plan: Self::Plan,
+    ) -> impl Future<Output = Result<Self::Output>> + Send;
+}
+
+/// The form a human fills in to confirm.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct ConfirmForm {
+    /// Make this change in Personio?
+    pub confirm: bool,
+}
+rmcp::elicit_safe!(ConfirmForm);
+
+fn elicitation_form(message: String) -> Result<InputRequests> {
+    let schema = ElicitationSchema::from_type::<ConfirmForm>()
+        .map_err(|e| Error::upstream(format!("confirmation form could not be built ({e})")))?;
+    let mut requests = InputRequests::new();
+    requests.insert(
+        "confirm".into(),
+        InputRequest::Elicitation(ElicitRequest::new(
+            ElicitRequestParams::FormElicitationParams {
+                meta: None,
+                message,
+                requested_schema: schema,
+            },
+        )),
+    );
+    Ok(requests)
+}
+
+fn accepted(responses: Option<&InputResponses>) -> bool {
+    responses
+        .and_then(|r| r.get("confirm"))
+        .and_then(|v| serde_json::from_value::<ElicitResult>(v.clone()).ok())
+        .is_some_and(|r| {
+            r.action == ElicitationAction::Accept
+                && r.content
+                    .as_ref()
+                    .and_then(|c| c.get("confirm"))
+                    .and_then(serde_json::Value::as_bool)
+                    == Some(true)
+        })
+}
+
+/// The best way this client offers to ask its human for confirmation.
+pub fn channel(
+    ctx: &RequestContext<RoleServer>,
+    skip_confirmation: bool,
+    request_state: Option<String>,
+    responses: Option<InputResponses>,
+) -> Confirmation {
+    if skip_confirmation {
+        return Confirmation::Skip;
+    }
+    let modern = ctx
+        .protocol_version()
+        .is_some_and(|v| v >= ProtocolVersion::V_2026_07_28);
+    let form = ctx
+        .client_capabilities()
+        .and_then(|c| c.elicitation)
+        .is_some_and(|e| e.form.is_some() || e.url.is_none());
+    if modern && (form || request_state.is_some()) {
+        Confirmation::Mrtr {
+            request_state,
+            responses,
+        }
+    } else if !modern
+        && ctx
+            .peer
+            .supported_elicitation_modes()
+            .contains(&rmcp::service::ElicitationMode::Form)
+    {
+        Confirmation::Elicit(ctx.peer.clone())
+    } else {
+        Confirmation::Token
+    }
+}
+
+/// Runs one write for the caller `g` (see the module docs for the order of business).
+pub async fn write<W: WriteOp>(
+    g: &Guarded,
+    op: &W,
+    controls: &WriteControls,
+    confirmation: Confirmation,
+    bound_to: &str,
+    idempotency: &crate::policy::idempotency::Idempotency,
+    confirmations: &crate::policy::confirmations::Confirmations,
+) -> Result<Outcome<W::Output>> {
+    g.rules().writes.check_enabled()?;
+    let draft = op.draft(g).await?;
+    let request_digest = digest(&op.canonical(&draft));
+
+    // A repeated idempotency key answers with the first result, whatever happened since (also
+    // when the request's date has passed in between): before anything is checked again.
+    if let Some(key) = &controls.idempotency_key
+        && let Some(previous) = idempotency.replay(bound_to, key, &request_digest)?
+        && let Ok(r) = serde_json::from_value::<W::Output>(previous)
+    {
+        return Ok(Outcome::Done(Box::new(r)));
+    }
+    let writes_now = !controls.dry_run
+        && (controls.confirmation_token.is_some()
+            || matches!(
+                confirmation,
+                Confirmation::Skip
+                    | Confirmation::Mrtr {
+                        request_state: Some(_),
+                        ..
+                    }
+            ));
+    let plan = op.plan(g, draft, writes_now).await?;
+    if let Some(done) = op.settled(g, &plan) {
+        return Ok(Outcome::Done(Box::new(done)));
+    }
+    if controls.dry_run {
+        return Ok(Outcome::Done(Box::new(op.preview(g, &plan, Step::Preview))));
+    }
+
+    // Human confirmation.
+    if let Some(token) = &controls.confirmation_token {
+        confirmations.redeem(token, bound_to, &request_digest)?;
+    } else {
+        match confirmation {
+            Confirmation::Skip => {}
+            Confirmation::Token => {
+                let token = confirmations.issue(bound_to, &request_digest)?;
+                let next_step = "Show the summary to the user. Only if they confirm, call the tool again with the \
+same arguments plus this confirmation_token (valid 10 minutes, once)."
+                    .to_string();
+                let step = Step::ConfirmationRequired { token, next_step };
+                return Ok(Outcome::Done(Box::new(op.preview(g, &plan, step))));
+            }
+            Confirmation::Mrtr {
+                request_state: None,
+                ..
+            } => {
+                let state = confirmations.seal_state(bound_to, &request_digest)?;
+                let form = elicitation_form(op.question(g, &plan))?;
+                return Ok(Outcome::InputRequired(InputRequiredResult::new(
+                    Some(form),
+                    Some(state),
+                )));
+            }
+            Confirmation::Mrtr {
+                request_state: Some(state),
+                responses,
+            } => {
+                confirmations.open_state(&state, bound_to, &request_digest)?;
+                if !accepted(responses.as_ref()) {
+                    return Ok(Outcome::Done(Box::new(op.preview(
+                        g,
+                        &plan,
+                        Step::Declined,
+                    ))));
+                }
+            }
+            Confirmation::Elicit(peer) => {
+                let answer = peer
+                    .elicit_with_timeout::<ConfirmForm>(op.question(g, &plan), Some(ELICIT_TIMEOUT))
+                    .await;
+                match answer {
+                    Ok(Some(ConfirmForm { confirm: true })) => {}
+                    Ok(_)
+                    | Err(ElicitationError::UserDeclined)
+                    | Err(ElicitationError::UserCancelled) => {
+                        return Ok(Outcome::Done(Box::new(op.preview(
+                            g,
+                            &plan,
+                            Step::Declined,
+                        ))));
+                    }
+                    Err(e) => {
+                        // The dialog failed (unsupported, timed out): fall back to the token path.
+                        tracing::info!(error = %e, "elicitation unavailable; falling back to a confirmation token");
+                        let token = confirmations.issue(bound_to, &request_digest)?;
+                        let next_step = "The confirmation dialog was not available. Show the summary to the user; only if \
+they confirm, call again with the same arguments plus this confirmation_token."
+                            .to_string();
+                        let step = Step::ConfirmationRequired { token, next_step };
+                        return Ok(Outcome::Done(Box::new(op.preview(g, &plan, step))));
+                    }
+                }
+            }
+        }
+    }
+
+    let result = op.commit(g, plan).await?;
+    if let Some(key) = &controls.idempotency_key
+        && let Ok(v) = serde_json::to_value(&result)
+    {
+        idempotency.remember(bound_to, key, &request_digest, v);
+    }
+    Ok(Outcome::Done(Box::new(result)))
+}
+
+impl PersonioServer {
+    /// Runs one write tool call and audits it (with a digest of the request, never its values).
+    pub(crate) async fn run_write<W: WriteOp>(
+        &self,
+        ctx: &RequestContext<RoleServer>,
+        op: W,
+        controls: WriteControls,
+        confirmation: Confirmation,
+        audit_digest: String,
+    ) -> std::result::Result<rmcp::model::CallToolResponse, rmcp::ErrorData> {
+        let forwarder = ProgressForwarder::new(ctx);
+        let (principal, guarded) = self.guarded(ctx, &forwarder).await;
+        forwarder.finish().await;
+        let bound_to = principal
+            .as_ref()
+            .map_or("local".to_string(), |p| p.email.clone());
+        let app = self.app();
+        let outcome = match &guarded {
+            Ok(g) => {
+                write(
+                    g,
+                    &op,
+                    &controls,
+                    confirmation,
+                    &bound_to,
+                    app.idempotency(),
+                    app.confirmations(),
+                )
+                .await
+            }
+            Err(e) => Err(e.clone()),
+        };
+        let tool = Self::tool_name(ctx);
+        let audited = |targets, fields, outcome, status| Audited {
+            principal: principal.as_ref(),
+            targets,
+            fields,
+            outcome,
+            write_digest: Some(audit_digest.clone()),
+            write_status: status,
+        };
+        match outcome {
+            Ok(Outcome::InputRequired(input)) => {
+                self.audit(
+                    &tool,
+                    audited(
+                        Vec::new(),
+                        Vec::new(),
+                        Ok(()),
+                        Some("input_required".into()),
+                    ),
+                );
+                Ok(input.into())
+            }
+            Ok(Outcome::Done(result)) => match serde_json::to_value(&*result) {
+                Ok(value) => {
+                    self.audit(
+                        &tool,
+                        audited(
+                            result.targets(),
+                            super::audit::field_names(&value),
+                            Ok(()),
+                            result.write_status().map(str::to_string),
+                        ),
+                    );
+                    Ok(success(value).into())
+                }
+                Err(e) => {
+                    let e = Error::upstream(format!("result could not be encoded: {e}"));
+                    self.audit(&tool, audited(Vec::new(), Vec::new(), Err(&e), None));
+                    Ok(error_result(&e).into())
+                }
+            },
+            Err(e) => {
+                self.audit(&tool, audited(Vec::new(), Vec::new(), Err(&e), None));
+                Ok(error_result(&e).into())
+            }
+        }
+    }
+}

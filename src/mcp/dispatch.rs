@@ -1,0 +1,155 @@
+//! How a tool call runs: arguments checked against the tool's schema, the caller resolved into a
+//! policy facade, the tool's one call on it, the outcome audited and encoded. Every tool goes
+//! through [`PersonioServer::run_tool`], so none can forget the audit or the caller.
+
+use std::future::Future;
+
+use rmcp::RoleServer;
+use rmcp::model::CallToolResult;
+use rmcp::service::RequestContext;
+use serde::Serialize;
+
+use super::errors::error_result;
+use super::progress::ProgressForwarder;
+use super::server::PersonioServer;
+use crate::error::{Error, Result};
+use crate::policy::audit::AuditEvent;
+use crate::policy::guarded::Guarded;
+use crate::policy::principal::Principal;
+
+/// The name of the tool being called, put into the request context by `call_tool` so that the
+/// tool's name is written once, in its `#[tool]` function.
+#[derive(Debug, Clone)]
+pub struct ToolName(pub String);
+
+/// What every tool result tells the audit log: whom it concerned (typed, from the result itself,
+/// not sniffed from JSON keys) and, for writes, the write's status.
+pub trait ToolOutput: Serialize {
+    /// Employee ids the result concerns.
+    fn targets(&self) -> Vec<i64>;
+    /// Writes: the resulting status (pending, approved, confirmation_required, declined...).
+    fn write_status(&self) -> Option<&str> {
+        None
+    }
+}
+
+/// One finished call, as the audit log sees it.
+pub struct Audited<'a> {
+    pub principal: Option<&'a Principal>,
+    pub targets: Vec<i64>,
+    pub fields: Vec<String>,
+    pub outcome: std::result::Result<(), &'a Error>,
+    pub write_digest: Option<String>,
+    pub write_status: Option<String>,
+}
+
+fn encode<T: Serialize>(value: &T) -> Result<serde_json::Value> {
+    serde_json::to_value(value)
+        .map_err(|e| Error::upstream(format!("result could not be encoded: {e}")))
+}
+
+/// A successful result: structured content plus its compact JSON text for clients that show the
+/// model only `content`.
+pub fn success(value: serde_json::Value) -> CallToolResult {
+    CallToolResult::structured(value)
+}
+
+impl PersonioServer {
+    /// The tool's name from the request context.
+    pub(crate) fn tool_name(ctx: &RequestContext<RoleServer>) -> String {
+        ctx.extensions
+            .get::<ToolName>()
+            .map(|t| t.0.clone())
+            .unwrap_or_default()
+    }
+
+    /// Resolves the caller into a facade (reporting a cold directory load as progress).
+    pub(crate) async fn guarded(
+        &self,
+        ctx: &RequestContext<RoleServer>,
+        forwarder: &ProgressForwarder,
+    ) -> (Option<Principal>, Result<Guarded>) {
+        let principal = self.principal(ctx);
+        let guarded = self
+            .app()
+            .guard(principal.as_ref(), forwarder.progress())
+            .await;
+        let principal = principal.or_else(|| self.app().default_principal().cloned());
+        (principal, guarded)
+    }
+
+    /// Runs one read tool: facade → `run` → audit → result.
+    pub(crate) async fn run_tool<T, F, Fut>(
+        &self,
+        ctx: &RequestContext<RoleServer>,
+        run: F,
+    ) -> std::result::Result<CallToolResult, rmcp::ErrorData>
+    where
+        T: ToolOutput,
+        F: FnOnce(Guarded) -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        let forwarder = ProgressForwarder::new(ctx);
+        let (principal, guarded) = self.guarded(ctx, &forwarder).await;
+        let result = match guarded {
+            Ok(g) => run(g).await,
+            Err(e) => Err(e),
+        };
+        forwarder.finish().await;
+        let encoded = result.and_then(|r| Ok((r.targets(), encode(&r)?)));
+        let tool = Self::tool_name(ctx);
+        match encoded {
+            Ok((targets, value)) => {
+                self.audit(
+                    &tool,
+                    Audited {
+                        principal: principal.as_ref(),
+                        targets,
+                        fields: super::audit::field_names(&value),
+                        outcome: Ok(()),
+                        write_digest: None,
+                        write_status: None,
+                    },
+                );
+                Ok(success(value))
+            }
+            Err(e) => {
+                self.audit(
+                    &tool,
+                    Audited {
+                        principal: principal.as_ref(),
+                        targets: Vec::new(),
+                        fields: Vec::new(),
+                        outcome: Err(&e),
+                        write_digest: None,
+                        write_status: None,
+                    },
+                );
+                tracing::debug!(code = %e.code, "tool call failed");
+                Ok(error_result(&e))
+            }
+        }
+    }
+
+    /// Writes one audit line, when an audit log is configured.
+    pub(crate) fn audit(&self, tool: &str, a: Audited<'_>) {
+        let Some(log) = self.app().audit() else {
+            return;
+        };
+        let (who, role) = crate::policy::audit::AuditLog::principal_fields(a.principal);
+        log.record(&AuditEvent {
+            timestamp: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            principal: who,
+            role,
+            tool: tool.to_string(),
+            targets: a.targets.into_iter().map(|id| log.hash_id(id)).collect(),
+            fields: a.fields,
+            outcome: match a.outcome {
+                Ok(()) => "ok".to_string(),
+                Err(e) => e.code.to_string(),
+            },
+            write_status: a.write_digest.as_ref().and(a.write_status),
+            write_digest: a.write_digest,
+        });
+    }
+}

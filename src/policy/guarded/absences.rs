@@ -1,0 +1,167 @@
+//! Absences as a caller may see them: narrowed to the people the caller may see, health-related
+//! ones of other people masked as a neutral "Absent", and no bulk export (the record cap).
+
+use std::collections::HashSet;
+
+use chrono::NaiveDate;
+
+use super::Guarded;
+use crate::domain::absences::{AbsenceFilter, check_window};
+use crate::domain::normalize::same_text;
+use crate::domain::types::resolve_type;
+use crate::error::{Error, ErrorCode, Result};
+use crate::personio::Absence;
+use crate::policy::privacy::MASKED_TYPE_NAME;
+
+/// Whose absences, when.
+#[derive(Debug, Clone)]
+pub struct AbsenceQuery {
+    /// One person (a reference: "me", id, email, unique name).
+    pub employee: Option<String>,
+    pub department: Option<String>,
+    pub team: Option<String>,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// Type references (ids or names).
+    pub types: Vec<String>,
+    /// Lower-case statuses.
+    pub statuses: Option<HashSet<String>>,
+}
+
+/// One page of absences.
+#[derive(Debug, Clone)]
+pub struct AbsencePage {
+    /// Sorted by start date, then employee; masked where the caller may not see details.
+    pub absences: Vec<Absence>,
+    /// All matches across pages.
+    pub total: usize,
+    /// Offset of the next page, if any.
+    pub next: Option<usize>,
+}
+
+impl Guarded {
+    /// Lists absences overlapping `[from, to]`.
+    pub async fn absences(
+        &self,
+        q: &AbsenceQuery,
+        offset: usize,
+        limit: usize,
+    ) -> Result<AbsencePage> {
+        check_window(q.from, q.to)?;
+        let snapshot = self.records.snapshot(self.progress.clone()).await?;
+        let caller = &self.caller;
+        let mut own_only = false;
+        let mut employees: Option<Vec<i64>> = if let Some(who) = &q.employee {
+            let person = caller.resolve_person(&snapshot, who)?;
+            caller.require(person.id, "read this person's absences")?;
+            own_only = caller.employee_id == Some(person.id);
+            Some(vec![person.id])
+        } else if q.department.is_some() || q.team.is_some() {
+            let in_group = |name: Option<&str>, want: &Option<String>| {
+                want.as_deref()
+                    .is_none_or(|w| name.is_some_and(|n| same_text(n, w)))
+            };
+            let ids: Vec<i64> = snapshot
+                .all()
+                .filter(|e| {
+                    in_group(e.department.value().map(|d| d.name.as_str()), &q.department)
+                        && in_group(e.team.value().map(|t| t.name.as_str()), &q.team)
+                })
+                .map(|e| e.id)
+                .collect();
+            if ids.is_empty() {
+                return Err(Error::not_found("nobody is in that department or team")
+                    .with_hint("Check the name with search_employee (it shows each person's department and team)."));
+            }
+            Some(ids)
+        } else {
+            None
+        };
+        // Narrow to whom the caller may see (employees: themself; managers: their reports).
+        if let Some(visible) = caller.visible_ids() {
+            let allowed: Vec<i64> = match employees {
+                Some(ids) => ids.into_iter().filter(|id| visible.contains(id)).collect(),
+                None => visible.iter().copied().collect(),
+            };
+            if allowed.is_empty() {
+                return Err(Error::new(
+                    ErrorCode::Forbidden,
+                    "you are not allowed to read the absences of these people",
+                )
+                .with_hint(
+                    "Employees may only list their own absences; managers also their reports'.",
+                ));
+            }
+            employees = Some(allowed);
+        }
+        let narrowed = q.employee.is_some()
+            || q.department.is_some()
+            || q.team.is_some()
+            || caller.visible_ids().is_some();
+        let privacy = &self.rules.privacy;
+        let type_ids = if q.types.is_empty() {
+            None
+        } else {
+            let types = self.records.types().await?;
+            let mut ids = HashSet::new();
+            for n in &q.types {
+                let t = resolve_type(&types, n)?;
+                // Filtering others' absences by a health type would reveal who is sick.
+                if privacy.is_health(t.category.as_deref()) && !caller.is_hr() && !own_only {
+                    return Err(Error::new(
+                        ErrorCode::Forbidden,
+                        "filtering other people's absences by a health-related type is reserved for HR",
+                    )
+                    .with_hint("List absences without a type filter: health-related ones show as \"Absent\"."));
+                }
+                ids.insert(t.id);
+            }
+            Some(ids)
+        };
+        let all = self
+            .records
+            .absences(&AbsenceFilter {
+                employees,
+                from: q.from,
+                to: q.to,
+                type_ids,
+                statuses: q.statuses.clone(),
+            })
+            .await?;
+        privacy.check_cap(
+            all.len(),
+            narrowed,
+            "Add an employee, department or team filter, or a shorter date window.",
+        )?;
+        let total = all.len();
+        let end = offset.saturating_add(limit).min(total);
+        let absences = all
+            .into_iter()
+            .skip(offset.min(total))
+            .take(end.saturating_sub(offset))
+            .map(|a| self.masked(a))
+            .collect();
+        Ok(AbsencePage {
+            absences,
+            total,
+            next: (end < total).then_some(end),
+        })
+    }
+
+    /// An absence as this caller may see it: health-related ones of other people become a
+    /// neutral "Absent" without type, category or comment.
+    pub fn masked(&self, mut a: Absence) -> Absence {
+        if self
+            .rules
+            .privacy
+            .is_health(a.time_off_type.category.as_deref())
+            && !self.caller.sees_health_of(a.employee.id)
+        {
+            a.time_off_type.id = None;
+            a.time_off_type.name = Some(MASKED_TYPE_NAME.into());
+            a.time_off_type.category = None;
+            a.comment = None;
+        }
+        a
+    }
+}
