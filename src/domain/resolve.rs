@@ -36,6 +36,16 @@ pub fn candidate(e: &Employee) -> serde_json::Value {
 
 /// Resolves against a snapshot only (pure; used by tests and by [`resolve`]).
 pub fn resolve_in(snapshot: &Snapshot, reference: &str) -> Result<Arc<Employee>> {
+    resolve_among(snapshot, reference, |_| true)
+}
+
+/// Resolves among the employees `admits` lets through (the others are treated as unknown, so
+/// an error never reveals that they exist).
+pub fn resolve_among(
+    snapshot: &Snapshot,
+    reference: &str,
+    admits: impl Fn(&Employee) -> bool,
+) -> Result<Arc<Employee>> {
     let reference = reference.trim();
     if reference.is_empty() {
         return Err(Error::validation(
@@ -48,19 +58,19 @@ pub fn resolve_in(snapshot: &Snapshot, reference: &str) -> Result<Arc<Employee>>
         ));
     }
     if let Ok(id) = reference.parse::<i64>() {
-        return snapshot.by_id(id).cloned().ok_or_else(|| {
+        return snapshot.by_id(id).filter(|e| admits(e)).cloned().ok_or_else(|| {
             Error::not_found(format!("no employee has id {id}"))
                 .with_hint("Use search_employee to find the right person.")
         });
     }
     if reference.contains('@') {
-        if let Some(e) = snapshot.by_email(reference) {
+        if let Some(e) = snapshot.by_email(reference).filter(|e| admits(e)) {
             return Ok(e.clone());
         }
         return Err(Error::not_found("no employee has that email address")
             .with_hint("Check the spelling, or search by name with search_employee."));
     }
-    let hits = snapshot.search(reference, |_| true);
+    let hits = snapshot.search(reference, &admits);
     let Some((top, _)) = hits.first() else {
         return Err(
             Error::not_found(format!("no employee matches that {}", kind(reference)))

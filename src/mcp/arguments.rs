@@ -10,7 +10,7 @@
 //! The schemas are ours and flat (scalars and lists of strings), so this is a small check of
 //! exactly what they say, plus the coercions no schema validator does.
 
-use rmcp::model::{JsonObject, Tool};
+use rmcp::model::{CallToolResponse, JsonObject, Tool};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
@@ -50,6 +50,30 @@ fn range_text(prop: &Value) -> String {
         (Some(lo), None) => format!(" of at least {lo}"),
         (None, Some(hi)) => format!(" of at most {hi}"),
         (None, None) => String::new(),
+    }
+}
+
+/// rmcp's own argument-decoding failure ("failed to deserialize parameters: …"), should one
+/// get past [`prepare`], as a VALIDATION_FAILED result like every other argument error.
+pub fn rephrase_decoding_error(response: CallToolResponse) -> CallToolResponse {
+    let CallToolResponse::Complete(result) = &response else {
+        return response;
+    };
+    let text = result
+        .content
+        .first()
+        .and_then(|c| c.as_text())
+        .map(|t| t.text.clone())
+        .unwrap_or_default();
+    match text.strip_prefix("failed to deserialize parameters: ") {
+        Some(why) if result.is_error == Some(true) => {
+            let e = Error::validation(format!(
+                "the arguments do not match the tool's input schema ({})",
+                printable(why)
+            ));
+            crate::mcp::errors::error_result(&e).into()
+        }
+        _ => response,
     }
 }
 

@@ -133,7 +133,8 @@ impl ServerHandler for PersonioServer {
         }
         ctx.extensions.insert(ToolName(request.name.to_string()));
         let tcc = ToolCallContext::new(self, request, ctx);
-        self.tool_router.call(tcc).await
+        let response = self.tool_router.call(tcc).await?;
+        Ok(arguments::rephrase_decoding_error(response))
     }
 
     async fn list_tools(

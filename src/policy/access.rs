@@ -15,9 +15,9 @@ use std::sync::Arc;
 
 use super::principal::{Principal, Role};
 use crate::domain::directory::Snapshot;
-use crate::domain::resolve::resolve_in;
+use crate::domain::resolve::resolve_among;
 use crate::error::{Error, ErrorCode, Result};
-use crate::personio::Employee;
+use crate::personio::{Employee, EmployeeStatus};
 
 /// The resolved caller of one tool call.
 #[derive(Debug, Clone)]
@@ -79,6 +79,14 @@ impl Caller {
             )
             .with_hint("The token or --as email must be the caller's Personio work email.")
         })?;
+        // Leavers keep no access: a former employee's token is refused like an unknown one.
+        if me.status.value() == Some(&EmployeeStatus::Inactive) {
+            return Err(Error::new(
+                ErrorCode::Forbidden,
+                "the caller is a former employee in Personio, so no access is granted",
+            )
+            .with_hint("Access ends with employment; ask HR if this is wrong."));
+        }
         let visible = match p.role {
             Role::Hr => None,
             Role::Manager => {
@@ -143,6 +151,35 @@ impl Caller {
                 .cloned()
                 .ok_or_else(|| Error::not_found("the caller is not in the directory"));
         }
-        resolve_in(snapshot, reference)
+        let hr = self.is_hr();
+        resolve_among(snapshot, reference, |e| hr || self.sees_person(e))
+    }
+
+    /// Non-HR callers do not see former employees at all (nor termination dates, see
+    /// [`Caller::redact`]); HR sees everyone.
+    pub fn sees_person(&self, e: &Employee) -> bool {
+        self.is_hr()
+            || self.employee_id == Some(e.id)
+            || e.status.value() != Some(&EmployeeStatus::Inactive)
+    }
+
+    /// An employee record as this caller may see it: for non-HR callers looking at someone else,
+    /// no termination date, and "on leave" (parental leave in Personio's sense) shown as active.
+    pub fn redact(&self, e: &Arc<Employee>) -> Arc<Employee> {
+        if self.is_hr() || self.employee_id == Some(e.id) {
+            return e.clone();
+        }
+        let leave = e.status.value() == Some(&EmployeeStatus::Leave);
+        if !leave && e.termination_date.value().is_none() {
+            return e.clone();
+        }
+        let mut copy = e.as_ref().clone();
+        if leave {
+            copy.status = crate::personio::Attr::Value(EmployeeStatus::Active);
+        }
+        if copy.termination_date.value().is_some() {
+            copy.termination_date = crate::personio::Attr::Empty;
+        }
+        Arc::new(copy)
     }
 }

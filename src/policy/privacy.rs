@@ -1,15 +1,31 @@
 //! Health data masking and result caps.
 //!
-//! Sick leave is health data (GDPR Art. 9): an absence of a health-related category is shown as a
-//! neutral "Absent" to anyone but the employee themself and HR — no type, no category, no comment.
-//! And no call hands out more than `record_cap` records without a narrowing filter: it is refused
-//! with a message saying how to narrow it, never silently truncated.
+//! Sick leave is health data (GDPR Art. 9): an absence of a health-related type is shown as a
+//! neutral "Absent" to anyone but the employee themself and HR — no type, no category, no
+//! comment — and so are the balances of such types. A type is health-related when its Personio
+//! category is one of [`Privacy::health_categories`] (sick leave, parental leave, quarantine by
+//! default) *or* its name contains one of [`Privacy::health_type_words`] (doctor, Arzt, medical,
+//! Kur, …): accounts file "Doctor's appointment" under `other`, and the category alone would let
+//! it through. Free-text comments of other people's absences are never shown to non-HR callers.
+//!
+//! No query pages through more than `record_cap` records: a broad question is answered with the
+//! total and a summary over everything, and the first pages up to the cap; the message says which
+//! filter narrows it. Never silently truncated.
 
-use crate::error::{Error, Result};
+use crate::domain::normalize::plain_fold;
 
 /// Personio categories that reveal health information (REFERENCE.md §8.3 category list).
 pub const DEFAULT_HEALTH_CATEGORIES: &[&str] =
     &["sick_leave", "maternity_parental_leave", "quarantine"];
+
+/// Words in a type's name that make it health-related, whatever its category (English and
+/// German, matched accent- and case-insensitively as whole-word prefixes).
+pub const DEFAULT_HEALTH_TYPE_WORDS: &[&str] = &[
+    "sick", "illness", "ill", "doctor", "medical", "medic", "physician", "therapy", "hospital",
+    "rehab", "quarantine", "maternity", "parental", "pregnan", "krank", "arzt", "arzte",
+    "aerzt", "medizin", "kur", "therapie", "reha", "klinik", "krankenhaus", "quarantane",
+    "quarantaene", "mutterschutz", "eltern", "schwanger", "covid", "corona",
+];
 
 /// The neutral name shown instead of a masked type.
 pub const MASKED_TYPE_NAME: &str = "Absent";
@@ -18,7 +34,9 @@ pub const MASKED_TYPE_NAME: &str = "Absent";
 #[derive(Debug, Clone)]
 pub struct Privacy {
     pub health_categories: Vec<String>,
-    /// Most records one call may return without a narrowing filter.
+    /// Name words of health-related types (see the module docs).
+    pub health_type_words: Vec<String>,
+    /// Most records one query may page through.
     pub record_cap: usize,
 }
 
@@ -29,30 +47,46 @@ impl Default for Privacy {
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),
+            health_type_words: DEFAULT_HEALTH_TYPE_WORDS
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
             record_cap: 200,
         }
     }
 }
 
 impl Privacy {
-    pub fn is_health(&self, category: Option<&str>) -> bool {
-        category.is_some_and(|c| {
+    /// Is a type of this category and name health-related?
+    pub fn is_health(&self, category: Option<&str>, type_name: Option<&str>) -> bool {
+        let by_category = category.is_some_and(|c| {
             self.health_categories
                 .iter()
                 .any(|h| h.eq_ignore_ascii_case(c.trim()))
-        })
+        });
+        by_category
+            || type_name.is_some_and(|n| {
+                let folded = plain_fold(n);
+                folded
+                    .split(|c: char| !c.is_alphanumeric())
+                    .filter(|w| !w.is_empty())
+                    .any(|w| {
+                        self.health_type_words.iter().any(|h| {
+                            let h = plain_fold(h);
+                            // Short words must match whole ("kur", "ill"); longer ones as prefixes.
+                            if h.chars().count() <= 3 {
+                                w == h
+                            } else {
+                                w.starts_with(&h)
+                            }
+                        })
+                    })
+            })
     }
 
-    /// Refuses an unfiltered result larger than the cap.
-    pub fn check_cap(&self, total: usize, narrowed: bool, how: &str) -> Result<()> {
-        if !narrowed && total > self.record_cap {
-            return Err(Error::validation(format!(
-                "this would return {total} records; without a narrowing filter at most {} are returned",
-                self.record_cap
-            ))
-            .with_hint(how.to_string()));
-        }
-        Ok(())
+    /// How far one query may page: `(shown, capped)` for a query with `total` records.
+    pub fn page_limit(&self, total: usize) -> (usize, bool) {
+        (total.min(self.record_cap), total > self.record_cap)
     }
 }
 
@@ -61,14 +95,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn health_categories_and_caps() {
+    fn health_by_category_or_by_name() {
         let p = Privacy::default();
-        assert!(p.is_health(Some("sick_leave")));
-        assert!(p.is_health(Some("Maternity_Parental_Leave")));
-        assert!(!p.is_health(Some("paid_vacation")));
-        assert!(!p.is_health(None));
-        assert!(p.check_cap(201, false, "narrow").is_err());
-        assert!(p.check_cap(201, true, "narrow").is_ok());
-        assert!(p.check_cap(200, false, "narrow").is_ok());
+        assert!(p.is_health(Some("sick_leave"), None));
+        assert!(p.is_health(Some("Maternity_Parental_Leave"), None));
+        assert!(!p.is_health(Some("paid_vacation"), Some("Paid vacation")));
+        assert!(!p.is_health(None, None));
+        assert!(p.is_health(Some("other"), Some("Doctor's appointment")));
+        assert!(p.is_health(Some("other"), Some("Arzttermin")));
+        assert!(p.is_health(None, Some("Kur")));
+        assert!(p.is_health(None, Some("Ärztlicher Termin")));
+        assert!(!p.is_health(None, Some("Kurzarbeit")), "Kur matches whole words only");
+        assert!(!p.is_health(None, Some("Training")));
+        assert_eq!(p.page_limit(1079), (200, true));
+        assert_eq!(p.page_limit(12), (12, false));
     }
 }

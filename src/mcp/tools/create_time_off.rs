@@ -59,6 +59,7 @@ pub struct CreateTimeOffArgs {
     pub end_time: Option<String>,
     /// Optional comment for the approver (max 1000 characters).
     #[serde(default)]
+    #[schemars(length(max = 1000))]
     pub comment: Option<String>,
     /// Only validate and preview; write nothing. Default false.
     #[serde(default)]
@@ -216,7 +217,11 @@ fn parse_request(args: &CreateTimeOffArgs) -> Result<TimeOffRequest> {
 
 fn base_result(g: &Guarded, planned: &Planned, status: &str) -> CreateTimeOffResult {
     let plan = &planned.plan;
-    let show_balance = g.sees_balance(plan.employee.id, plan.time_off_type.category.as_deref());
+    let show_balance = g.sees_balance(
+        plan.employee.id,
+        plan.time_off_type.category.as_deref(),
+        Some(&plan.time_off_type.name),
+    );
     let mut warnings = plan.warnings.clone();
     if show_balance && let Some(w) = plan.balance_warning() {
         warnings.insert(0, w);
@@ -299,7 +304,11 @@ impl WriteOp for CreateTimeOff {
 
     fn question(&self, g: &Guarded, planned: &Planned) -> String {
         let plan = &planned.plan;
-        let show = g.sees_balance(plan.employee.id, plan.time_off_type.category.as_deref());
+        let show = g.sees_balance(
+        plan.employee.id,
+        plan.time_off_type.category.as_deref(),
+        Some(&plan.time_off_type.name),
+    );
         format!("{} Book it?", human_text::clean(&plan.summary(show)))
     }
 

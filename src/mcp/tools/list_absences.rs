@@ -1,6 +1,6 @@
 //! `list_absences`: who is absent when, for one person, a department, a team or everyone.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use rmcp::handler::server::tool::schema_for_output;
 use rmcp::handler::server::wrapper::Parameters;
@@ -50,9 +50,11 @@ pub struct ListAbsencesArgs {
     pub time_off_types: Option<Vec<String>>,
     /// Only these statuses: approved, pending, requested.
     #[serde(default)]
+    #[schemars(extend("items" = {"type": "string", "enum": ["approved", "pending", "requested"]}))]
     pub status: Option<Vec<String>>,
     /// Results per page, 1 to 200. Default 50.
     #[serde(default)]
+    #[schemars(range(min = 1, max = 200))]
     pub limit: Option<u32>,
     /// next_cursor of the previous page, to continue.
     #[serde(default)]
@@ -71,6 +73,18 @@ pub struct ListAbsencesResult {
     /// The window used, YYYY-MM-DD.
     pub from: String,
     pub to: String,
+    /// Counts over ALL matches (not just this page): by department and by type (health-related
+    /// absences of others count as "Absent").
+    pub summary: AbsenceSummary,
+    /// Set when the matches are more than one query may page through, with how to narrow.
+    pub note: Option<String>,
+}
+
+/// Counts over all matches of a query.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct AbsenceSummary {
+    pub by_department: BTreeMap<String, usize>,
+    pub by_type: BTreeMap<String, usize>,
 }
 
 impl ToolOutput for ListAbsencesResult {
@@ -153,5 +167,17 @@ pub async fn run(g: Guarded, args: ListAbsencesArgs) -> Result<ListAbsencesResul
         next_cursor: page.next.map(|end| cursor::encode(&fingerprint, end)),
         from: from.format("%Y-%m-%d").to_string(),
         to: to.format("%Y-%m-%d").to_string(),
+        note: page.capped.then(|| {
+            format!(
+                "{} absences match; the summary counts all of them, but only the first {} can be paged. \
+Narrow by employee, department or team, or a shorter window, to list the others.",
+                page.total,
+                g.rules().privacy.record_cap
+            )
+        }),
+        summary: AbsenceSummary {
+            by_department: page.by_department,
+            by_type: page.by_type,
+        },
     })
 }

@@ -40,12 +40,14 @@ pub struct SearchEmployeeArgs {
     pub team: Option<String>,
     /// Only this status: active, onboarding, leave or inactive. Default: all but inactive.
     #[serde(default)]
+    #[schemars(extend("enum" = ["active", "onboarding", "leave", "inactive"]))]
     pub status: Option<String>,
     /// Also search former (inactive) employees. Default false.
     #[serde(default)]
     pub include_inactive: Option<bool>,
     /// Results per page, 1 to 50. Default 10.
     #[serde(default)]
+    #[schemars(range(min = 1, max = 50))]
     pub limit: Option<u32>,
     /// next_cursor of the previous page, to continue.
     #[serde(default)]
@@ -61,6 +63,10 @@ pub struct SearchEmployeeResult {
     pub total: usize,
     /// Pass as `cursor` to get the next page; null on the last page.
     pub next_cursor: Option<String>,
+    /// Matches per department, over ALL matches (not just this page).
+    pub by_department: std::collections::BTreeMap<String, usize>,
+    /// Set when the matches are more than one query may page through, with how to narrow.
+    pub note: Option<String>,
     #[serde(flatten)]
     pub scope: ScopeNote,
 }
@@ -133,6 +139,15 @@ pub async fn run(g: Guarded, args: SearchEmployeeArgs) -> Result<SearchEmployeeR
             .collect(),
         total: page.total,
         next_cursor: page.next.map(|end| cursor::encode(&fingerprint, end)),
+        note: page.capped.then(|| {
+            format!(
+                "{} people match; only the first {} can be paged. Narrow by department, office or team, \
+or with more of the name.",
+                page.total,
+                g.rules().privacy.record_cap
+            )
+        }),
+        by_department: page.by_department,
         scope: ScopeNote::from(&page.omitted),
     })
 }

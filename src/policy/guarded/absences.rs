@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use chrono::NaiveDate;
 
 use super::Guarded;
+use super::people::{bounded_page, summarise};
 use crate::domain::absences::{AbsenceFilter, check_window};
 use crate::domain::normalize::same_text;
 use crate::domain::types::resolve_type;
@@ -37,6 +38,11 @@ pub struct AbsencePage {
     pub total: usize,
     /// Offset of the next page, if any.
     pub next: Option<usize>,
+    /// Absences per department and per type over all matches ("Absent" for masked ones).
+    pub by_department: std::collections::BTreeMap<String, usize>,
+    pub by_type: std::collections::BTreeMap<String, usize>,
+    /// More matches than one query may page through: only the first `record_cap` are paged.
+    pub capped: bool,
 }
 
 impl Guarded {
@@ -107,7 +113,10 @@ impl Guarded {
             for n in &q.types {
                 let t = resolve_type(&types, n)?;
                 // Filtering others' absences by a health type would reveal who is sick.
-                if privacy.is_health(t.category.as_deref()) && !caller.is_hr() && !own_only {
+                if privacy.is_health(t.category.as_deref(), Some(&t.name))
+                    && !caller.is_hr()
+                    && !own_only
+                {
                     return Err(Error::new(
                         ErrorCode::Forbidden,
                         "filtering other people's absences by a health-related type is reserved for HR",
@@ -128,38 +137,54 @@ impl Guarded {
                 statuses: q.statuses.clone(),
             })
             .await?;
-        privacy.check_cap(
-            all.len(),
-            narrowed,
-            "Add an employee, department or team filter, or a shorter date window.",
-        )?;
-        let total = all.len();
-        let end = offset.saturating_add(limit).min(total);
-        let absences = all
-            .into_iter()
-            .skip(offset.min(total))
-            .take(end.saturating_sub(offset))
-            .map(|a| self.masked(a))
-            .collect();
+        let all: Vec<Absence> = all.into_iter().map(|a| self.masked(a)).collect();
+        let department_of = |id: i64| {
+            snapshot
+                .by_id(id)
+                .and_then(|e| e.department.value().map(|d| d.name.clone()))
+                .unwrap_or_else(|| "(no department)".to_string())
+        };
+        let departments: Vec<String> = all.iter().map(|a| department_of(a.employee.id)).collect();
+        let by_department = summarise(
+            departments.iter().map(String::as_str),
+            "(other departments)",
+        );
+        let by_type = summarise(
+            all.iter()
+                .map(|a| a.time_off_type.name.as_deref().unwrap_or("(unknown type)")),
+            "(other types)",
+        );
+        let narrow = if narrowed {
+            "Add an employee, department or team filter, or a shorter date window."
+        } else {
+            "Add an employee, department or team filter, or a shorter date window (the summary covers everything)."
+        };
+        let (absences, next, capped) =
+            bounded_page(&all, offset, limit, privacy.record_cap, narrow)?;
         Ok(AbsencePage {
             absences,
-            total,
-            next: (end < total).then_some(end),
+            total: all.len(),
+            next,
+            by_department,
+            by_type,
+            capped,
         })
     }
 
     /// An absence as this caller may see it: health-related ones of other people become a
     /// neutral "Absent" without type, category or comment.
     pub fn masked(&self, mut a: Absence) -> Absence {
-        if self
-            .rules
-            .privacy
-            .is_health(a.time_off_type.category.as_deref())
-            && !self.caller.sees_health_of(a.employee.id)
-        {
+        let health = self.rules.privacy.is_health(
+            a.time_off_type.category.as_deref(),
+            a.time_off_type.name.as_deref(),
+        );
+        if health && !self.caller.sees_health_of(a.employee.id) {
             a.time_off_type.id = None;
             a.time_off_type.name = Some(MASKED_TYPE_NAME.into());
             a.time_off_type.category = None;
+        }
+        // Free text about someone else's absence is for HR only.
+        if !self.caller.sees_health_of(a.employee.id) {
             a.comment = None;
         }
         a

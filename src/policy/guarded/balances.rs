@@ -33,7 +33,7 @@ impl Guarded {
             .await?
             .into_iter()
             .filter(|b| wanted.is_none_or(|w| w == b.time_off_type_id))
-            .filter(|b| self.sees_balance(who.id, b.category.as_deref()))
+            .filter(|b| self.sees_balance(who.id, b.category.as_deref(), Some(&b.name)))
             .collect();
         Ok(Balances {
             employee: who,
@@ -47,7 +47,7 @@ impl Guarded {
     /// May the caller see the balance of this person's type of this category? Balances of
     /// health-related types (sick leave, parental leave, quarantine) are health data: visible
     /// only to the person and HR, like the absences themselves.
-    pub fn sees_balance(&self, employee_id: i64, category: Option<&str>) -> bool {
-        !self.rules.privacy.is_health(category) || self.caller.sees_health_of(employee_id)
+    pub fn sees_balance(&self, employee_id: i64, category: Option<&str>, name: Option<&str>) -> bool {
+        !self.rules.privacy.is_health(category, name) || self.caller.sees_health_of(employee_id)
     }
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use super::Guarded;
 use crate::domain::normalize::same_text;
 use crate::domain::search::Query;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::personio::{Employee, EmployeeStatus, ExtraAttribute, OmittedAttributes};
 use crate::policy::fields::is_sensitive;
 
@@ -67,6 +67,10 @@ pub struct PeoplePage {
     pub next: Option<usize>,
     /// Directory attributes the credential cannot read.
     pub omitted: OmittedAttributes,
+    /// Matches per department, over all matches (not just this page).
+    pub by_department: BTreeMap<String, usize>,
+    /// More matches than one query may page through: only the first `record_cap` are paged.
+    pub capped: bool,
 }
 
 /// A full record, with the allow-list applied.
@@ -80,29 +84,56 @@ pub struct EmployeeRecord {
     pub omitted: OmittedAttributes,
 }
 
-fn page_of(
-    matches: Vec<Arc<Employee>>,
+/// Most departments listed in a summary (the rest are counted under "other departments").
+pub const MAX_SUMMARY_GROUPS: usize = 50;
+
+/// Counts per name, the largest groups kept and the rest folded into `rest`.
+pub fn summarise<'a>(names: impl Iterator<Item = &'a str>, rest: &str) -> BTreeMap<String, usize> {
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for n in names {
+        *counts.entry(n.to_string()).or_default() += 1;
+    }
+    if counts.len() <= MAX_SUMMARY_GROUPS {
+        return counts;
+    }
+    let mut by_size: Vec<(String, usize)> = counts.into_iter().collect();
+    by_size.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let folded: usize = by_size.iter().skip(MAX_SUMMARY_GROUPS).map(|(_, n)| n).sum();
+    let mut out: BTreeMap<String, usize> = by_size.into_iter().take(MAX_SUMMARY_GROUPS).collect();
+    *out.entry(rest.to_string()).or_default() += folded;
+    out
+}
+
+/// The page of `matches` at `offset`, never beyond what one query may page through.
+pub fn bounded_page<T: Clone>(
+    matches: &[T],
     offset: usize,
     limit: usize,
-    omitted: OmittedAttributes,
-) -> PeoplePage {
+    cap: usize,
+    narrow: &str,
+) -> Result<(Vec<T>, Option<usize>, bool)> {
     let total = matches.len();
-    let end = offset.saturating_add(limit).min(total);
-    let employees = matches
-        .into_iter()
-        .skip(offset.min(total))
-        .take(end.saturating_sub(offset))
-        .collect();
-    PeoplePage {
-        employees,
-        total,
-        next: (end < total).then_some(end),
-        omitted,
+    let pageable = total.min(cap);
+    let capped = total > cap;
+    if offset > 0 && offset >= pageable {
+        return Err(Error::validation(format!(
+            "this query can page through at most {cap} of its {total} records"
+        ))
+        .with_hint(narrow.to_string()));
     }
+    let end = offset.saturating_add(limit).min(pageable);
+    let page = matches
+        .get(offset.min(pageable)..end)
+        .map(<[T]>::to_vec)
+        .unwrap_or_default();
+    Ok((page, (end < pageable).then_some(end), capped))
 }
 
 impl Guarded {
-    /// Searches the directory (cap: no bulk export without a narrowing filter).
+    /// Searches the directory. A broad query is answered with the total and a count per
+    /// department over all matches; paging stops at the record cap (no bulk export, whatever the
+    /// filters). Non-HR callers never see former employees, and "on leave" is not a filter they
+    /// may use on colleagues.
     pub async fn search(&self, q: &PeopleQuery, offset: usize, limit: usize) -> Result<PeoplePage> {
         let query = Query::new(&q.text);
         if query.is_empty() && !q.has_filter() {
@@ -110,6 +141,18 @@ impl Guarded {
                 "Give a name, email, position or department, or a department/office/team filter.",
             ));
         }
+        if !self.caller.is_hr()
+            && (q.include_inactive
+                || matches!(q.status, Some(EmployeeStatus::Inactive | EmployeeStatus::Leave)))
+        {
+            return Err(Error::new(
+                ErrorCode::Forbidden,
+                "former employees and leave status are visible to HR only",
+            )
+            .with_hint("Search current employees without a status filter."));
+        }
+        let caller = &self.caller;
+        let admits = |e: &Employee| q.admits(e) && caller.sees_person(e);
         // Exact-email fast path: one upstream request instead of a cold directory load.
         if let Some(email) = query.as_email()
             && offset == 0
@@ -117,29 +160,50 @@ impl Guarded {
             let (found, omitted) = self.records.by_email(email).await?;
             let matches: Vec<Arc<Employee>> = found
                 .into_iter()
-                .filter(|e| q.admits(e))
+                .filter(|e| admits(e))
                 .map(Arc::new)
                 .collect();
-            return Ok(page_of(matches, 0, limit, omitted));
+            return self.people_page(matches, 0, limit, omitted);
         }
         let snapshot = self.records.snapshot(self.progress.clone()).await?;
         let matches: Vec<Arc<Employee>> = if query.is_empty() {
-            let mut all: Vec<&Arc<Employee>> = snapshot.all().filter(|e| q.admits(e)).collect();
+            let mut all: Vec<&Arc<Employee>> = snapshot.all().filter(|e| admits(e)).collect();
             all.sort_by_key(|e| (e.full_name(), e.id));
             all.into_iter().cloned().collect()
         } else {
             snapshot
-                .search(&q.text, |e| q.admits(e))
+                .search(&q.text, admits)
                 .into_iter()
                 .map(|(_, e)| e.clone())
                 .collect()
         };
-        self.rules.privacy.check_cap(
-            matches.len(),
-            q.has_filter() || q.text.trim().chars().count() >= 3,
-            "Add a department, office or team filter, or search for at least three letters of a name.",
-        )?;
-        Ok(page_of(matches, offset, limit, snapshot.omitted.clone()))
+        self.people_page(matches, offset, limit, snapshot.omitted.clone())
+    }
+
+    fn people_page(
+        &self,
+        matches: Vec<Arc<Employee>>,
+        offset: usize,
+        limit: usize,
+        omitted: OmittedAttributes,
+    ) -> Result<PeoplePage> {
+        let by_department = summarise(
+            matches
+                .iter()
+                .map(|e| e.department.value().map_or("(no department)", |d| d.name.as_str())),
+            "(other departments)",
+        );
+        let cap = self.rules.privacy.record_cap;
+        let narrow = "Add a department, office or team filter, or more of the name.";
+        let (page, next, capped) = bounded_page(&matches, offset, limit, cap, narrow)?;
+        Ok(PeoplePage {
+            employees: page.iter().map(|e| self.caller.redact(e)).collect(),
+            total: matches.len(),
+            next,
+            omitted,
+            by_department,
+            capped,
+        })
     }
 
     /// Resolves a reference ("me", an id, an email or a unique name) to one person.
@@ -161,6 +225,7 @@ impl Guarded {
             .visible_person(reference, "read this person's full record")
             .await?;
         let (e, omitted) = self.records.employee(who.id).await?;
+        let e = self.caller.redact(&Arc::new(e)).as_ref().clone();
         let mut attributes = Vec::new();
         let mut withheld = 0;
         for attr in e.extra.values() {
@@ -182,7 +247,7 @@ impl Guarded {
     pub async fn org_names(&self, departments: bool, teams: bool) -> Result<Vec<String>> {
         let snapshot = self.records.snapshot(None).await?;
         let mut names = BTreeMap::new();
-        for e in snapshot.all() {
+        for e in snapshot.all().filter(|e| self.caller.sees_person(e)) {
             if departments && let Some(d) = e.department.value() {
                 names.insert(d.name.clone(), ());
             }
@@ -193,9 +258,13 @@ impl Guarded {
         Ok(names.into_keys().collect())
     }
 
-    /// Full names and ids of everyone in the directory, for completions.
+    /// Full names and ids of everyone this caller may see in detail, for completions.
     pub async fn directory_names(&self) -> Result<Vec<(i64, String)>> {
         let snapshot = self.records.snapshot(None).await?;
-        Ok(snapshot.all().map(|e| (e.id, e.full_name())).collect())
+        Ok(snapshot
+            .all()
+            .filter(|e| self.caller.can_see(e.id) && self.caller.sees_person(e))
+            .map(|e| (e.id, e.full_name()))
+            .collect())
     }
 }
