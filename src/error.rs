@@ -72,6 +72,8 @@ pub struct Error {
     pub message: String,
     pub hint: Option<String>,
     pub details: Option<serde_json::Value>,
+    /// The employee a refused call was about (for the audit log only; never shown).
+    pub target: Option<i64>,
 }
 
 impl Error {
@@ -81,7 +83,14 @@ impl Error {
             message: message.into(),
             hint: None,
             details: None,
+            target: None,
         }
+    }
+
+    /// Names the employee the failed call was about, for the audit log.
+    pub fn with_target(mut self, employee_id: i64) -> Self {
+        self.target = Some(employee_id);
+        self
     }
 
     /// Adds a sentence telling the caller what to do next.

@@ -260,14 +260,52 @@ async fn an_unknown_caller_email_fails_closed() {
     );
 }
 
+/// A broad question ("who is out this year?") is answered, not refused: the total and a summary
+/// over everything, and pages up to the record cap; paging further is refused with how to narrow.
 #[tokio::test]
-async fn large_unfiltered_results_are_refused_not_truncated() {
+async fn broad_queries_get_a_summary_and_paging_stops_at_the_cap() {
     let sb = sandbox(250).await;
     let client = PersonioClient::new(unthrottled(config(&sb, "sandbox-client"))).unwrap();
     let app = App::new(client, Settings::default());
     let year = app.today().format("%Y").to_string();
-    let whole_year = json!({"from": format!("{year}-01-01"), "to": format!("{year}-12-31")});
-    let e = list_absences::run(app.guard_as(Caller::operator()), args(whole_year.clone()))
+    let whole_year =
+        json!({"from": format!("{year}-01-01"), "to": format!("{year}-12-31"), "limit": 200});
+    let first = list_absences::run(app.guard_as(Caller::operator()), args(whole_year.clone()))
+        .await
+        .unwrap();
+    assert!(
+        first.total > 200,
+        "the sandbox year has more than 200 absences"
+    );
+    assert_eq!(first.absences.len(), 200);
+    assert_eq!(first.summary.by_type.values().sum::<usize>(), first.total);
+    assert_eq!(
+        first.summary.by_department.values().sum::<usize>(),
+        first.total
+    );
+    assert!(
+        first
+            .note
+            .as_deref()
+            .unwrap()
+            .contains("only the first 200")
+    );
+    assert!(first.next_cursor.is_none(), "no page beyond the cap");
+    // A hand-made cursor past the cap is refused with how to narrow.
+    let mut forged = whole_year.clone();
+    let fingerprint_cursor = personio_mcp::mcp::tools::common::cursor::encode(
+        &format!(
+            "{:?}|{:?}|{:?}|{year}-01-01|{year}-12-31|{:?}|{:?}",
+            None::<String>,
+            None::<String>,
+            None::<String>,
+            None::<Vec<String>>,
+            None::<Vec<String>>
+        ),
+        200,
+    );
+    forged["cursor"] = json!(fingerprint_cursor);
+    let e = list_absences::run(app.guard_as(Caller::operator()), args(forged))
         .await
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::ValidationFailed);

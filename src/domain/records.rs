@@ -9,6 +9,7 @@ use chrono_tz::Tz;
 
 use super::absences::{AbsenceFilter, list};
 use super::directory::{DIRECTORY_ATTRIBUTES, Directory, DirectoryConfig, Progress, Snapshot};
+use super::time_off::cancel::{self, AbsenceId};
 use super::time_off::{Draft, Plan, WriteGuard, WriteLocks, commit, prepare};
 use super::types::resolve_type;
 use crate::error::Result;
@@ -159,6 +160,38 @@ impl Records {
             absence.time_off_type.category = plan.time_off_type.category.clone();
         }
         Ok((absence, stored))
+    }
+
+    /// An absence by id (`None`: not there any more). `employees` bounds the search for hourly
+    /// absences (empty: everyone).
+    pub async fn absence(&self, id: &AbsenceId, employees: &[i64]) -> Result<Option<Absence>> {
+        let mut found = cancel::find(&self.client, id, employees, self.today()).await?;
+        if let Some(a) = &mut found
+            && a.time_off_type.category.is_none()
+        {
+            let types = self.types().await?;
+            if let Some(t) = a
+                .time_off_type
+                .id
+                .and_then(|id| types.iter().find(|t| t.id == id))
+            {
+                a.time_off_type.category = t.category.clone();
+            }
+        }
+        Ok(found)
+    }
+
+    /// Deletes an absence, under its employee's held write lock: looked up once more under the
+    /// lock (NOT_FOUND when it is gone), then deleted (see [`cancel::delete`]).
+    pub async fn cancel(&self, guard: &WriteGuard, id: &AbsenceId) -> Result<Absence> {
+        let current = cancel::find(&self.client, id, &[guard.employee_id()], self.today())
+            .await?
+            .ok_or_else(|| cancel::not_found(id))?;
+        if current.employee.id != guard.employee_id() {
+            return Err(cancel::not_found(id));
+        }
+        cancel::delete(&self.client, &current, id, self.today()).await?;
+        Ok(current)
     }
 
     /// What the credential may read and do.

@@ -58,10 +58,14 @@ pub fn resolve_among(
         ));
     }
     if let Ok(id) = reference.parse::<i64>() {
-        return snapshot.by_id(id).filter(|e| admits(e)).cloned().ok_or_else(|| {
-            Error::not_found(format!("no employee has id {id}"))
-                .with_hint("Use search_employee to find the right person.")
-        });
+        return snapshot
+            .by_id(id)
+            .filter(|e| admits(e))
+            .cloned()
+            .ok_or_else(|| {
+                Error::not_found(format!("no employee has id {id}"))
+                    .with_hint("Use search_employee to find the right person.")
+            });
     }
     if reference.contains('@') {
         if let Some(e) = snapshot.by_email(reference).filter(|e| admits(e)) {

@@ -107,7 +107,7 @@ impl PersonioServer {
                 targets: Vec::new(),
                 fields: vec![format!("argument:{}", known_argument(arg))],
                 outcome,
-                write_digest: None,
+                write_request: None,
                 write_status: None,
             },
         );

@@ -301,7 +301,7 @@ impl PersonioServer {
         op: W,
         controls: WriteControls,
         confirmation: Confirmation,
-        audit_digest: String,
+        audit_request: serde_json::Value,
     ) -> std::result::Result<rmcp::model::CallToolResponse, rmcp::ErrorData> {
         let forwarder = ProgressForwarder::new(ctx);
         let (principal, guarded) = self.guarded(ctx, &forwarder).await;
@@ -331,7 +331,7 @@ impl PersonioServer {
             targets,
             fields,
             outcome,
-            write_digest: Some(audit_digest.clone()),
+            write_request: Some(&audit_request),
             write_status: status,
         };
         match outcome {
@@ -367,7 +367,8 @@ impl PersonioServer {
                 }
             },
             Err(e) => {
-                self.audit(&tool, audited(Vec::new(), Vec::new(), Err(&e), None));
+                let targets = e.target.into_iter().collect();
+                self.audit(&tool, audited(targets, Vec::new(), Err(&e), None));
                 Ok(error_result(&e).into())
             }
         }

@@ -39,7 +39,8 @@ pub struct Audited<'a> {
     pub targets: Vec<i64>,
     pub fields: Vec<String>,
     pub outcome: std::result::Result<(), &'a Error>,
-    pub write_digest: Option<String>,
+    /// Writes: the request, recorded as a keyed digest.
+    pub write_request: Option<&'a serde_json::Value>,
     pub write_status: Option<String>,
 }
 
@@ -107,7 +108,7 @@ impl PersonioServer {
                         targets,
                         fields: super::audit::field_names(&value),
                         outcome: Ok(()),
-                        write_digest: None,
+                        write_request: None,
                         write_status: None,
                     },
                 );
@@ -118,10 +119,10 @@ impl PersonioServer {
                     &tool,
                     Audited {
                         principal: principal.as_ref(),
-                        targets: Vec::new(),
+                        targets: e.target.into_iter().collect(),
                         fields: Vec::new(),
                         outcome: Err(&e),
-                        write_digest: None,
+                        write_request: None,
                         write_status: None,
                     },
                 );
@@ -148,8 +149,8 @@ impl PersonioServer {
                 Ok(()) => "ok".to_string(),
                 Err(e) => e.code.to_string(),
             },
-            write_status: a.write_digest.as_ref().and(a.write_status),
-            write_digest: a.write_digest,
+            write_status: a.write_request.and(a.write_status),
+            write_digest: a.write_request.map(|r| log.keyed_digest(r)),
         });
     }
 }

@@ -114,7 +114,7 @@ impl PersonioServer {
                     targets,
                     fields: Vec::new(),
                     outcome,
-                    write_digest: None,
+                    write_request: None,
                     write_status: None,
                 };
                 match result {
@@ -123,7 +123,10 @@ impl PersonioServer {
                         json_resource(uri, &r)
                     }
                     Err(e) => {
-                        self.audit("resources/read", audited(Vec::new(), Err(&e)));
+                        self.audit(
+                            "resources/read",
+                            audited(e.target.into_iter().collect(), Err(&e)),
+                        );
                         Err(resource_error(uri, &e))
                     }
                 }

@@ -133,7 +133,7 @@ impl Caller {
         if self.can_see(employee_id) {
             Ok(())
         } else {
-            Err(forbidden(what))
+            Err(forbidden(what).with_target(employee_id))
         }
     }
 

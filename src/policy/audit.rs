@@ -30,7 +30,7 @@ pub struct AuditEvent {
     pub fields: Vec<String>,
     /// `ok` or the error code.
     pub outcome: String,
-    /// Writes: SHA-256 of the canonical request.
+    /// Writes: HMAC-SHA256 of the request with the audit key (see [`AuditLog::keyed_digest`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub write_digest: Option<String>,
     /// Writes: the resulting status (pending, approved, confirmation_required, declined...).
@@ -60,7 +60,15 @@ impl std::fmt::Debug for AuditLog {
 }
 
 fn open(path: &PathBuf) -> std::io::Result<Sink> {
-    let file = OpenOptions::new().create(true).append(true).open(path)?;
+    let mut options = OpenOptions::new();
+    options.create(true).append(true);
+    // Who called what about whom is itself sensitive: owner-only from the first byte.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let file = options.open(path)?;
     let written = file.metadata().map(|m| m.len()).unwrap_or(0);
     Ok(Sink { file, written })
 }
@@ -89,6 +97,23 @@ impl AuditLog {
             Ok(mut mac) => {
                 mac.update(id.to_string().as_bytes());
                 hex::encode(&mac.finalize().into_bytes()[..16])
+            }
+            Err(_) => "unhashable".into(),
+        }
+    }
+
+    /// HMAC-SHA256 (hex) of a write request's canonical JSON, keyed like the target hashes: a
+    /// plain hash of such low-variety fields could be reversed by trying every request.
+    pub fn keyed_digest(&self, request: &serde_json::Value) -> String {
+        match Hmac::<Sha256>::new_from_slice(&self.key) {
+            Ok(mut mac) => {
+                mac.update(b"write|");
+                mac.update(
+                    serde_json::to_string(request)
+                        .unwrap_or_default()
+                        .as_bytes(),
+                );
+                hex::encode(mac.finalize().into_bytes())
             }
             Err(_) => "unhashable".into(),
         }

@@ -21,10 +21,37 @@ pub const DEFAULT_HEALTH_CATEGORIES: &[&str] =
 /// Words in a type's name that make it health-related, whatever its category (English and
 /// German, matched accent- and case-insensitively as whole-word prefixes).
 pub const DEFAULT_HEALTH_TYPE_WORDS: &[&str] = &[
-    "sick", "illness", "ill", "doctor", "medical", "medic", "physician", "therapy", "hospital",
-    "rehab", "quarantine", "maternity", "parental", "pregnan", "krank", "arzt", "arzte",
-    "aerzt", "medizin", "kur", "therapie", "reha", "klinik", "krankenhaus", "quarantane",
-    "quarantaene", "mutterschutz", "eltern", "schwanger", "covid", "corona",
+    "sick",
+    "illness",
+    "ill",
+    "doctor",
+    "medical",
+    "medic",
+    "physician",
+    "therapy",
+    "hospital",
+    "rehab",
+    "quarantine",
+    "maternity",
+    "parental",
+    "pregnan",
+    "krank",
+    "arzt",
+    "arzte",
+    "aerzt",
+    "medizin",
+    "kur",
+    "therapie",
+    "reha",
+    "klinik",
+    "krankenhaus",
+    "quarantane",
+    "quarantaene",
+    "mutterschutz",
+    "eltern",
+    "schwanger",
+    "covid",
+    "corona",
 ];
 
 /// The neutral name shown instead of a masked type.
@@ -105,7 +132,10 @@ mod tests {
         assert!(p.is_health(Some("other"), Some("Arzttermin")));
         assert!(p.is_health(None, Some("Kur")));
         assert!(p.is_health(None, Some("Ärztlicher Termin")));
-        assert!(!p.is_health(None, Some("Kurzarbeit")), "Kur matches whole words only");
+        assert!(
+            !p.is_health(None, Some("Kurzarbeit")),
+            "Kur matches whole words only"
+        );
         assert!(!p.is_health(None, Some("Training")));
         assert_eq!(p.page_limit(1079), (200, true));
         assert_eq!(p.page_limit(12), (12, false));

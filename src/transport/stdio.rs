@@ -51,7 +51,10 @@ fn classify(line: &[u8], too_long: bool) -> Frame {
             -32600,
             "Invalid Request: batches are not supported; send one request per line",
         )),
-        Ok(_) => Frame::Reply(error_reply(-32600, "Invalid Request: not a JSON-RPC object")),
+        Ok(_) => Frame::Reply(error_reply(
+            -32600,
+            "Invalid Request: not a JSON-RPC object",
+        )),
     }
 }
 
@@ -158,10 +161,12 @@ async fn write_output(
 
 /// Serves one MCP session on stdin/stdout until the client closes stdin.
 pub async fn serve(app: App) -> std::io::Result<()> {
+    // Two pipes, each used in one direction only, so that closing one end is seen as the end
+    // of input by the other: stdin's end ends the session, the session's end ends the output.
     let (server_in, framed_in) = tokio::io::duplex(1 << 20);
     let (server_out, framed_out) = tokio::io::duplex(1 << 20);
-    let (server_read, _unused_write) = tokio::io::split(server_in);
-    let (_unused_read, server_write) = tokio::io::split(server_out);
+    let (server_read, _) = tokio::io::split(server_in);
+    let (_, server_write) = tokio::io::split(server_out);
     let (replies_tx, replies_rx) = mpsc::unbounded_channel();
     let (_, to_server) = tokio::io::split(framed_in);
     let (from_server, _) = tokio::io::split(framed_out);
@@ -178,7 +183,8 @@ pub async fn serve(app: App) -> std::io::Result<()> {
         .map_err(|e| std::io::Error::other(format!("MCP session failed: {e}")))?;
     tracing::info!(?reason, "stdio session ended");
     reading.abort();
-    let _ = writing.await;
+    // Let the last replies out; the writer ends when the session's output closes.
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), writing).await;
     Ok(())
 }
 
@@ -189,10 +195,11 @@ mod tests {
     #[test]
     fn bad_lines_get_json_rpc_errors() {
         let code = |f: Frame| match f {
-            Frame::Reply(r) => serde_json::from_str::<serde_json::Value>(&r).unwrap()["error"]
-                ["code"]
-                .as_i64()
-                .unwrap(),
+            Frame::Reply(r) => {
+                serde_json::from_str::<serde_json::Value>(&r).unwrap()["error"]["code"]
+                    .as_i64()
+                    .unwrap()
+            }
             other => panic!("{other:?}"),
         };
         assert_eq!(code(classify(b"garbage", false)), -32700);
@@ -204,7 +211,10 @@ mod tests {
         assert_eq!(code(classify(b"7", false)), -32600);
         assert_eq!(code(classify(b"{}", true)), -32700);
         assert_eq!(classify(b"  ", false), Frame::Skip);
-        assert!(matches!(classify(b"{\"jsonrpc\":\"2.0\"}", false), Frame::Forward(_)));
+        assert!(matches!(
+            classify(b"{\"jsonrpc\":\"2.0\"}", false),
+            Frame::Forward(_)
+        ));
     }
 
     #[tokio::test]

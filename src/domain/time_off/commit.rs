@@ -38,6 +38,13 @@ pub struct WriteGuard {
     _guard: OwnedMutexGuard<()>,
 }
 
+impl WriteGuard {
+    /// Whose writes this guard holds.
+    pub fn employee_id(&self) -> i64 {
+        self.employee_id
+    }
+}
+
 impl WriteLocks {
     /// Most employees with a lock at once.
     pub const CAPACITY: u64 = 100_000;

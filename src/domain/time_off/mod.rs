@@ -6,8 +6,10 @@
 //! - [`validate`]: pure checks of a request against its type;
 //! - [`matching`]: "the same request" and "a clash", DST-proof;
 //! - [`plan`]: a draft → a plan (one lookup, the balance), never writing;
-//! - [`commit`]: the write, under a per-employee lock, never twice.
+//! - [`commit`]: the write, under a per-employee lock, never twice;
+//! - [`cancel`]: finding and deleting an absence, never blindly twice.
 
+pub mod cancel;
 pub mod commit;
 pub mod matching;
 pub mod plan;

@@ -125,8 +125,9 @@ impl Plan {
             (Unit::Hours, true) => "hour",
             (u, false) => u.as_str(),
         };
+        // Names are quoted: they are untrusted text (cleaned where a person reads them).
         let mut text = format!(
-            "Request \"{}\" for {} (id {}) {when}: {} {unit}.",
+            "Request \"{}\" for \"{}\" (id {}) {when}: {} {unit}.",
             self.time_off_type.name,
             self.employee.full_name(),
             self.employee.id,

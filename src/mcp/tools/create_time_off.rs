@@ -17,7 +17,6 @@ use crate::error::Result;
 use crate::mcp::confirm::{Step, WriteControls, WriteOp, channel};
 use crate::mcp::dispatch::ToolOutput;
 use crate::mcp::server::PersonioServer;
-use crate::policy::confirmations::digest;
 use crate::policy::guarded::Guarded;
 use crate::policy::guarded::writes::Planned;
 use crate::policy::human_text;
@@ -132,7 +131,7 @@ impl PersonioServer {
     ) -> std::result::Result<CallToolResponse, ErrorData> {
         let skip = self.app().rules().writes.skip_confirmation;
         let confirmation = channel(&ctx, skip, request_state, responses);
-        let audit_digest = digest(&serde_json::json!({
+        let audit_request = serde_json::json!({
             "employee": args.employee,
             "time_off_type": args.time_off_type,
             "start_date": args.start_date,
@@ -141,14 +140,14 @@ impl PersonioServer {
             "half_day_end": args.half_day_end,
             "start_time": args.start_time,
             "end_time": args.end_time,
-        }));
+        });
         let controls = controls(&args);
         self.run_write(
             &ctx,
             CreateTimeOff(args),
             controls,
             confirmation,
-            audit_digest,
+            audit_request,
         )
         .await
     }
@@ -305,10 +304,10 @@ impl WriteOp for CreateTimeOff {
     fn question(&self, g: &Guarded, planned: &Planned) -> String {
         let plan = &planned.plan;
         let show = g.sees_balance(
-        plan.employee.id,
-        plan.time_off_type.category.as_deref(),
-        Some(&plan.time_off_type.name),
-    );
+            plan.employee.id,
+            plan.time_off_type.category.as_deref(),
+            Some(&plan.time_off_type.name),
+        );
         format!("{} Book it?", human_text::clean(&plan.summary(show)))
     }
 

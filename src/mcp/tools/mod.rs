@@ -5,6 +5,7 @@
 //! Adding a tool = a new file here + one line in [`router`] (+ README). Read-only hiding, audit
 //! targets and the scope report follow from the tool's own declaration.
 
+pub mod cancel_time_off;
 pub mod common;
 pub mod create_time_off;
 pub mod get_employee;
@@ -24,7 +25,8 @@ pub fn router() -> ToolRouter<PersonioServer> {
         + PersonioServer::get_pto_balance_router()
         + PersonioServer::list_absences_router()
         + PersonioServer::list_time_off_types_router()
-        + PersonioServer::create_time_off_router();
+        + PersonioServer::create_time_off_router()
+        + PersonioServer::cancel_time_off_router();
     for route in router.map.values_mut() {
         super::schemas::make_portable(&mut route.attr);
     }

@@ -47,7 +47,12 @@ impl Guarded {
     /// May the caller see the balance of this person's type of this category? Balances of
     /// health-related types (sick leave, parental leave, quarantine) are health data: visible
     /// only to the person and HR, like the absences themselves.
-    pub fn sees_balance(&self, employee_id: i64, category: Option<&str>, name: Option<&str>) -> bool {
+    pub fn sees_balance(
+        &self,
+        employee_id: i64,
+        category: Option<&str>,
+        name: Option<&str>,
+    ) -> bool {
         !self.rules.privacy.is_health(category, name) || self.caller.sees_health_of(employee_id)
     }
 }

@@ -98,7 +98,11 @@ pub fn summarise<'a>(names: impl Iterator<Item = &'a str>, rest: &str) -> BTreeM
     }
     let mut by_size: Vec<(String, usize)> = counts.into_iter().collect();
     by_size.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    let folded: usize = by_size.iter().skip(MAX_SUMMARY_GROUPS).map(|(_, n)| n).sum();
+    let folded: usize = by_size
+        .iter()
+        .skip(MAX_SUMMARY_GROUPS)
+        .map(|(_, n)| n)
+        .sum();
     let mut out: BTreeMap<String, usize> = by_size.into_iter().take(MAX_SUMMARY_GROUPS).collect();
     *out.entry(rest.to_string()).or_default() += folded;
     out
@@ -143,7 +147,10 @@ impl Guarded {
         }
         if !self.caller.is_hr()
             && (q.include_inactive
-                || matches!(q.status, Some(EmployeeStatus::Inactive | EmployeeStatus::Leave)))
+                || matches!(
+                    q.status,
+                    Some(EmployeeStatus::Inactive | EmployeeStatus::Leave)
+                ))
         {
             return Err(Error::new(
                 ErrorCode::Forbidden,
@@ -188,9 +195,11 @@ impl Guarded {
         omitted: OmittedAttributes,
     ) -> Result<PeoplePage> {
         let by_department = summarise(
-            matches
-                .iter()
-                .map(|e| e.department.value().map_or("(no department)", |d| d.name.as_str())),
+            matches.iter().map(|e| {
+                e.department
+                    .value()
+                    .map_or("(no department)", |d| d.name.as_str())
+            }),
             "(other departments)",
         );
         let cap = self.rules.privacy.record_cap;

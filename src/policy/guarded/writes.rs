@@ -3,6 +3,7 @@
 //! and always under the person's write lock while the duplicate check and the write happen.
 
 use super::Guarded;
+use crate::domain::time_off::cancel::{self, AbsenceId};
 use crate::domain::time_off::{Draft, Plan, TimeOffRequest, WriteGuard};
 use crate::error::{Error, ErrorCode, Result};
 use crate::personio::Absence;
@@ -82,5 +83,61 @@ impl Guarded {
         self.records
             .commit(&guard, &plan, skip_approval, recheck)
             .await
+    }
+}
+
+/// An absence to cancel, found and checked; for a real write with its employee's lock held.
+pub struct CancelPlan {
+    pub id: AbsenceId,
+    pub absence: Absence,
+    guard: Option<WriteGuard>,
+}
+
+impl Guarded {
+    /// Who may cancel whose absences: employees their own, HR anyone. Managers are not given more
+    /// here: in Personio a supervisor approves or rejects requests, while removing a booked
+    /// absence of someone else is an administrator's (HR's) right.
+    fn may_cancel(&self, employee_id: i64) -> bool {
+        self.caller.is_hr() || self.caller.employee_id == Some(employee_id)
+    }
+
+    /// Finds the absence and checks the caller may cancel it (NOT_FOUND when it is gone, or
+    /// when the caller may not see it: the answer does not reveal someone else's absences).
+    pub async fn plan_cancel(&self, id: AbsenceId, for_write: bool) -> Result<CancelPlan> {
+        self.rules.writes.check_enabled()?;
+        let scope: Vec<i64> = match (self.caller.is_hr(), self.caller.employee_id) {
+            (true, _) => Vec::new(),
+            (false, Some(me)) => vec![me],
+            (false, None) => return Err(cancel::not_found(&id)),
+        };
+        let absence = self
+            .records
+            .absence(&id, &scope)
+            .await?
+            .filter(|a| self.caller.can_see(a.employee.id))
+            .ok_or_else(|| cancel::not_found(&id))?;
+        if !self.may_cancel(absence.employee.id) {
+            return Err(Error::new(
+                ErrorCode::Forbidden,
+                "you may cancel only your own absences",
+            )
+            .with_hint("Ask HR, or the person themself, to cancel it.")
+            .with_target(absence.employee.id));
+        }
+        let guard = if for_write {
+            Some(self.records.lock(absence.employee.id).await)
+        } else {
+            None
+        };
+        Ok(CancelPlan { id, absence, guard })
+    }
+
+    /// Cancels a planned absence (looked up again under the lock; never deleted blindly twice).
+    pub async fn commit_cancel(&self, plan: CancelPlan) -> Result<Absence> {
+        let guard = match plan.guard {
+            Some(g) => g,
+            None => self.records.lock(plan.absence.employee.id).await,
+        };
+        self.records.cancel(&guard, &plan.id).await
     }
 }

@@ -1,0 +1,237 @@
+//! `cancel_time_off`: withdraw a booked absence ("cancel my Friday off"), safely: the same write
+//! flow as create_time_off (gate, confirmation by a person, idempotency keys, dry run), deleting
+//! in Personio at the absence's own endpoint, never blindly twice.
+
+use rmcp::handler::server::tool::{InputResponses, RequestState, schema_for_output};
+use rmcp::handler::server::wrapper::Parameters;
+use rmcp::model::CallToolResponse;
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData, RoleServer, tool, tool_router};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::common::{AbsenceOut, PersonOut};
+use crate::domain::time_off::cancel::AbsenceId;
+use crate::error::Result;
+use crate::mcp::confirm::{Step, WriteControls, WriteOp, channel};
+use crate::mcp::dispatch::ToolOutput;
+use crate::mcp::server::PersonioServer;
+use crate::policy::guarded::Guarded;
+use crate::policy::guarded::writes::CancelPlan;
+use crate::policy::human_text;
+
+pub const DESCRIPTION: &str = "Cancel (delete) a booked absence in Personio by the id list_absences returns \
+(a number for day absences, a UUID for hourly ones). Employees may cancel their own absences, HR anyone's. A \
+human must confirm, like create_time_off: through the client's dialog, or a preview with a confirmation_token \
+that a second call with the same arguments passes back. dry_run previews; idempotency_key makes retries safe. An \
+absence that is already gone answers NOT_FOUND and nothing else happens. Hourly absences are found from a month \
+ago to eleven months ahead.";
+
+/// Arguments of `cancel_time_off`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CancelTimeOffArgs {
+    /// The absence id from list_absences (number or string).
+    pub absence_id: String,
+    /// Only check and preview; change nothing. Default false.
+    #[serde(default)]
+    pub dry_run: Option<bool>,
+    /// The confirmation_token returned by the preview, to confirm this exact cancellation.
+    #[serde(default)]
+    pub confirmation_token: Option<String>,
+    /// Any unique string; repeating the call with it returns the first result (kept 24 hours).
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
+}
+
+/// Result of `cancel_time_off`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct CancelTimeOffResult {
+    /// True when this call deleted the absence in Personio.
+    pub cancelled: bool,
+    pub dry_run: bool,
+    /// cancelled; preview (dry run); confirmation_required; declined.
+    pub status: String,
+    pub employee: PersonOut,
+    /// The absence concerned (as it was).
+    pub absence: AbsenceOut,
+    /// The cancellation in one sentence (what the human confirms).
+    pub summary: String,
+    /// When status is confirmation_required: pass this with the same arguments to cancel.
+    pub confirmation_token: Option<String>,
+    /// What to do next, if anything.
+    pub next_step: Option<String>,
+}
+
+impl ToolOutput for CancelTimeOffResult {
+    fn targets(&self) -> Vec<i64> {
+        vec![self.employee.id]
+    }
+
+    fn write_status(&self) -> Option<&str> {
+        Some(&self.status)
+    }
+}
+
+#[tool_router(router = cancel_time_off_router, vis = "pub(crate)")]
+impl PersonioServer {
+    #[tool(
+        title = "Cancel time off",
+        description = DESCRIPTION,
+        output_schema = schema_for_output::<CancelTimeOffResult>(),
+        annotations(title = "Cancel time off", read_only_hint = false, destructive_hint = true, idempotent_hint = true, open_world_hint = true)
+    )]
+    async fn cancel_time_off(
+        &self,
+        Parameters(args): Parameters<CancelTimeOffArgs>,
+        ctx: RequestContext<RoleServer>,
+        RequestState(request_state): RequestState,
+        InputResponses(responses): InputResponses,
+    ) -> std::result::Result<CallToolResponse, ErrorData> {
+        let skip = self.app().rules().writes.skip_confirmation;
+        let confirmation = channel(&ctx, skip, request_state, responses);
+        let audit_request = serde_json::json!({"cancel": args.absence_id});
+        let controls = controls(&args);
+        self.run_write(
+            &ctx,
+            CancelTimeOff(args),
+            controls,
+            confirmation,
+            audit_request,
+        )
+        .await
+    }
+}
+
+fn controls(args: &CancelTimeOffArgs) -> WriteControls {
+    WriteControls {
+        dry_run: args.dry_run.unwrap_or(false),
+        confirmation_token: args.confirmation_token.clone(),
+        idempotency_key: args.idempotency_key.clone(),
+    }
+}
+
+/// Runs the tool outside MCP (tests, the command line) through the shared write flow.
+pub async fn run(
+    g: &Guarded,
+    args: CancelTimeOffArgs,
+    confirmation: crate::mcp::confirm::Confirmation,
+    app: &crate::app::App,
+) -> Result<crate::mcp::confirm::Outcome<CancelTimeOffResult>> {
+    let bound_to = g
+        .caller()
+        .principal
+        .as_ref()
+        .map_or("local".to_string(), |p| p.email.clone());
+    let controls = controls(&args);
+    crate::mcp::confirm::write(
+        g,
+        &CancelTimeOff(args),
+        &controls,
+        confirmation,
+        &bound_to,
+        app.idempotency(),
+        app.confirmations(),
+    )
+    .await
+}
+
+/// A cancellation as a write of the shared flow.
+pub struct CancelTimeOff(pub CancelTimeOffArgs);
+
+fn summary(plan: &CancelPlan) -> String {
+    let a = &plan.absence;
+    let when = match (a.start, a.end) {
+        (Some(s), Some(e)) => format!(
+            "on {} ({}–{} UTC)",
+            a.start_date,
+            s.format("%H:%M"),
+            e.format("%H:%M")
+        ),
+        _ if a.start_date == a.end_date => format!("on {}", a.start_date),
+        _ => format!("from {} to {}", a.start_date, a.end_date),
+    };
+    format!(
+        "Cancel \"{}\" of \"{}\" (id {}) {when}, absence {}.",
+        a.time_off_type.name.as_deref().unwrap_or("absence"),
+        a.employee.full_name(),
+        a.employee.id,
+        a.id
+    )
+}
+
+fn result(g: &Guarded, plan: &CancelPlan, status: &str) -> CancelTimeOffResult {
+    let a = &plan.absence;
+    CancelTimeOffResult {
+        cancelled: false,
+        dry_run: false,
+        status: status.to_string(),
+        employee: PersonOut {
+            id: a.employee.id,
+            name: a.employee.full_name(),
+        },
+        absence: AbsenceOut::from_absence(&g.masked(a.clone()), g.zone()),
+        summary: summary(plan),
+        confirmation_token: None,
+        next_step: None,
+    }
+}
+
+impl WriteOp for CancelTimeOff {
+    type Draft = AbsenceId;
+    type Plan = CancelPlan;
+    type Output = CancelTimeOffResult;
+
+    async fn draft(&self, g: &Guarded) -> Result<AbsenceId> {
+        g.rules().writes.check_enabled()?;
+        AbsenceId::parse(&self.0.absence_id)
+    }
+
+    fn canonical(&self, id: &AbsenceId) -> serde_json::Value {
+        serde_json::json!({"cancel_absence": id.as_string()})
+    }
+
+    async fn plan(&self, g: &Guarded, id: AbsenceId, for_write: bool) -> Result<CancelPlan> {
+        g.plan_cancel(id, for_write).await
+    }
+
+    fn settled(&self, _g: &Guarded, _plan: &CancelPlan) -> Option<CancelTimeOffResult> {
+        None
+    }
+
+    fn preview(&self, g: &Guarded, plan: &CancelPlan, step: Step) -> CancelTimeOffResult {
+        match step {
+            Step::Preview => {
+                let mut r = result(g, plan, "preview");
+                r.dry_run = true;
+                r.next_step = Some(
+                    "Call again without dry_run to cancel it (a confirmation follows).".into(),
+                );
+                r
+            }
+            Step::ConfirmationRequired { token, next_step } => {
+                let mut r = result(g, plan, "confirmation_required");
+                r.confirmation_token = Some(token);
+                r.next_step = Some(next_step);
+                r
+            }
+            Step::Declined => {
+                let mut r = result(g, plan, "declined");
+                r.next_step = Some("The user did not confirm; nothing was cancelled.".into());
+                r
+            }
+        }
+    }
+
+    fn question(&self, _g: &Guarded, plan: &CancelPlan) -> String {
+        format!("{} Cancel it?", human_text::clean(&summary(plan)))
+    }
+
+    async fn commit(&self, g: &Guarded, plan: CancelPlan) -> Result<CancelTimeOffResult> {
+        let mut r = result(g, &plan, "cancelled");
+        g.commit_cancel(plan).await?;
+        r.cancelled = true;
+        r.next_step = Some("Cancelled in Personio.".into());
+        Ok(r)
+    }
+}
