@@ -6,6 +6,11 @@
 //! | v1 auth | 60/min | `POST /v1/auth` |
 //! | v2 auth | 150/min | `POST /v2/auth/token` |
 //! | v1 global | 2000/min | every `/v1` request |
+//! | v2 persons | 30/s, bursts of 30 | `GET /v2/persons…` |
+//! | v2 absences | 10/s, bursts of 10 | `/v2/absence-periods…`, `/v2/absence-types…` |
+//!
+//! The v2 resource limits are not published; the figures are those observed by a public client
+//! (REFERENCE.md §6).
 //!
 //! Limits are per sandbox (one simulated caller), not per IP or token. Responses of the three named
 //! buckets carry `X-RateLimit-Limit` (requests per minute), `X-RateLimit-Remaining` (requests that
@@ -30,6 +35,8 @@ pub enum Bucket {
     V1Auth,
     V2Auth,
     V1Global,
+    V2Persons,
+    V2Absences,
 }
 
 /// The outcome of one check, with the numbers for the `X-RateLimit-*` headers.
@@ -37,6 +44,7 @@ pub enum Bucket {
 pub struct Decision {
     pub allowed: bool,
     pub limit_per_minute: u32,
+    pub burst: u32,
     pub remaining: u32,
     pub reset_secs: u64,
 }
@@ -67,6 +75,7 @@ impl Bucketed {
                 Decision {
                     allowed: true,
                     limit_per_minute: self.per_minute,
+                    burst: self.burst,
                     remaining,
                     reset_secs: (interval * missing).as_secs_f64().ceil() as u64,
                 }
@@ -76,6 +85,7 @@ impl Bucketed {
                 Decision {
                     allowed: false,
                     limit_per_minute: self.per_minute,
+                    burst: self.burst,
                     remaining: 0,
                     reset_secs: (wait.as_secs_f64().ceil() as u64).max(1),
                 }
@@ -86,7 +96,7 @@ impl Bucketed {
 
 /// The sandbox's limiters; `None` when limits are relaxed.
 pub struct Limits {
-    buckets: Option<[Bucketed; 4]>,
+    buckets: Option<[Bucketed; 6]>,
 }
 
 impl Limits {
@@ -98,6 +108,8 @@ impl Limits {
                     Bucketed::new(60, 60),
                     Bucketed::new(150, 150),
                     Bucketed::new(2000, 2000),
+                    Bucketed::new(1800, 30),
+                    Bucketed::new(600, 10),
                 ]
             }),
         }
@@ -111,6 +123,8 @@ impl Limits {
             Bucket::V1Auth => &buckets[1],
             Bucket::V2Auth => &buckets[2],
             Bucket::V1Global => &buckets[3],
+            Bucket::V2Persons => &buckets[4],
+            Bucket::V2Absences => &buckets[5],
         };
         Some(b.check())
     }
@@ -122,6 +136,8 @@ pub fn bucket_for(method: &http::Method, route: &str) -> Option<Bucket> {
         ("GET", "/v1/company/employees") => Some(Bucket::Employees),
         ("POST", "/v1/auth") => Some(Bucket::V1Auth),
         ("POST", "/v2/auth/token") => Some(Bucket::V2Auth),
+        (_, r) if r.starts_with("/v2/persons") => Some(Bucket::V2Persons),
+        (_, r) if r.starts_with("/v2/absence-") => Some(Bucket::V2Absences),
         _ => None,
     }
 }
