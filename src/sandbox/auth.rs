@@ -192,6 +192,19 @@ pub fn bearer_token(value: &HeaderValue) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
+/// The caller the Bearer check stored in the request, or `missing()` (a handler outside the checked
+/// routes: the router wiring is wrong, and the request is treated as unauthenticated).
+pub fn caller_of(
+    parts: &http::request::Parts,
+    missing: fn() -> Response,
+) -> Result<Caller, Response> {
+    parts
+        .extensions
+        .get::<Caller>()
+        .cloned()
+        .ok_or_else(missing)
+}
+
 /// The permission a handler needs.
 #[derive(Debug, Clone, Copy)]
 pub enum Need {

@@ -54,13 +54,7 @@ pub async fn require_bearer_v2(
         .and_then(bearer_token)
         .and_then(|token| state.tokens.lookup(token));
     let Some(caller) = caller else {
-        return super::v2_shared::error(
-            http::StatusCode::UNAUTHORIZED,
-            "Unauthorized",
-            "The access token is missing, invalid or expired.",
-            "common.unauthorized",
-            serde_json::json!({}),
-        );
+        return super::v2_shared::unauthorized();
     };
     req.extensions_mut().insert(caller);
     next.run(req).await

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::response::Response;
 use chrono::{NaiveDate, NaiveTime};
 use http::{HeaderMap, StatusCode};
@@ -131,10 +131,8 @@ fn render<'a>(company: &'a Company, a: &'a HourAbsence) -> Option<AbsencePeriod<
 
 pub async fn list(
     State(state): State<Arc<AppState>>,
-    Extension(caller): Extension<Caller>,
-    RawQuery(query): RawQuery,
+    listing: AbsenceListing,
 ) -> Result<Response, Response> {
-    let listing = AbsenceListing::parse(&caller, query.as_deref())?;
     let query = &listing.query;
     let company = state.company();
 
@@ -162,17 +160,10 @@ pub async fn list(
     }
 
     let absences = state.absences();
-    let matching: Vec<&HourAbsence> = absences
-        .hour()
-        .iter()
-        .filter(|a| {
-            listing
-                .filters
-                .accepts(a.employee_id, a.first_day(), a.last_day(), a.updated_at)
-                && type_filter.as_ref().is_none_or(|s| s.contains(&a.type_id))
-                && period_filter.as_ref().is_none_or(|s| s.contains(&a.id))
-        })
-        .collect();
+    let matching = listing.select(absences.hour(), |a| {
+        type_filter.as_ref().is_none_or(|s| s.contains(&a.type_id))
+            && period_filter.as_ref().is_none_or(|s| s.contains(&a.id))
+    });
     Ok(listing.respond(&matching, |a| render(&company, a)))
 }
 
@@ -197,19 +188,7 @@ fn same_day_times(
             );
             None
         }
-        Some(t) => {
-            let parsed = params::parse_hhmm(&t);
-            if parsed.is_none() {
-                v.add(
-                    key,
-                    format!(
-                        "The {} does not match the format H:i.",
-                        key.replace('_', " ")
-                    ),
-                );
-            }
-            parsed
-        }
+        Some(t) => v.formatted(key, &t, "H:i", params::parse_hhmm),
     };
     let from = time("start_time");
     let to = time("end_time");

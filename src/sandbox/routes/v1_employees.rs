@@ -18,12 +18,12 @@ use axum::response::Response;
 use chrono::{DateTime, Utc};
 use http::StatusCode;
 
-use super::v1_shared::{employee_in_path, list_response, paging, path_text};
+use super::v1_shared::{employee_in_path, list_response, paged, path_text};
 use crate::sandbox::attributes::{self, AttrDef};
 use crate::sandbox::auth::{self, Caller, Need};
 use crate::sandbox::data::{Company, Employee};
 use crate::sandbox::envelope::{self, Data};
-use crate::sandbox::params::{self, Query, Validation};
+use crate::sandbox::params;
 use crate::sandbox::state::AppState;
 
 pub const DEFAULT_LIMIT: i64 = 50;
@@ -53,23 +53,19 @@ pub async fn list(
     Extension(caller): Extension<Caller>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, Response> {
-    auth::require(&caller, Need::EmployeesRead)?;
-    let query = Query::parse(query.as_deref());
-    let mut v = Validation::default();
-    let (limit, offset) = paging(&query, &mut v, DEFAULT_LIMIT, MAX_LIMIT);
-    let updated_since = match query.first("updated_since") {
-        None => None,
-        Some(s) => {
-            let parsed = params::parse_instant(s);
-            if parsed.is_none() {
-                v.add(
-                    "updated_since",
-                    "The updated since must be a date (Y-m-d) or an ISO 8601 date-time.",
-                );
-            }
-            parsed
-        }
-    };
+    let (query, mut v, limit, offset) = paged(
+        &caller,
+        Need::EmployeesRead,
+        query.as_deref(),
+        (DEFAULT_LIMIT, MAX_LIMIT),
+    )?;
+    let updated_since = query.first("updated_since").and_then(|s| {
+        v.checked(
+            "updated_since",
+            params::parse_instant(s),
+            "must be a date (Y-m-d) or an ISO 8601 date-time",
+        )
+    });
     v.finish()?;
 
     let projection = query.list("attributes");

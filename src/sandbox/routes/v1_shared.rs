@@ -9,15 +9,16 @@
 use std::collections::HashSet;
 
 use axum::body::Bytes;
-use axum::extract::Path;
 use axum::extract::rejection::PathRejection;
+use axum::extract::{FromRequestParts, Path};
 use axum::response::Response;
 use chrono::{DateTime, NaiveDate, Utc};
+use http::request::Parts;
 use http::{HeaderMap, StatusCode};
 use serde::Serialize;
 
-use crate::sandbox::absences::AbsenceStatus;
-use crate::sandbox::auth::{self, Caller, Need};
+use crate::sandbox::absences::{AbsenceStatus, DayAbsence, HourAbsence};
+use crate::sandbox::auth::{self, Caller, Need, caller_of};
 use crate::sandbox::clock;
 use crate::sandbox::data::{Company, Employee, TimeOffType, Unit};
 use crate::sandbox::envelope::{self, ListPage, Metadata};
@@ -65,6 +66,21 @@ pub fn paging(query: &Query, v: &mut Validation, default: i64, max: i64) -> (i64
     (limit, offset)
 }
 
+/// The head of a v1 paged read: the permission, the query and `limit`/`offset` (default and cap as
+/// given). More checks may be added to the returned [`Validation`] before `finish`.
+pub fn paged(
+    caller: &Caller,
+    need: Need,
+    raw: Option<&str>,
+    (default, max): (i64, i64),
+) -> Result<(Query, Validation, i64, i64), Response> {
+    auth::require(caller, need)?;
+    let query = Query::parse(raw);
+    let mut v = Validation::default();
+    let (limit, offset) = paging(&query, &mut v, default, max);
+    Ok((query, v, limit, offset))
+}
+
 /// `{"success":true,"metadata":{…},"offset":o,"limit":l,"data":[…]}` with status 200.
 pub fn list_response<T: Serialize>(
     total: usize,
@@ -102,27 +118,18 @@ pub struct Filters {
 impl Filters {
     pub fn parse(query: &Query, v: &mut Validation) -> Filters {
         let mut date = |key: &str| {
-            let s = query.first(key)?;
-            let parsed = params::parse_date(s);
-            if parsed.is_none() {
-                v.add(
-                    key,
-                    format!(
-                        "The {} does not match the format Y-m-d.",
-                        key.replace('_', " ")
-                    ),
-                );
-            }
-            parsed
+            query
+                .first(key)
+                .and_then(|s| v.formatted(key, s, "Y-m-d", params::parse_date))
         };
         let start = date("start_date");
         let end = date("end_date");
         let updated_from = query.first("updated_from").and_then(|s| {
-            let parsed = params::parse_instant(s);
-            if parsed.is_none() {
-                v.add("updated_from", "The updated from is not a valid date.");
-            }
-            parsed
+            v.checked(
+                "updated_from",
+                params::parse_instant(s),
+                "is not a valid date",
+            )
         });
         // A plain date as upper bound includes that whole day.
         let updated_to = query.first("updated_to").and_then(|s| {
@@ -133,10 +140,7 @@ impl Filters {
                         .unwrap_or(t)
                 }),
             };
-            if parsed.is_none() {
-                v.add("updated_to", "The updated to is not a valid date.");
-            }
-            parsed
+            v.checked("updated_to", parsed, "is not a valid date")
         });
         let ids = query.list("employees");
         let employees = if ids.is_empty() {
@@ -181,6 +185,28 @@ impl Filters {
     }
 }
 
+/// What the shared filters look at: employee, first and last day touched, last update.
+pub trait Span {
+    fn span(&self) -> (u64, NaiveDate, NaiveDate, DateTime<Utc>);
+}
+
+impl Span for DayAbsence {
+    fn span(&self) -> (u64, NaiveDate, NaiveDate, DateTime<Utc>) {
+        (self.employee_id, self.start, self.end, self.updated_at)
+    }
+}
+
+impl Span for HourAbsence {
+    fn span(&self) -> (u64, NaiveDate, NaiveDate, DateTime<Utc>) {
+        (
+            self.employee_id,
+            self.first_day(),
+            self.last_day(),
+            self.updated_at,
+        )
+    }
+}
+
 /// Page-index paging: 0 and 1 are both the first page. Returns (records to skip, 1-based page).
 pub fn page_index(offset: i64, limit: i64) -> (usize, i64) {
     let page = offset.max(1);
@@ -201,10 +227,8 @@ impl AbsenceListing {
     pub const LIMIT: i64 = 200;
 
     pub fn parse(caller: &Caller, raw: Option<&str>) -> Result<AbsenceListing, Response> {
-        auth::require(caller, Need::AbsencesRead)?;
-        let query = Query::parse(raw);
-        let mut v = Validation::default();
-        let (limit, offset) = paging(&query, &mut v, Self::LIMIT, Self::LIMIT);
+        let (query, mut v, limit, offset) =
+            paged(caller, Need::AbsencesRead, raw, (Self::LIMIT, Self::LIMIT))?;
         let filters = Filters::parse(&query, &mut v);
         v.finish()?;
         Ok(AbsenceListing {
@@ -213,6 +237,16 @@ impl AbsenceListing {
             offset,
             filters,
         })
+    }
+
+    /// The records of `all` the shared filters and `also` accept, in store order.
+    pub fn select<'a, A: Span>(&self, all: &'a [A], also: impl Fn(&A) -> bool) -> Vec<&'a A> {
+        all.iter()
+            .filter(|a| {
+                let (employee, first, last, updated) = a.span();
+                self.filters.accepts(employee, first, last, updated) && also(a)
+            })
+            .collect()
     }
 
     /// The page of `matching` that `offset` (a page index) selects, rendered; records whose
@@ -230,6 +264,16 @@ impl AbsenceListing {
             .filter_map(|a| render(*a))
             .collect();
         list_response(matching.len(), page, self.offset, self.limit, data)
+    }
+}
+
+/// Handlers take the listing as an extractor: the caller (set by the Bearer check) and the raw query.
+impl<S: Send + Sync> FromRequestParts<S> for AbsenceListing {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Response> {
+        let caller = caller_of(parts, envelope::v1_unauthorized)?;
+        AbsenceListing::parse(&caller, parts.uri.query())
     }
 }
 

@@ -24,13 +24,12 @@ use http::{HeaderMap, StatusCode};
 use serde::Serialize;
 use serde_json::Number;
 
-use super::v1_shared::{AbsenceListing, AbsenceRequest, deleted, paging, path_text};
+use super::v1_shared::{AbsenceListing, AbsenceRequest, deleted, paged, path_text};
 use crate::sandbox::absences::{CreatedBy, DayAbsence};
 use crate::sandbox::auth::{self, Caller, Need};
 use crate::sandbox::clock;
 use crate::sandbox::data::{Company, TimeOffType, Unit};
 use crate::sandbox::envelope::{self, ShortEmployee, number, short_employee};
-use crate::sandbox::params::{Query, Validation};
 use crate::sandbox::state::AppState;
 use crate::sandbox::webhooks::events;
 
@@ -61,10 +60,12 @@ pub async fn types(
     Extension(caller): Extension<Caller>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, Response> {
-    auth::require(&caller, Need::EmployeesRead)?;
-    let query = Query::parse(query.as_deref());
-    let mut v = Validation::default();
-    let (limit, offset) = paging(&query, &mut v, DEFAULT_LIMIT, MAX_LIMIT);
+    let (_, v, limit, offset) = paged(
+        &caller,
+        Need::EmployeesRead,
+        query.as_deref(),
+        (DEFAULT_LIMIT, MAX_LIMIT),
+    )?;
     v.finish()?;
     let company = state.company();
     let data: Vec<TypeResource> = company
@@ -180,24 +181,15 @@ pub fn render<'a>(company: &'a Company, a: &'a DayAbsence) -> Option<TimeOffPeri
 
 pub async fn list(
     State(state): State<Arc<AppState>>,
-    Extension(caller): Extension<Caller>,
-    RawQuery(query): RawQuery,
+    listing: AbsenceListing,
 ) -> Result<Response, Response> {
-    let listing = AbsenceListing::parse(&caller, query.as_deref())?;
     let company = state.company();
     let absences = state.absences();
-    let matching: Vec<&DayAbsence> = absences
-        .day()
-        .iter()
-        .filter(|a| {
-            company
-                .time_off_type(a.type_id)
-                .is_some_and(|t| t.unit == Unit::Day)
-                && listing
-                    .filters
-                    .accepts(a.employee_id, a.start, a.end, a.updated_at)
-        })
-        .collect();
+    let matching = listing.select(absences.day(), |a| {
+        company
+            .time_off_type(a.type_id)
+            .is_some_and(|t| t.unit == Unit::Day)
+    });
     Ok(listing.respond(&matching, |a| render(&company, a)))
 }
 

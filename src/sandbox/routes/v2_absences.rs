@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use axum::Extension;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{OriginalUri, Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use http::StatusCode;
@@ -27,7 +27,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::v1_shared::path_text;
-use super::v2_shared::{self, Listing};
+use super::v2_shared::{self, Endpoint, Listing};
 use crate::sandbox::absences::{AbsenceRef, AbsenceStatus};
 use crate::sandbox::auth::{Caller, Need};
 use crate::sandbox::calendar::is_working_day;
@@ -73,22 +73,40 @@ fn absence_type(t: &TimeOffType) -> Value {
     json!({"id": t.id_v2.to_string(), "name": t.name, "category": upper(t.category), "unit": unit(t)})
 }
 
+/// `GET /v2/absence-types`.
+pub struct Types;
+
+impl Endpoint for Types {
+    const NEED: Need = Need::AbsencesRead;
+    const KEYS: &'static [&'static str] = PAGE_ONLY;
+    const LIMITS: (usize, usize) = (TYPE_LIMIT, TYPE_LIMIT);
+}
+
+/// `GET /v2/absence-periods`.
+pub struct Periods;
+
+impl Endpoint for Periods {
+    const NEED: Need = Need::AbsencesRead;
+    const KEYS: &'static [&'static str] = PERIOD_FILTERS;
+    const LIMITS: (usize, usize) = (PERIOD_LIMIT, PERIOD_LIMIT);
+}
+
+/// `GET /v2/absence-periods/{id}/breakdowns`.
+pub struct Breakdowns;
+
+impl Endpoint for Breakdowns {
+    const NEED: Need = Need::AbsencesRead;
+    const KEYS: &'static [&'static str] = PAGE_ONLY;
+    const LIMITS: (usize, usize) = (BREAKDOWN_LIMIT, BREAKDOWN_LIMIT);
+}
+
 pub async fn types(
     State(state): State<Arc<AppState>>,
-    Extension(caller): Extension<Caller>,
-    OriginalUri(uri): OriginalUri,
-    RawQuery(raw): RawQuery,
+    listing: Listing<Types>,
 ) -> Result<Response, Response> {
-    let listing = Listing::parse(
-        &caller,
-        Need::AbsencesRead,
-        raw.as_deref(),
-        PAGE_ONLY,
-        (TYPE_LIMIT, TYPE_LIMIT),
-    )?;
     let company = state.company();
     Ok(
-        listing.respond(&state.base_url, &uri, &company.time_off_types, |t| {
+        listing.respond(&state.base_url, &company.time_off_types, |t| {
             Some(absence_type(t))
         }),
     )
@@ -211,17 +229,8 @@ impl PeriodFilters {
 
 pub async fn list(
     State(state): State<Arc<AppState>>,
-    Extension(caller): Extension<Caller>,
-    OriginalUri(uri): OriginalUri,
-    RawQuery(raw): RawQuery,
+    listing: Listing<Periods>,
 ) -> Result<Response, Response> {
-    let listing = Listing::parse(
-        &caller,
-        Need::AbsencesRead,
-        raw.as_deref(),
-        PERIOD_FILTERS,
-        (PERIOD_LIMIT, PERIOD_LIMIT),
-    )?;
     let filters = PeriodFilters::parse(&listing.query)?;
     let company = state.company();
     let absences = state.absences();
@@ -230,7 +239,7 @@ pub async fn list(
         .filter(|a| company.get(a.employee_id()).is_some() && filters.accepts(&company, *a))
         .collect();
     matching.sort_by_key(|a| (berlin_to_utc(a.bounds().0), a.v2_id()));
-    Ok(listing.respond(&state.base_url, &uri, &matching, |a| {
+    Ok(listing.respond(&state.base_url, &matching, |a| {
         render(&company, *a, &state.base_url)
     }))
 }
@@ -301,22 +310,13 @@ fn breakdown(a: AbsenceRef<'_>) -> Vec<(NaiveDate, &'static str, f64)> {
 
 pub async fn breakdowns(
     State(state): State<Arc<AppState>>,
-    Extension(caller): Extension<Caller>,
     id: Result<Path<String>, PathRejection>,
-    OriginalUri(uri): OriginalUri,
-    RawQuery(raw): RawQuery,
+    listing: Listing<Breakdowns>,
 ) -> Result<Response, Response> {
-    let listing = Listing::parse(
-        &caller,
-        Need::AbsencesRead,
-        raw.as_deref(),
-        PAGE_ONLY,
-        (BREAKDOWN_LIMIT, BREAKDOWN_LIMIT),
-    )?;
     let id = parse_id(id)?;
     let absences = state.absences();
     let all = breakdown(absences.by_v2_id(id).ok_or_else(v2_shared::not_found)?);
-    Ok(listing.respond(&state.base_url, &uri, &all, |(day, unit, amount)| {
+    Ok(listing.respond(&state.base_url, &all, |(day, unit, amount)| {
         Some(json!({"date": clock::plain_date(*day), "effective_duration": {"unit": unit, "value": number(*amount)}}))
     }))
 }

@@ -13,13 +13,13 @@ use std::sync::Arc;
 
 use axum::Extension;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{OriginalUri, Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 
 use super::v1_shared::path_text;
-use super::v2_shared::{self, Listing};
+use super::v2_shared::{self, Endpoint, Listing};
 use crate::sandbox::attributes::{self, CATALOGUE};
 use crate::sandbox::auth::{Caller, Need, Whitelist};
 use crate::sandbox::clock;
@@ -324,19 +324,28 @@ fn text_filter(query: &Query, key: &str) -> Option<String> {
     query.first(key).map(str::to_lowercase)
 }
 
+/// `GET /v2/persons`.
+pub struct Persons;
+
+impl Endpoint for Persons {
+    const NEED: Need = Need::EmployeesRead;
+    const KEYS: &'static [&'static str] = PERSON_FILTERS;
+    const LIMITS: (usize, usize) = (DEFAULT_LIMIT, MAX_LIMIT);
+}
+
+/// `GET /v2/persons/{id}/employments`.
+pub struct Employments;
+
+impl Endpoint for Employments {
+    const NEED: Need = Need::EmployeesRead;
+    const KEYS: &'static [&'static str] = EMPLOYMENT_FILTERS;
+    const LIMITS: (usize, usize) = (DEFAULT_LIMIT, MAX_LIMIT);
+}
+
 pub async fn list(
     State(state): State<Arc<AppState>>,
-    Extension(caller): Extension<Caller>,
-    OriginalUri(uri): OriginalUri,
-    RawQuery(raw): RawQuery,
+    listing: Listing<Persons>,
 ) -> Result<Response, Response> {
-    let listing = Listing::parse(
-        &caller,
-        Need::EmployeesRead,
-        raw.as_deref(),
-        PERSON_FILTERS,
-        (DEFAULT_LIMIT, MAX_LIMIT),
-    )?;
     let query = &listing.query;
     let ids = v2_shared::list(query, "id");
     let emails: Vec<String> = v2_shared::list(query, "email")
@@ -378,8 +387,13 @@ pub async fn list(
                     .is_none_or(|s| s == person_status(e.status))
         })
         .collect();
-    Ok(listing.respond(&state.base_url, &uri, &matching, |e| {
-        Some(person(&company, e, caller.whitelist, &state.base_url))
+    Ok(listing.respond(&state.base_url, &matching, |e| {
+        Some(person(
+            &company,
+            e,
+            listing.caller.whitelist,
+            &state.base_url,
+        ))
     }))
 }
 
@@ -408,18 +422,9 @@ pub async fn get_one(
 
 pub async fn employments(
     State(state): State<Arc<AppState>>,
-    Extension(caller): Extension<Caller>,
     id: Result<Path<String>, PathRejection>,
-    OriginalUri(uri): OriginalUri,
-    RawQuery(raw): RawQuery,
+    listing: Listing<Employments>,
 ) -> Result<Response, Response> {
-    let listing = Listing::parse(
-        &caller,
-        Need::EmployeesRead,
-        raw.as_deref(),
-        EMPLOYMENT_FILTERS,
-        (DEFAULT_LIMIT, MAX_LIMIT),
-    )?;
     let ids = v2_shared::list(&listing.query, "id");
     let updated_at = TimeFilter::parse(&listing.query, "updated_at")?;
     let company = state.company();
@@ -432,8 +437,8 @@ pub async fn employments(
                 && updated_at.accepts(updated(e))
         })
         .collect();
-    Ok(listing.respond(&state.base_url, &uri, &matching, |e| {
-        Some(employment(e, caller.whitelist, &state.base_url))
+    Ok(listing.respond(&state.base_url, &matching, |e| {
+        Some(employment(e, listing.caller.whitelist, &state.base_url))
     }))
 }
 

@@ -6,13 +6,17 @@
 //! Cursors are opaque to clients (`cur_…`); inside they are the record offset of the next page, so
 //! a page stays reachable while the data changes underneath it, as with Personio's own cursors.
 
+use std::marker::PhantomData;
+
+use axum::extract::{FromRequestParts, OriginalUri};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
+use http::request::Parts;
 use http::{StatusCode, Uri};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use crate::sandbox::auth::{self, Caller, Need};
+use crate::sandbox::auth::{self, Caller, Need, caller_of};
 use crate::sandbox::clock;
 use crate::sandbox::envelope;
 use crate::sandbox::params::{self, Query};
@@ -33,6 +37,17 @@ pub fn error(status: StatusCode, title: &str, detail: &str, kind: &str, meta: Va
                 "_meta": meta,
             }],
         }),
+    )
+}
+
+/// 401 for a missing, unknown, expired or revoked token.
+pub fn unauthorized() -> Response {
+    error(
+        StatusCode::UNAUTHORIZED,
+        "Unauthorized",
+        "The access token is missing, invalid or expired.",
+        "common.unauthorized",
+        json!({}),
     )
 }
 
@@ -170,37 +185,58 @@ impl Page {
     }
 }
 
-/// The head of every v2 listing: the scope check, the query (only `allowed` keys) and the page.
-pub struct Listing {
-    pub query: Query,
-    pub page: Page,
+/// What a v2 listing endpoint declares: its scope, the query keys it accepts and its limits.
+pub trait Endpoint {
+    const NEED: Need;
+    const KEYS: &'static [&'static str];
+    /// `(default, maximum)` of `limit`.
+    const LIMITS: (usize, usize);
 }
 
-impl Listing {
-    pub fn parse(
-        caller: &Caller,
-        need: Need,
-        raw: Option<&str>,
-        allowed: &[&str],
-        (default, max): (usize, usize),
-    ) -> Result<Listing, Response> {
-        require(caller, need)?;
-        let query = Query::parse(raw);
-        only_keys(&query, allowed)?;
-        let page = Page::parse(&query, default, max)?;
-        Ok(Listing { query, page })
-    }
+/// The head of every v2 listing, taken by handlers as an extractor: the caller (set by the Bearer
+/// check), its scope checked, the query (only the endpoint's keys) and the page.
+pub struct Listing<E> {
+    pub caller: Caller,
+    pub query: Query,
+    pub page: Page,
+    uri: Uri,
+    endpoint: PhantomData<E>,
+}
 
+impl<E: Endpoint, S: Send + Sync> FromRequestParts<S> for Listing<E> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Response> {
+        let caller = caller_of(parts, unauthorized)?;
+        require(&caller, E::NEED)?;
+        // The original URI keeps the full path for the links, whatever router nesting applies.
+        let uri = parts
+            .extensions
+            .get::<OriginalUri>()
+            .map_or_else(|| parts.uri.clone(), |o| o.0.clone());
+        let query = Query::parse(uri.query());
+        only_keys(&query, E::KEYS)?;
+        let page = Page::parse(&query, E::LIMITS.0, E::LIMITS.1)?;
+        Ok(Listing {
+            caller,
+            query,
+            page,
+            uri,
+            endpoint: PhantomData,
+        })
+    }
+}
+
+impl<E> Listing<E> {
     /// The page of `all` this listing selects, rendered by `render`, with its links.
     pub fn respond<A, T: Serialize>(
         &self,
         base_url: &str,
-        uri: &Uri,
         all: &[A],
         render: impl Fn(&A) -> Option<T>,
     ) -> Response {
         let data: Vec<T> = self.page.slice(all).iter().filter_map(render).collect();
-        list_response(base_url, uri, &self.query, self.page, all.len(), data)
+        list_response(base_url, &self.uri, &self.query, self.page, all.len(), data)
     }
 }
 

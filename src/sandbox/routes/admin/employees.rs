@@ -73,6 +73,24 @@ struct EmployeePatch {
     nationality: Option<String>,
 }
 
+/// Sets an organisation reference when the patch names it (`null` clears it); `Ok(true)` when it
+/// was set, `Err` for an id the organisation does not have.
+fn set_ref(
+    slot: &mut Option<u64>,
+    value: Option<Option<u64>>,
+    name: &str,
+    exists: fn(u64) -> bool,
+) -> Result<bool, String> {
+    let Some(value) = value else {
+        return Ok(false);
+    };
+    if value.is_some_and(|id| !exists(id)) {
+        return Err(format!("unknown {name} {value:?}"));
+    }
+    *slot = value;
+    Ok(true)
+}
+
 /// Applies `patch` to `e` (a copy); returns the attribute keys that changed.
 fn apply(
     company: &Company,
@@ -170,25 +188,28 @@ fn apply(
         e.weekly_working_hours = text;
         changed.extend(["weekly_working_hours", "work_schedule"]);
     }
-    if let Some(department) = patch.department_id {
-        if department.is_some_and(|id| org::department(id).is_none()) {
-            return Err(bad(format!("unknown department_id {department:?}")));
-        }
-        e.department_id = department;
+    if set_ref(
+        &mut e.department_id,
+        patch.department_id,
+        "department_id",
+        |id| org::department(id).is_some(),
+    )
+    .map_err(bad)?
+    {
         changed.push("department");
     }
-    if let Some(office) = patch.office_id {
-        if office.is_some_and(|id| org::office(id).is_none()) {
-            return Err(bad(format!("unknown office_id {office:?}")));
-        }
-        e.office_id = office;
+    if set_ref(&mut e.office_id, patch.office_id, "office_id", |id| {
+        org::office(id).is_some()
+    })
+    .map_err(bad)?
+    {
         changed.extend(["office", "holiday_calendar", "subcompany"]);
     }
-    if let Some(team) = patch.team_id {
-        if team.is_some_and(|id| org::team(id).is_none()) {
-            return Err(bad(format!("unknown team_id {team:?}")));
-        }
-        e.team_id = team;
+    if set_ref(&mut e.team_id, patch.team_id, "team_id", |id| {
+        org::team(id).is_some()
+    })
+    .map_err(bad)?
+    {
         changed.push("team");
     }
     if let Some(supervisor) = patch.supervisor_id {
