@@ -31,6 +31,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use http::{HeaderName, HeaderValue, Method, StatusCode, Uri, header};
 
+use super::absences::{DayAbsence, HourAbsence};
 use super::envelope;
 use super::faults::FaultPlan;
 use super::limits::{self, Bucket, Decision};
@@ -63,7 +64,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route(
             "/v1/company/time-offs/{id}",
-            get(v1_time_offs::get_one).delete(v1_time_offs::delete),
+            get(v1_time_offs::get_one).delete(v1_shared::delete::<DayAbsence>),
         )
         .route(
             "/v1/company/absence-periods",
@@ -71,7 +72,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route(
             "/v1/company/absence-periods/{id}",
-            delete(v1_absence_periods::delete),
+            delete(v1_shared::delete::<HourAbsence>),
         )
         .route_layer(from_fn_with_state(state.clone(), bearer::require_bearer));
 

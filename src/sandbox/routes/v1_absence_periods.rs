@@ -1,4 +1,5 @@
-//! Hour-unit absences: `GET|POST /v1/company/absence-periods`, `DELETE /v1/company/absence-periods/{id}`.
+//! Hour-unit absences: `GET|POST /v1/company/absence-periods` (the delete is
+//! `v1_shared::delete::<HourAbsence>`).
 //!
 //! Periods have UUID ids, durations in **minutes** (`effective_duration`, `breakdowns`,
 //! `measurement_unit: "minutes"`), `start`/`end` as UTC instants like `2022-05-31T22:00:00.0Z` and
@@ -12,20 +13,16 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use axum::Extension;
-use axum::body::Bytes;
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use chrono::{NaiveDate, NaiveTime};
-use http::{HeaderMap, StatusCode};
+use http::StatusCode;
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::v1_shared::{AbsenceListing, AbsenceRequest, deleted, path_text};
+use super::v1_shared::{AbsenceListing, AbsenceRequest, WriteBody};
 use super::v1_time_offs::{Certificate, NOT_REQUIRED};
 use crate::sandbox::absences::{AbsenceStatus, HourAbsence, Origin};
-use crate::sandbox::auth::{self, Caller, Need};
 use crate::sandbox::calendar::is_working_day;
 use crate::sandbox::clock::{self, ACCOUNT_TIME_ZONE, berlin_to_utc};
 use crate::sandbox::data::{Company, Unit};
@@ -201,12 +198,10 @@ fn same_day_times(
 
 pub async fn create(
     State(state): State<Arc<AppState>>,
-    Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
-    body: Bytes,
+    body: WriteBody,
 ) -> Result<Response, Response> {
     let mut times = None;
-    let request = AbsenceRequest::parse(&caller, &headers, &body, false, |f, v, s, e| {
+    let request = AbsenceRequest::parse(body, false, |f, v, s, e| {
         times = same_day_times(f, v, s, e);
     })?;
     let company = state.company();
@@ -285,19 +280,4 @@ pub async fn create(
             data: vec![period],
         },
     ))
-}
-
-pub async fn delete(
-    State(state): State<Arc<AppState>>,
-    Extension(caller): Extension<Caller>,
-    id: Result<Path<String>, PathRejection>,
-) -> Result<Response, Response> {
-    auth::require(&caller, Need::AbsencesWrite)?;
-    let id =
-        Uuid::parse_str(path_text(id).trim()).map_err(|_| envelope::v1_absence_id_invalid())?;
-    let removed = state.absences_mut().remove_hour(id);
-    if let Some(a) = &removed {
-        state.absence_changed(events::ABSENCE_DELETED, a.id, a.employee_id);
-    }
-    deleted(removed.is_some())
 }

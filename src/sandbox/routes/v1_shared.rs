@@ -7,22 +7,27 @@
 //! route files: which unit they accept, which messages they answer with, which fields are required.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{FromRequestParts, Path};
-use axum::response::Response;
+use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
+use http::StatusCode;
 use http::request::Parts;
-use http::{HeaderMap, StatusCode};
 use serde::Serialize;
+use uuid::Uuid;
 
-use crate::sandbox::absences::{AbsenceStatus, DayAbsence, HourAbsence};
+use crate::sandbox::absences::{AbsenceStatus, AbsenceStore, DayAbsence, HourAbsence};
 use crate::sandbox::auth::{self, Caller, Need, caller_of};
 use crate::sandbox::clock;
 use crate::sandbox::data::{Company, Employee, TimeOffType, Unit};
 use crate::sandbox::envelope::{self, ListPage, Metadata};
 use crate::sandbox::params::{self, Fields, Query, Validation};
+use crate::sandbox::state::AppState;
+use crate::sandbox::webhooks::events;
 
 /// Longest accepted period (the sandbox's own bound; it keeps day-by-day arithmetic cheap).
 pub const MAX_PERIOD_DAYS: i64 = 3660;
@@ -277,6 +282,30 @@ impl<S: Send + Sync> FromRequestParts<S> for AbsenceListing {
     }
 }
 
+/// The body of a v1 absence write, taken by handlers as an extractor: the caller holds the absence
+/// write permission (else 403), and the body is JSON or a form (else Personio's 400).
+pub struct WriteBody(pub Fields);
+
+impl<S: Send + Sync> FromRequest<S> for WriteBody {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
+        let caller = req
+            .extensions()
+            .get::<Caller>()
+            .cloned()
+            .ok_or_else(envelope::v1_unauthorized)?;
+        auth::require(&caller, Need::AbsencesWrite)?;
+        let headers = req.headers().clone();
+        let body = Bytes::from_request(req, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        params::parse_body(&headers, &body)
+            .map(WriteBody)
+            .map_err(|_| envelope::v1_malformed_body())
+    }
+}
+
 /// The fields both absence creates take, validated (Personio's 422 on any problem).
 pub struct AbsenceRequest {
     pub employee_id: i64,
@@ -290,18 +319,13 @@ pub struct AbsenceRequest {
 }
 
 impl AbsenceRequest {
-    /// Parses a JSON or form body. Half days are required by time-offs and optional (false) for
+    /// Validates a write body. Half days are required by time-offs and optional (false) for
     /// absence periods; `extra` validates resource-specific fields once the date range is sound.
     pub fn parse(
-        caller: &Caller,
-        headers: &HeaderMap,
-        body: &Bytes,
+        WriteBody(fields): WriteBody,
         half_days_required: bool,
         extra: impl FnOnce(&Fields, &mut Validation, NaiveDate, NaiveDate),
     ) -> Result<AbsenceRequest, Response> {
-        auth::require(caller, Need::AbsencesWrite)?;
-        let fields =
-            params::parse_body(headers, body).map_err(|_| envelope::v1_malformed_body())?;
         let mut v = Validation::default();
         let employee_id = v.required_int(&fields, "employee_id");
         let type_id = v.required_int(&fields, "time_off_type_id");
@@ -390,12 +414,56 @@ impl AbsenceRequest {
     }
 }
 
-/// The answer of both v1 deletes: Personio's success body, or its 404 for an unknown (or already
-/// deleted) id.
-pub fn deleted(removed: bool) -> Result<Response, Response> {
-    if removed {
-        Ok(envelope::v1_deleted())
-    } else {
-        Err(envelope::v1_absence_not_found())
+/// What a v1 delete route needs to know about its unit: how its ids are spelled and how a record
+/// leaves the store.
+pub trait Deletable {
+    type Id;
+    fn parse_id(raw: &str) -> Option<Self::Id>;
+    /// Removes the record; its v2 id and employee (for the webhook) if it existed.
+    fn remove(store: &mut AbsenceStore, id: Self::Id) -> Option<(Uuid, u64)>;
+}
+
+impl Deletable for DayAbsence {
+    type Id = u64;
+
+    fn parse_id(raw: &str) -> Option<u64> {
+        raw.parse().ok()
+    }
+
+    fn remove(store: &mut AbsenceStore, id: u64) -> Option<(Uuid, u64)> {
+        store.remove_day(id).map(|a| (a.id_v2, a.employee_id))
+    }
+}
+
+impl Deletable for HourAbsence {
+    type Id = Uuid;
+
+    fn parse_id(raw: &str) -> Option<Uuid> {
+        Uuid::parse_str(raw).ok()
+    }
+
+    fn remove(store: &mut AbsenceStore, id: Uuid) -> Option<(Uuid, u64)> {
+        store.remove_hour(id).map(|a| (a.id, a.employee_id))
+    }
+}
+
+/// `DELETE /v1/company/time-offs/{id}` (`A` = [`DayAbsence`]) and
+/// `DELETE /v1/company/absence-periods/{id}` (`A` = [`HourAbsence`]): the write permission (403), a
+/// well-formed id (400 "The absence period id is invalid."), then Personio's success body, or its 404
+/// for an unknown or already deleted id. A removal is announced to webhooks.
+pub async fn delete<A: Deletable>(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Response, Response> {
+    auth::require(&caller, Need::AbsencesWrite)?;
+    let id = A::parse_id(path_text(id).trim()).ok_or_else(envelope::v1_absence_id_invalid)?;
+    let removed = A::remove(&mut state.absences_mut(), id);
+    match removed {
+        Some((v2_id, employee)) => {
+            state.absence_changed(events::ABSENCE_DELETED, v2_id, employee);
+            Ok(envelope::v1_deleted())
+        }
+        None => Err(envelope::v1_absence_not_found()),
     }
 }

@@ -1,5 +1,5 @@
 //! Day-unit absences: `GET /v1/company/time-off-types`, `GET|POST /v1/company/time-offs`,
-//! `GET|DELETE /v1/company/time-offs/{id}`.
+//! `GET /v1/company/time-offs/{id}` (the delete is `v1_shared::delete::<DayAbsence>`).
 //!
 //! Quirks reproduced (REFERENCE.md §4, §8.5–8.8, §10, §11):
 //! - `offset` is a **page index** and 0 and 1 both mean the first page; `metadata.current_page` is
@@ -16,15 +16,14 @@
 use std::sync::Arc;
 
 use axum::Extension;
-use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
-use http::{HeaderMap, StatusCode};
+use http::StatusCode;
 use serde::Serialize;
 use serde_json::Number;
 
-use super::v1_shared::{AbsenceListing, AbsenceRequest, deleted, paged, path_text};
+use super::v1_shared::{AbsenceListing, AbsenceRequest, WriteBody, paged, path_text};
 use crate::sandbox::absences::{CreatedBy, DayAbsence};
 use crate::sandbox::auth::{self, Caller, Need};
 use crate::sandbox::clock;
@@ -215,27 +214,11 @@ pub async fn get_one(
     Ok(envelope::ok_data(period))
 }
 
-pub async fn delete(
-    State(state): State<Arc<AppState>>,
-    Extension(caller): Extension<Caller>,
-    id: Result<Path<String>, PathRejection>,
-) -> Result<Response, Response> {
-    auth::require(&caller, Need::AbsencesWrite)?;
-    let id = parse_id(&path_text(id))?;
-    let removed = state.absences_mut().remove_day(id);
-    if let Some(a) = &removed {
-        state.absence_changed(events::ABSENCE_DELETED, a.id_v2, a.employee_id);
-    }
-    deleted(removed.is_some())
-}
-
 pub async fn create(
     State(state): State<Arc<AppState>>,
-    Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
-    body: Bytes,
+    body: WriteBody,
 ) -> Result<Response, Response> {
-    let request = AbsenceRequest::parse(&caller, &headers, &body, true, |_, _, _, _| {})?;
+    let request = AbsenceRequest::parse(body, true, |_, _, _, _| {})?;
     let company = state.company();
     let (employee, time_off_type) = request.resolve(
         &company,
