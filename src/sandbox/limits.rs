@@ -6,11 +6,13 @@
 //! | v1 auth | 60/min | `POST /v1/auth` |
 //! | v2 auth | 150/min | `POST /v2/auth/token` |
 //! | v1 global | 2000/min | every `/v1` request |
-//! | v2 persons | 30/s, bursts of 30 | `GET /v2/persons…` |
-//! | v2 absences | 10/s, bursts of 10 | `/v2/absence-periods…`, `/v2/absence-types…` |
+//! | v2 persons | 30/s, bursts of 30 | `/v2/persons…` |
+//! | v2 absence periods | 10/s, bursts of 10 | `/v2/absence-periods`, `/v2/absence-periods/{id}` |
+//! | v2 breakdowns | 10/s, bursts of 10 | `/v2/absence-periods/{id}/breakdowns` |
+//! | v2 absence types | 10/s, bursts of 10 | `/v2/absence-types…` |
 //!
-//! The v2 resource limits are not published; the figures are those observed by a public client
-//! (REFERENCE.md §6).
+//! The v2 resource limits are not published; Personio runs one token bucket per endpoint, and the
+//! figures are those a public client observed (REFERENCE.md §6).
 //!
 //! Limits are per sandbox (one simulated caller), not per IP or token. Responses of the three named
 //! buckets carry `X-RateLimit-Limit` (requests per minute), `X-RateLimit-Remaining` (requests that
@@ -36,7 +38,9 @@ pub enum Bucket {
     V2Auth,
     V1Global,
     V2Persons,
-    V2Absences,
+    V2AbsencePeriods,
+    V2Breakdowns,
+    V2AbsenceTypes,
 }
 
 /// The outcome of one check, with the numbers for the `X-RateLimit-*` headers.
@@ -96,7 +100,7 @@ impl Bucketed {
 
 /// The sandbox's limiters; `None` when limits are relaxed.
 pub struct Limits {
-    buckets: Option<[Bucketed; 6]>,
+    buckets: Option<[Bucketed; 8]>,
 }
 
 impl Limits {
@@ -109,6 +113,8 @@ impl Limits {
                     Bucketed::new(150, 150),
                     Bucketed::new(2000, 2000),
                     Bucketed::new(1800, 30),
+                    Bucketed::new(600, 10),
+                    Bucketed::new(600, 10),
                     Bucketed::new(600, 10),
                 ]
             }),
@@ -124,7 +130,9 @@ impl Limits {
             Bucket::V2Auth => &buckets[2],
             Bucket::V1Global => &buckets[3],
             Bucket::V2Persons => &buckets[4],
-            Bucket::V2Absences => &buckets[5],
+            Bucket::V2AbsencePeriods => &buckets[5],
+            Bucket::V2Breakdowns => &buckets[6],
+            Bucket::V2AbsenceTypes => &buckets[7],
         };
         Some(b.check())
     }
@@ -137,7 +145,9 @@ pub fn bucket_for(method: &http::Method, route: &str) -> Option<Bucket> {
         ("POST", "/v1/auth") => Some(Bucket::V1Auth),
         ("POST", "/v2/auth/token") => Some(Bucket::V2Auth),
         (_, r) if r.starts_with("/v2/persons") => Some(Bucket::V2Persons),
-        (_, r) if r.starts_with("/v2/absence-") => Some(Bucket::V2Absences),
+        (_, "/v2/absence-periods/{id}/breakdowns") => Some(Bucket::V2Breakdowns),
+        (_, r) if r.starts_with("/v2/absence-periods") => Some(Bucket::V2AbsencePeriods),
+        (_, r) if r.starts_with("/v2/absence-types") => Some(Bucket::V2AbsenceTypes),
         _ => None,
     }
 }
