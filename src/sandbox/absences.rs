@@ -222,6 +222,58 @@ impl AbsenceStore {
         self.hour.insert(pos, absence);
     }
 
+    /// Books a day absence for a new request: allocates its id and stores it, unless the employee
+    /// already has one claiming the same half days (`None`: Personio's overlap error).
+    pub fn book_day(&mut self, mut absence: DayAbsence) -> Option<DayAbsence> {
+        if self.day_clash(
+            absence.employee_id,
+            absence.start,
+            absence.end,
+            absence.half_day_start,
+            absence.half_day_end,
+        ) {
+            return None;
+        }
+        absence.id = self.allocate_day_id();
+        self.insert_day(absence.clone());
+        Some(absence)
+    }
+
+    /// Books an hourly absence unless it intersects one of the employee's others (`false`).
+    pub fn book_hour(&mut self, absence: HourAbsence) -> bool {
+        if self.hour_clash(absence.employee_id, absence.start, absence.end) {
+            return false;
+        }
+        self.insert_hour(absence);
+        true
+    }
+
+    /// The absence with this v2 id (a day absence's `id_v2` or an hourly period's id).
+    pub fn by_v2_id(&self, id: Uuid) -> Option<AbsenceRef<'_>> {
+        self.day
+            .iter()
+            .find(|a| a.id_v2 == id)
+            .map(AbsenceRef::Day)
+            .or_else(|| self.hour.iter().find(|a| a.id == id).map(AbsenceRef::Hour))
+    }
+
+    /// Removes the absence with this v2 id, of either unit; returns its employee.
+    pub fn remove_v2(&mut self, id: Uuid) -> Option<u64> {
+        if let Some(pos) = self.day.iter().position(|a| a.id_v2 == id) {
+            return Some(self.day.remove(pos).employee_id);
+        }
+        let pos = self.hour.iter().position(|a| a.id == id)?;
+        Some(self.hour.remove(pos).employee_id)
+    }
+
+    /// Every absence of both units (day absences first), as v2 sees them.
+    pub fn all(&self) -> impl Iterator<Item = AbsenceRef<'_>> {
+        self.day
+            .iter()
+            .map(AbsenceRef::Day)
+            .chain(self.hour.iter().map(AbsenceRef::Hour))
+    }
+
     pub fn remove_day(&mut self, id: u64) -> Option<DayAbsence> {
         let pos = self.day.iter().position(|a| a.id == id)?;
         Some(self.day.remove(pos))
@@ -230,5 +282,79 @@ impl AbsenceStore {
     pub fn remove_hour(&mut self, id: Uuid) -> Option<HourAbsence> {
         let pos = self.hour.iter().position(|a| a.id == id)?;
         Some(self.hour.remove(pos))
+    }
+}
+
+/// One stored absence of either unit: v2 has a single endpoint for both.
+#[derive(Debug, Clone, Copy)]
+pub enum AbsenceRef<'a> {
+    Day(&'a DayAbsence),
+    Hour(&'a HourAbsence),
+}
+
+impl AbsenceRef<'_> {
+    /// The v2 id: `id_v2` of a day absence, the UUID of an hourly one.
+    pub fn v2_id(&self) -> Uuid {
+        match self {
+            AbsenceRef::Day(a) => a.id_v2,
+            AbsenceRef::Hour(a) => a.id,
+        }
+    }
+
+    pub fn employee_id(&self) -> u64 {
+        match self {
+            AbsenceRef::Day(a) => a.employee_id,
+            AbsenceRef::Hour(a) => a.employee_id,
+        }
+    }
+
+    pub fn type_id(&self) -> u64 {
+        match self {
+            AbsenceRef::Day(a) => a.type_id,
+            AbsenceRef::Hour(a) => a.type_id,
+        }
+    }
+
+    /// Berlin wall-clock start and **exclusive** end: a day absence ends at the midnight after its
+    /// last day (v2's `ends_at`, REFERENCE.md §11.16).
+    pub fn bounds(&self) -> (NaiveDateTime, NaiveDateTime) {
+        match self {
+            AbsenceRef::Day(a) => (
+                a.start.and_time(chrono::NaiveTime::MIN),
+                a.end
+                    .succ_opt()
+                    .unwrap_or(a.end)
+                    .and_time(chrono::NaiveTime::MIN),
+            ),
+            AbsenceRef::Hour(a) => (a.start, a.end),
+        }
+    }
+
+    pub fn status(&self) -> AbsenceStatus {
+        match self {
+            AbsenceRef::Day(a) => a.status,
+            AbsenceRef::Hour(a) => a.status,
+        }
+    }
+
+    pub fn comment(&self) -> &str {
+        match self {
+            AbsenceRef::Day(a) => &a.comment,
+            AbsenceRef::Hour(a) => &a.comment,
+        }
+    }
+
+    pub fn created_at(&self) -> DateTime<Utc> {
+        match self {
+            AbsenceRef::Day(a) => a.created_at,
+            AbsenceRef::Hour(a) => a.created_at,
+        }
+    }
+
+    pub fn updated_at(&self) -> DateTime<Utc> {
+        match self {
+            AbsenceRef::Day(a) => a.updated_at,
+            AbsenceRef::Hour(a) => a.updated_at,
+        }
     }
 }

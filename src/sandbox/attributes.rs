@@ -13,6 +13,7 @@ use super::auth::Whitelist;
 use super::clock;
 use super::data::{self, Company, Employee};
 use super::envelope::{Envelope, ShortEmployee, number, short_employee};
+use super::org;
 use super::seed::{LANGUAGE_OPTIONS, MARITAL_OPTIONS, NATIONALITY_OPTIONS};
 
 /// One readable attribute: key, label, Personio type, universal id, options (list/tags only).
@@ -291,27 +292,27 @@ pub fn value<'a>(
         "last_modified_at" => AttrValue::Owned(clock::v1_timestamp(employee.last_modified_at)),
         "subcompany" => employee
             .office_id
-            .and_then(data::office)
+            .and_then(org::office)
             .and_then(|o| o.subcompany_id)
-            .and_then(data::subcompany)
+            .and_then(org::subcompany)
             .map_or(AttrValue::Null, |s| org("Subcompany", s.id, s.name)),
         "office" => employee
             .office_id
-            .and_then(data::office)
+            .and_then(org::office)
             .map_or(AttrValue::Null, |o| org("Office", o.id, o.name)),
         "department" => employee
             .department_id
-            .and_then(data::department)
+            .and_then(org::department)
             .map_or(AttrValue::Null, |d| org("Department", d.id, d.name)),
         "team" => employee
             .team_id
-            .and_then(data::team)
+            .and_then(org::team)
             .map_or(AttrValue::Null, |(_, t)| org("Team", t.id, t.name)),
         "cost_centers" => AttrValue::CostCenters(
             employee
                 .cost_centers
                 .iter()
-                .filter_map(|(id, pct)| data::cost_center(*id).map(|c| (c, *pct)))
+                .filter_map(|(id, pct)| org::cost_center(*id).map(|c| (c, *pct)))
                 .map(|(c, percentage)| CostCenterRef {
                     kind: "CostCenter",
                     attributes: CostCenterAttributes {
@@ -325,7 +326,7 @@ pub fn value<'a>(
         "holiday_calendar" => {
             employee
                 .office_id
-                .and_then(data::office)
+                .and_then(org::office)
                 .map_or(AttrValue::Null, |o| {
                     AttrValue::Calendar(CalendarRef {
                         kind: "HolidayCalendar",

@@ -1,4 +1,5 @@
-//! Credentials, tokens and the Bearer check on `/v1/company/*`.
+//! Credentials, tokens and the permissions a token carries. The Bearer middleware that consults the
+//! token store lives with the routes (`routes/bearer.rs`), so this module needs no application state.
 //!
 //! Two credentials exist (both with secret [`CLIENT_SECRET`]):
 //! - [`FULL_CLIENT_ID`]: reads every attribute, reads and writes absences.
@@ -10,16 +11,13 @@
 //! `/v1/company` response (REFERENCE.md §2, §11.10).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use axum::extract::{Request, State};
-use axum::middleware::Next;
 use axum::response::Response;
-use http::{HeaderValue, header};
+use http::HeaderValue;
 
 use super::envelope;
-use super::state::AppState;
 use super::{CLIENT_SECRET, FULL_CLIENT_ID, LIMITED_CLIENT_ID};
 
 /// Lifetime of every token, in seconds (`expires_in`).
@@ -194,30 +192,17 @@ pub fn bearer_token(value: &HeaderValue) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
-/// Middleware for `/v1/company/*`: 401 without a valid token, [`Caller`] in the extensions otherwise,
-/// and the token echoed in the `Authorization` header of 2xx responses.
-pub async fn require_bearer(
-    State(state): State<Arc<AppState>>,
-    mut req: Request,
-    next: Next,
-) -> Response {
-    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
-        return envelope::v1_unauthorized();
-    };
-    let Some(token) = bearer_token(value).map(str::to_owned) else {
-        return envelope::v1_unauthorized();
-    };
-    let Some(caller) = state.tokens.lookup(&token) else {
-        return envelope::v1_token_invalid();
-    };
-    req.extensions_mut().insert(caller);
-    let mut response = next.run(req).await;
-    if response.status().is_success()
-        && let Ok(v) = HeaderValue::from_str(&format!("Bearer {token}"))
-    {
-        response.headers_mut().insert(header::AUTHORIZATION, v);
-    }
-    response
+/// The caller the Bearer check stored in the request, or `missing()` (a handler outside the checked
+/// routes: the router wiring is wrong, and the request is treated as unauthenticated).
+pub fn caller_of(
+    parts: &http::request::Parts,
+    missing: fn() -> Response,
+) -> Result<Caller, Response> {
+    parts
+        .extensions
+        .get::<Caller>()
+        .cloned()
+        .ok_or_else(missing)
 }
 
 /// The permission a handler needs.
@@ -228,14 +213,18 @@ pub enum Need {
     AbsencesWrite,
 }
 
-/// `Err(403)` when the caller lacks `need`.
-pub fn require(caller: &Caller, need: Need) -> Result<(), Response> {
-    let ok = match need {
+/// Whether the caller holds `need` (v1 and v2 routes answer a missing permission differently).
+pub fn has(caller: &Caller, need: Need) -> bool {
+    match need {
         Need::EmployeesRead => caller.grants.employees_read,
         Need::AbsencesRead => caller.grants.absences_read,
         Need::AbsencesWrite => caller.grants.absences_write,
-    };
-    if ok {
+    }
+}
+
+/// `Err(403)` (v1 body) when the caller lacks `need`.
+pub fn require(caller: &Caller, need: Need) -> Result<(), Response> {
+    if has(caller, need) {
         Ok(())
     } else {
         Err(envelope::v1_forbidden())

@@ -6,6 +6,13 @@
 //! | v1 auth | 60/min | `POST /v1/auth` |
 //! | v2 auth | 150/min | `POST /v2/auth/token` |
 //! | v1 global | 2000/min | every `/v1` request |
+//! | v2 persons | 30/s, bursts of 30 | `/v2/persons…` |
+//! | v2 absence periods | 10/s, bursts of 10 | `/v2/absence-periods`, `/v2/absence-periods/{id}` |
+//! | v2 breakdowns | 10/s, bursts of 10 | `/v2/absence-periods/{id}/breakdowns` |
+//! | v2 absence types | 10/s, bursts of 10 | `/v2/absence-types…` |
+//!
+//! The v2 resource limits are not published; Personio runs one token bucket per endpoint, and the
+//! figures are those a public client observed (REFERENCE.md §6).
 //!
 //! Limits are per sandbox (one simulated caller), not per IP or token. Responses of the three named
 //! buckets carry `X-RateLimit-Limit` (requests per minute), `X-RateLimit-Remaining` (requests that
@@ -30,6 +37,10 @@ pub enum Bucket {
     V1Auth,
     V2Auth,
     V1Global,
+    V2Persons,
+    V2AbsencePeriods,
+    V2Breakdowns,
+    V2AbsenceTypes,
 }
 
 /// The outcome of one check, with the numbers for the `X-RateLimit-*` headers.
@@ -37,6 +48,7 @@ pub enum Bucket {
 pub struct Decision {
     pub allowed: bool,
     pub limit_per_minute: u32,
+    pub burst: u32,
     pub remaining: u32,
     pub reset_secs: u64,
 }
@@ -67,6 +79,7 @@ impl Bucketed {
                 Decision {
                     allowed: true,
                     limit_per_minute: self.per_minute,
+                    burst: self.burst,
                     remaining,
                     reset_secs: (interval * missing).as_secs_f64().ceil() as u64,
                 }
@@ -76,6 +89,7 @@ impl Bucketed {
                 Decision {
                     allowed: false,
                     limit_per_minute: self.per_minute,
+                    burst: self.burst,
                     remaining: 0,
                     reset_secs: (wait.as_secs_f64().ceil() as u64).max(1),
                 }
@@ -86,7 +100,7 @@ impl Bucketed {
 
 /// The sandbox's limiters; `None` when limits are relaxed.
 pub struct Limits {
-    buckets: Option<[Bucketed; 4]>,
+    buckets: Option<[Bucketed; 8]>,
 }
 
 impl Limits {
@@ -98,6 +112,10 @@ impl Limits {
                     Bucketed::new(60, 60),
                     Bucketed::new(150, 150),
                     Bucketed::new(2000, 2000),
+                    Bucketed::new(1800, 30),
+                    Bucketed::new(600, 10),
+                    Bucketed::new(600, 10),
+                    Bucketed::new(600, 10),
                 ]
             }),
         }
@@ -111,6 +129,10 @@ impl Limits {
             Bucket::V1Auth => &buckets[1],
             Bucket::V2Auth => &buckets[2],
             Bucket::V1Global => &buckets[3],
+            Bucket::V2Persons => &buckets[4],
+            Bucket::V2AbsencePeriods => &buckets[5],
+            Bucket::V2Breakdowns => &buckets[6],
+            Bucket::V2AbsenceTypes => &buckets[7],
         };
         Some(b.check())
     }
@@ -122,6 +144,10 @@ pub fn bucket_for(method: &http::Method, route: &str) -> Option<Bucket> {
         ("GET", "/v1/company/employees") => Some(Bucket::Employees),
         ("POST", "/v1/auth") => Some(Bucket::V1Auth),
         ("POST", "/v2/auth/token") => Some(Bucket::V2Auth),
+        (_, r) if r.starts_with("/v2/persons") => Some(Bucket::V2Persons),
+        (_, "/v2/absence-periods/{id}/breakdowns") => Some(Bucket::V2Breakdowns),
+        (_, r) if r.starts_with("/v2/absence-periods") => Some(Bucket::V2AbsencePeriods),
+        (_, r) if r.starts_with("/v2/absence-types") => Some(Bucket::V2AbsenceTypes),
         _ => None,
     }
 }

@@ -1,5 +1,6 @@
 //! The Personio sandbox: a faithful simulator of Personio's public API (v1 personnel data and
-//! absences, v1/v2 auth), embedded in the binary.
+//! absences; v2 persons, employments, absence types and periods; v1/v2 auth; webhooks), embedded in
+//! the binary.
 //!
 //! It is the upstream of every integration test and benchmark, and the backend of
 //! `personio-mcp serve --sandbox`, so it reproduces Personio's quirks (REFERENCE.md §11) rather than
@@ -31,11 +32,13 @@ mod envelope;
 mod faults;
 mod limits;
 mod names;
+mod org;
 mod params;
 mod routes;
 mod seed;
 mod state;
 mod stats;
+mod webhooks;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, RwLock};
@@ -44,6 +47,7 @@ use std::time::Duration;
 use chrono::{Datelike, NaiveDate};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
 pub use faults::FaultConfig;
 
@@ -95,6 +99,8 @@ pub struct SandboxHandle {
     base_url: String,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<std::io::Result<()>>>,
+    /// Stops pending webhook deliveries when the sandbox goes away.
+    deliveries: CancellationToken,
 }
 
 impl SandboxHandle {
@@ -135,6 +141,7 @@ impl SandboxHandle {
             relaxed_limits = config.relaxed_limits,
             "sandbox started"
         );
+        let deliveries = CancellationToken::new();
         let state = Arc::new(state::AppState {
             company: RwLock::new(seeded.company),
             absences: RwLock::new(seeded.absences),
@@ -142,6 +149,7 @@ impl SandboxHandle {
             limits: limits::Limits::new(config.relaxed_limits),
             faults: faults::Faults::new(config.faults),
             stats: stats::Stats::default(),
+            webhooks: webhooks::Webhooks::new(deliveries.clone()),
             clock: clock::SandboxClock::new(today),
             base_url: base_url.clone(),
             seed,
@@ -161,6 +169,7 @@ impl SandboxHandle {
             base_url,
             shutdown: Some(tx),
             server: Some(server),
+            deliveries,
         })
     }
 
@@ -177,6 +186,7 @@ impl SandboxHandle {
     /// Stops accepting connections, lets in-flight requests finish (up to a few seconds) and waits
     /// for the server task.
     pub async fn shutdown(mut self) {
+        self.deliveries.cancel();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -196,6 +206,7 @@ impl SandboxHandle {
 
 impl Drop for SandboxHandle {
     fn drop(&mut self) {
+        self.deliveries.cancel();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }

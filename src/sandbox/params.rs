@@ -218,49 +218,55 @@ impl Validation {
         self.errors.push((key.to_string(), message.into()));
     }
 
-    pub fn required_int(&mut self, f: &Fields, key: &str) -> Option<i64> {
-        match f.get(key) {
-            None => {
-                self.add(key, format!("The {} field is required.", human(key)));
-                None
-            }
-            Some(v) => {
-                let parsed = as_int(v);
-                if parsed.is_none() {
-                    self.add(key, format!("The {} must be an integer.", human(key)));
-                }
-                parsed
-            }
+    fn missing(&mut self, key: &str) {
+        self.add(key, format!("The {} field is required.", human(key)));
+    }
+
+    /// `parsed`, recording "The {key} {complaint}." when it is `None`.
+    pub fn checked<T>(&mut self, key: &str, parsed: Option<T>, complaint: &str) -> Option<T> {
+        if parsed.is_none() {
+            self.add(key, format!("The {} {complaint}.", human(key)));
         }
+        parsed
+    }
+
+    /// `raw` parsed by `parse`, or "The {key} does not match the format {format}." recorded.
+    pub fn formatted<T>(
+        &mut self,
+        key: &str,
+        raw: &str,
+        format: &str,
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> Option<T> {
+        self.checked(
+            key,
+            parse(raw),
+            &format!("does not match the format {format}"),
+        )
+    }
+
+    pub fn required_int(&mut self, f: &Fields, key: &str) -> Option<i64> {
+        let Some(v) = f.get(key) else {
+            self.missing(key);
+            return None;
+        };
+        self.checked(key, as_int(v), "must be an integer")
     }
 
     pub fn required_date(&mut self, f: &Fields, key: &str) -> Option<NaiveDate> {
-        match f.text(key) {
-            None => {
-                self.add(key, format!("The {} field is required.", human(key)));
-                None
-            }
-            Some(s) => {
-                let parsed = parse_date(&s);
-                if parsed.is_none() {
-                    self.add(
-                        key,
-                        format!("The {} does not match the format Y-m-d.", human(key)),
-                    );
-                }
-                parsed
-            }
-        }
+        let Some(s) = f.text(key) else {
+            self.missing(key);
+            return None;
+        };
+        self.formatted(key, &s, "Y-m-d", parse_date)
     }
 
     pub fn required_bool(&mut self, f: &Fields, key: &str) -> Option<bool> {
-        match f.get(key) {
-            None => {
-                self.add(key, format!("The {} field is required.", human(key)));
-                None
-            }
-            Some(v) => self.check_bool(key, v),
-        }
+        let Some(v) = f.get(key) else {
+            self.missing(key);
+            return None;
+        };
+        self.check_bool(key, v)
     }
 
     pub fn optional_bool(&mut self, f: &Fields, key: &str, default: bool) -> bool {
@@ -270,14 +276,7 @@ impl Validation {
     }
 
     fn check_bool(&mut self, key: &str, v: &Value) -> Option<bool> {
-        let parsed = as_bool(v);
-        if parsed.is_none() {
-            self.add(
-                key,
-                format!("The {} field must be true or false.", human(key)),
-            );
-        }
-        parsed
+        self.checked(key, as_bool(v), "field must be true or false")
     }
 
     /// `Err(422)` if anything was collected.

@@ -105,7 +105,26 @@ pub async fn token(base: &str, client_id: &str) -> String {
     r.json["data"]["token"].as_str().unwrap().to_string()
 }
 
-/// An authenticated v1 client.
+/// A v2 bearer token for `client_id` (`POST /v2/auth/token`, every scope the credential holds).
+pub async fn v2_token(base: &str, client_id: &str) -> String {
+    let r = Reply::from(
+        http()
+            .post(format!("{base}/v2/auth/token"))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", client_id),
+                ("client_secret", SECRET),
+            ])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    r.json["access_token"].as_str().unwrap().to_string()
+}
+
+/// An authenticated client (v1 token from [`Api::new`], v2 token from [`Api::v2`]).
 pub struct Api {
     pub base: String,
     pub token: String,
@@ -119,6 +138,47 @@ impl Api {
             token: token(&base, client_id).await,
             base,
             http: http(),
+        }
+    }
+
+    /// A client holding a v2 token.
+    pub async fn v2(sb: &SandboxHandle, client_id: &str) -> Api {
+        let base = sb.base_url();
+        Api {
+            token: v2_token(&base, client_id).await,
+            base,
+            http: http(),
+        }
+    }
+
+    /// GET of an absolute URL (v2 `_meta.links` are absolute).
+    pub async fn get_url(&self, url: &str) -> Reply {
+        Reply::from(
+            self.http
+                .get(url)
+                .bearer_auth(&self.token)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// Every item of a v2 listing, following `_meta.links.next`; also returns the page count.
+    pub async fn v2_all(&self, path: &str) -> (Vec<Value>, usize) {
+        let mut url = format!("{}{path}", self.base);
+        let mut all = Vec::new();
+        let mut pages = 0;
+        loop {
+            let r = self.get_url(&url).await;
+            assert_eq!(r.status, StatusCode::OK, "{url}: {}", r.text);
+            all.extend(r.json["_data"].as_array().unwrap().iter().cloned());
+            pages += 1;
+            assert!(pages < 10_000, "paging does not end");
+            match r.json["_meta"]["links"]["next"]["href"].as_str() {
+                Some(next) => url = next.to_string(),
+                None => return (all, pages),
+            }
         }
     }
 

@@ -2,18 +2,25 @@
 //!
 //! Every Personio route (`/v1/...`, `/v2/...`) passes through [`gateway`]: request statistics, fault
 //! injection and rate limits, in that order. `/v1/company/*` routes are additionally wrapped by the
-//! Bearer check ([`super::auth::require_bearer`]). Admin routes (`/__sandbox/...`) bypass all of it.
+//! Bearer check ([`bearer::require_bearer`]). Admin routes (`/__sandbox/...`) bypass all of it.
 //!
-//! v2 persons and absence-periods (a later issue) will get their own `v2_persons.rs` /
-//! `v2_absence_periods.rs` modules and a route block below.
+//! v2 resource routes (`v2_persons`, `v2_absences`, `v2_absence_create`) sit behind the v2 Bearer
+//! check, which answers with v2 error bodies; `v1_shared` and `v2_shared` hold what each API
+//! generation's routes have in common.
 
 mod admin;
+mod bearer;
 mod v1_absence_periods;
 mod v1_auth;
 mod v1_balance;
 mod v1_employees;
+mod v1_shared;
 mod v1_time_offs;
+mod v2_absence_create;
+mod v2_absences;
 mod v2_auth;
+mod v2_persons;
+mod v2_shared;
 
 use std::sync::Arc;
 
@@ -24,7 +31,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use http::{HeaderName, HeaderValue, Method, StatusCode, Uri, header};
 
-use super::auth;
+use super::absences::{DayAbsence, HourAbsence};
 use super::envelope;
 use super::faults::FaultPlan;
 use super::limits::{self, Bucket, Decision};
@@ -57,7 +64,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route(
             "/v1/company/time-offs/{id}",
-            get(v1_time_offs::get_one).delete(v1_time_offs::delete),
+            get(v1_time_offs::get_one).delete(v1_shared::delete::<DayAbsence>),
         )
         .route(
             "/v1/company/absence-periods",
@@ -65,11 +72,36 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route(
             "/v1/company/absence-periods/{id}",
-            delete(v1_absence_periods::delete),
+            delete(v1_shared::delete::<HourAbsence>),
         )
-        .route_layer(from_fn_with_state(state.clone(), auth::require_bearer));
+        .route_layer(from_fn_with_state(state.clone(), bearer::require_bearer));
+
+    let v2 = Router::new()
+        .route("/v2/persons", get(v2_persons::list))
+        .route("/v2/persons/{id}", get(v2_persons::get_one))
+        .route("/v2/persons/{id}/employments", get(v2_persons::employments))
+        .route(
+            "/v2/persons/{id}/employments/{employment_id}",
+            get(v2_persons::employment_one),
+        )
+        .route("/v2/absence-types", get(v2_absences::types))
+        .route("/v2/absence-types/{id}", get(v2_absences::type_one))
+        .route(
+            "/v2/absence-periods",
+            get(v2_absences::list).post(v2_absence_create::create),
+        )
+        .route(
+            "/v2/absence-periods/{id}",
+            get(v2_absences::get_one).delete(v2_absences::delete),
+        )
+        .route(
+            "/v2/absence-periods/{id}/breakdowns",
+            get(v2_absences::breakdowns),
+        )
+        .route_layer(from_fn_with_state(state.clone(), bearer::require_bearer_v2));
 
     let personio = company
+        .merge(v2)
         .route("/v1/auth", post(v1_auth::auth))
         .route("/v2/auth/token", post(v2_auth::token))
         .route("/v2/auth/revoke", post(v2_auth::revoke))
@@ -82,11 +114,12 @@ pub fn router(state: Arc<AppState>) -> Router {
 /// Unknown paths: a v2 problem body under `/v2`, the v1 envelope elsewhere.
 async fn not_found(uri: Uri) -> Response {
     if uri.path().starts_with("/v2") {
-        envelope::v2_error(
+        v2_shared::error(
             StatusCode::NOT_FOUND,
             "Not Found",
             &format!("The endpoint with {} was not found.", uri.path()),
             "apinot_found",
+            serde_json::json!({"path": uri.path()}),
         )
     } else {
         envelope::v1_error(StatusCode::NOT_FOUND, 404, "Not Found")
@@ -119,13 +152,27 @@ fn server_error(v2: bool) -> Response {
     }
 }
 
-fn add_rate_limit_headers(response: &mut Response, d: &Decision) {
+/// `x-ratelimit-limit/remaining/reset` on every limited route; v2 resources add the gateway-style
+/// headers Personio was observed sending (`replenish-rate` per second, `burst-capacity`,
+/// `requested-tokens`; REFERENCE.md §6).
+fn add_rate_limit_headers(response: &mut Response, d: &Decision, v2: bool) {
     let h = response.headers_mut();
-    for (name, value) in [
+    let mut headers = vec![
         ("x-ratelimit-limit", u64::from(d.limit_per_minute)),
         ("x-ratelimit-remaining", u64::from(d.remaining)),
         ("x-ratelimit-reset", d.reset_secs),
-    ] {
+    ];
+    if v2 {
+        headers.extend([
+            (
+                "x-ratelimit-replenish-rate",
+                u64::from(d.limit_per_minute / 60),
+            ),
+            ("x-ratelimit-burst-capacity", u64::from(d.burst)),
+            ("x-ratelimit-requested-tokens", 1),
+        ]);
+    }
+    for (name, value) in headers {
         if let Ok(v) = HeaderValue::from_str(&value.to_string()) {
             h.insert(HeaderName::from_static(name), v);
         }
@@ -208,13 +255,13 @@ async fn handle(
         && let Some(d) = state.limits.check(Bucket::V1Global).filter(|d| !d.allowed)
     {
         let mut r = too_many_requests(v2);
-        add_rate_limit_headers(&mut r, &d);
+        add_rate_limit_headers(&mut r, &d, v2);
         return r;
     }
     let decision = limits::bucket_for(method, route).and_then(|b| state.limits.check(b));
     if let Some(d) = decision.filter(|d| !d.allowed) {
         let mut r = too_many_requests(v2);
-        add_rate_limit_headers(&mut r, &d);
+        add_rate_limit_headers(&mut r, &d, v2);
         return r;
     }
     if !plan.after_commit {
@@ -238,7 +285,7 @@ async fn handle(
         response = truncate(response).await;
     }
     if let Some(d) = decision {
-        add_rate_limit_headers(&mut response, &d);
+        add_rate_limit_headers(&mut response, &d, v2);
     }
     response
 }

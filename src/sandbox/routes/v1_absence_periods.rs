@@ -1,4 +1,5 @@
-//! Hour-unit absences: `GET|POST /v1/company/absence-periods`, `DELETE /v1/company/absence-periods/{id}`.
+//! Hour-unit absences: `GET|POST /v1/company/absence-periods` (the delete is
+//! `v1_shared::delete::<HourAbsence>`).
 //!
 //! Periods have UUID ids, durations in **minutes** (`effective_duration`, `breakdowns`,
 //! `measurement_unit: "minutes"`), `start`/`end` as UTC instants like `2022-05-31T22:00:00.0Z` and
@@ -12,28 +13,23 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use axum::Extension;
-use axum::body::Bytes;
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::State;
 use axum::response::Response;
-use chrono::NaiveDate;
-use http::{HeaderMap, StatusCode};
+use chrono::{NaiveDate, NaiveTime};
+use http::StatusCode;
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::v1_employees::paging;
-use super::v1_time_offs::{Certificate, Filters, MAX_PERIOD_DAYS, NOT_REQUIRED, page_index};
+use super::v1_shared::{AbsenceListing, AbsenceRequest, WriteBody};
+use super::v1_time_offs::{Certificate, NOT_REQUIRED};
 use crate::sandbox::absences::{AbsenceStatus, HourAbsence, Origin};
-use crate::sandbox::auth::{self, Caller, Need};
 use crate::sandbox::calendar::is_working_day;
 use crate::sandbox::clock::{self, ACCOUNT_TIME_ZONE, berlin_to_utc};
 use crate::sandbox::data::{Company, Unit};
-use crate::sandbox::envelope::{
-    self, Data, ListPage, Metadata, ShortEmployee, json_response, short_employee,
-};
-use crate::sandbox::params::{self, Query, Validation};
+use crate::sandbox::envelope::{self, Data, ShortEmployee, json_response, short_employee};
+use crate::sandbox::params::{self, Fields, Validation};
 use crate::sandbox::state::AppState;
+use crate::sandbox::webhooks::events;
 
 const DAILY_NOT_SUPPORTED: &str = "This API doesn´t support Daily Absences. Please see the documentation for the right API to use";
 
@@ -132,15 +128,9 @@ fn render<'a>(company: &'a Company, a: &'a HourAbsence) -> Option<AbsencePeriod<
 
 pub async fn list(
     State(state): State<Arc<AppState>>,
-    Extension(caller): Extension<Caller>,
-    RawQuery(query): RawQuery,
+    listing: AbsenceListing,
 ) -> Result<Response, Response> {
-    auth::require(&caller, Need::AbsencesRead)?;
-    let query = Query::parse(query.as_deref());
-    let mut v = Validation::default();
-    let (limit, offset) = paging(&query, &mut v, 200, 200);
-    let filters = Filters::parse(&query, &mut v);
-    v.finish()?;
+    let query = &listing.query;
     let company = state.company();
 
     let mut type_filter: Option<HashSet<u64>> = None;
@@ -167,124 +157,62 @@ pub async fn list(
     }
 
     let absences = state.absences();
-    let matching: Vec<&HourAbsence> = absences
-        .hour()
-        .iter()
-        .filter(|a| {
-            filters.accepts(a.employee_id, a.first_day(), a.last_day(), a.updated_at)
-                && type_filter.as_ref().is_none_or(|s| s.contains(&a.type_id))
-                && period_filter.as_ref().is_none_or(|s| s.contains(&a.id))
-        })
-        .collect();
-    let (skip, page) = page_index(offset, limit);
-    let data: Vec<AbsencePeriod> = matching
-        .iter()
-        .skip(skip)
-        .take(usize::try_from(limit).unwrap_or(0))
-        .filter_map(|a| render(&company, a))
-        .collect();
-    Ok(json_response(
-        StatusCode::OK,
-        &ListPage {
-            success: true,
-            metadata: Metadata {
-                total_elements: matching.len(),
-                current_page: page,
-                total_pages: envelope::pages(matching.len(), limit),
-            },
-            offset,
-            limit,
-            data,
-        },
-    ))
+    let matching = listing.select(absences.hour(), |a| {
+        type_filter.as_ref().is_none_or(|s| s.contains(&a.type_id))
+            && period_filter.as_ref().is_none_or(|s| s.contains(&a.id))
+    });
+    Ok(listing.respond(&matching, |a| render(&company, a)))
+}
+
+/// `start_time`/`end_time` (`HH:mm`, required on a same-day period).
+fn same_day_times(
+    fields: &Fields,
+    v: &mut Validation,
+    start: NaiveDate,
+    end: NaiveDate,
+) -> Option<(NaiveTime, NaiveTime)> {
+    if start != end {
+        return None;
+    }
+    let mut time = |key: &str| match fields.text(key) {
+        None => {
+            v.add(
+                key,
+                format!(
+                    "The {} field is required when start date is equal to end date.",
+                    key.replace('_', " ")
+                ),
+            );
+            None
+        }
+        Some(t) => v.formatted(key, &t, "H:i", params::parse_hhmm),
+    };
+    let from = time("start_time");
+    let to = time("end_time");
+    let (from, to) = (from?, to?);
+    if to <= from {
+        v.add("end_time", "The end time must be a time after start time.");
+    }
+    Some((from, to))
 }
 
 pub async fn create(
     State(state): State<Arc<AppState>>,
-    Extension(caller): Extension<Caller>,
-    headers: HeaderMap,
-    body: Bytes,
+    body: WriteBody,
 ) -> Result<Response, Response> {
-    auth::require(&caller, Need::AbsencesWrite)?;
-    let fields = params::parse_body(&headers, &body).map_err(|_| envelope::v1_malformed_body())?;
-    let mut v = Validation::default();
-    let employee_id = v.required_int(&fields, "employee_id");
-    let type_id = v.required_int(&fields, "time_off_type_id");
-    let start_date = v.required_date(&fields, "start_date");
-    let end_date = v.required_date(&fields, "end_date");
-    let half_day_start = v.optional_bool(&fields, "half_day_start", false);
-    let half_day_end = v.optional_bool(&fields, "half_day_end", false);
-    let skip_approval = v.optional_bool(&fields, "skip_approval", true);
-    let comment = fields.text("comment").unwrap_or_default();
     let mut times = None;
-    if let (Some(s), Some(e)) = (start_date, end_date) {
-        if e < s {
-            v.add(
-                "end_date",
-                "The end date must be a date after or equal to start date.",
-            );
-        } else if (e - s).num_days() > MAX_PERIOD_DAYS {
-            v.add("end_date", "The period must not be longer than ten years.");
-        } else if s == e {
-            let mut time = |key: &str| match fields.text(key) {
-                None => {
-                    v.add(
-                        key,
-                        format!(
-                            "The {} field is required when start date is equal to end date.",
-                            key.replace('_', " ")
-                        ),
-                    );
-                    None
-                }
-                Some(t) => {
-                    let parsed = params::parse_hhmm(&t);
-                    if parsed.is_none() {
-                        v.add(
-                            key,
-                            format!(
-                                "The {} does not match the format H:i.",
-                                key.replace('_', " ")
-                            ),
-                        );
-                    }
-                    parsed
-                }
-            };
-            let from = time("start_time");
-            let to = time("end_time");
-            if let (Some(from), Some(to)) = (from, to) {
-                if to <= from {
-                    v.add("end_time", "The end time must be a time after start time.");
-                }
-                times = Some((from, to));
-            }
-        }
-    }
-    v.finish()?;
-    let (Some(employee_id), Some(type_id), Some(start_date), Some(end_date)) =
-        (employee_id, type_id, start_date, end_date)
-    else {
-        return Err(envelope::v1_malformed_body());
-    };
-
+    let request = AbsenceRequest::parse(body, false, |f, v, s, e| {
+        times = same_day_times(f, v, s, e);
+    })?;
     let company = state.company();
-    let t = u64::try_from(type_id)
-        .ok()
-        .and_then(|id| company.time_off_type(id))
-        .ok_or_else(|| envelope::v1_error(StatusCode::NOT_FOUND, 0, "Absence type not found."))?;
-    if t.unit == Unit::Day {
-        return Err(envelope::v1_error(
-            StatusCode::BAD_REQUEST,
-            400,
-            DAILY_NOT_SUPPORTED,
-        ));
-    }
-    let employee = u64::try_from(employee_id)
-        .ok()
-        .and_then(|id| company.get(id))
-        .ok_or_else(|| envelope::v1_error(StatusCode::NOT_FOUND, 0, "Employee not found."))?;
-
+    let (employee, t) = request.resolve(
+        &company,
+        Unit::Hour,
+        "Absence type not found.",
+        DAILY_NOT_SUPPORTED,
+    )?;
+    let (start_date, end_date) = (request.start, request.end);
+    let (half_day_start, half_day_end) = (request.half_day_start, request.half_day_end);
     let (start, end, breakdown, hs, he) = match times {
         Some((from, to)) => {
             let minutes = u32::try_from((to - from).num_minutes()).unwrap_or(0);
@@ -321,11 +249,7 @@ pub async fn create(
             )
         }
     };
-    let status = if !skip_approval && t.approval_required {
-        AbsenceStatus::Pending
-    } else {
-        AbsenceStatus::Approved
-    };
+    let status = request.status(t);
     let now = state.clock.now();
     let record = HourAbsence {
         id: Uuid::new_v4(),
@@ -336,7 +260,7 @@ pub async fn create(
         half_day_start: hs,
         half_day_end: he,
         status,
-        comment,
+        comment: request.comment,
         origin: Origin::Api,
         created_by: employee.id,
         created_at: now,
@@ -344,13 +268,10 @@ pub async fn create(
         approved_at: (status == AbsenceStatus::Approved).then_some(now),
         breakdown,
     };
-    {
-        let mut absences = state.absences_mut();
-        if absences.hour_clash(employee.id, start, end) {
-            return Err(envelope::v1_insert_failed());
-        }
-        absences.insert_hour(record.clone());
+    if !state.absences_mut().book_hour(record.clone()) {
+        return Err(envelope::v1_insert_failed());
     }
+    state.absence_changed(events::ABSENCE_CREATED, record.id, employee.id);
     let period = render(&company, &record).ok_or_else(envelope::v1_server_error)?;
     Ok(json_response(
         StatusCode::CREATED,
@@ -359,19 +280,4 @@ pub async fn create(
             data: vec![period],
         },
     ))
-}
-
-pub async fn delete(
-    State(state): State<Arc<AppState>>,
-    Extension(caller): Extension<Caller>,
-    id: Result<Path<String>, PathRejection>,
-) -> Result<Response, Response> {
-    // An undecodable path segment is just an unknown id.
-    let id = id.map(|Path(s)| s).unwrap_or_default();
-    auth::require(&caller, Need::AbsencesWrite)?;
-    let id = Uuid::parse_str(id.trim()).map_err(|_| envelope::v1_absence_id_invalid())?;
-    match state.absences_mut().remove_hour(id) {
-        Some(_) => Ok(envelope::v1_deleted()),
-        None => Err(envelope::v1_absence_not_found()),
-    }
 }

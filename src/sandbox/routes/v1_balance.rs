@@ -20,6 +20,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 use serde_json::Number;
 
+use super::v1_shared::{employee_in_path, path_text};
 use crate::sandbox::absences::AbsenceStatus;
 use crate::sandbox::attributes;
 use crate::sandbox::auth::{self, Caller, Need};
@@ -41,16 +42,9 @@ pub async fn balance(
     Extension(caller): Extension<Caller>,
     employee_id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, Response> {
-    // An undecodable path segment is just an unknown id.
-    let employee_id = employee_id.map(|Path(s)| s).unwrap_or_default();
     auth::require(&caller, Need::AbsencesRead)?;
     let company = state.company();
-    let employee = employee_id
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .and_then(|id| company.get(id))
-        .ok_or_else(envelope::v1_employee_not_found)?;
+    let employee = employee_in_path(&company, &path_text(employee_id))?;
     let today = state.clock.today();
     let year_start = NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today);
     let year_end = NaiveDate::from_ymd_opt(today.year(), 12, 31).unwrap_or(today);

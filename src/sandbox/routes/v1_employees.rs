@@ -18,40 +18,16 @@ use axum::response::Response;
 use chrono::{DateTime, Utc};
 use http::StatusCode;
 
+use super::v1_shared::{employee_in_path, list_response, paged, path_text};
 use crate::sandbox::attributes::{self, AttrDef};
 use crate::sandbox::auth::{self, Caller, Need};
 use crate::sandbox::data::{Company, Employee};
-use crate::sandbox::envelope::{self, Data, ListPage, Metadata};
-use crate::sandbox::params::{self, Query, Validation};
+use crate::sandbox::envelope::{self, Data};
+use crate::sandbox::params;
 use crate::sandbox::state::AppState;
 
 pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 100;
-
-/// Parses a positive `limit` (default `default`, capped at `max`) and a non-negative `offset`.
-pub fn paging(query: &Query, v: &mut Validation, default: i64, max: i64) -> (i64, i64) {
-    let limit = match query.first("limit") {
-        None => default,
-        Some(s) => match s.parse::<i64>() {
-            Ok(n) if n >= 1 => n.min(max),
-            _ => {
-                v.add("limit", "The limit must be an integer of at least 1.");
-                default
-            }
-        },
-    };
-    let offset = match query.first("offset") {
-        None => 0,
-        Some(s) => match s.parse::<i64>() {
-            Ok(n) if n >= 0 => n,
-            _ => {
-                v.add("offset", "The offset must be an integer of at least 0.");
-                0
-            }
-        },
-    };
-    (limit, offset)
-}
 
 fn changed_since(
     company: &Company,
@@ -77,23 +53,19 @@ pub async fn list(
     Extension(caller): Extension<Caller>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, Response> {
-    auth::require(&caller, Need::EmployeesRead)?;
-    let query = Query::parse(query.as_deref());
-    let mut v = Validation::default();
-    let (limit, offset) = paging(&query, &mut v, DEFAULT_LIMIT, MAX_LIMIT);
-    let updated_since = match query.first("updated_since") {
-        None => None,
-        Some(s) => {
-            let parsed = params::parse_instant(s);
-            if parsed.is_none() {
-                v.add(
-                    "updated_since",
-                    "The updated since must be a date (Y-m-d) or an ISO 8601 date-time.",
-                );
-            }
-            parsed
-        }
-    };
+    let (query, mut v, limit, offset) = paged(
+        &caller,
+        Need::EmployeesRead,
+        query.as_deref(),
+        (DEFAULT_LIMIT, MAX_LIMIT),
+    )?;
+    let updated_since = query.first("updated_since").and_then(|s| {
+        v.checked(
+            "updated_since",
+            params::parse_instant(s),
+            "must be a date (Y-m-d) or an ISO 8601 date-time",
+        )
+    });
     v.finish()?;
 
     let projection = query.list("attributes");
@@ -123,19 +95,12 @@ pub async fn list(
         .into_iter()
         .map(|e| attributes::render(&company, e, &visible, &state.base_url))
         .collect();
-    Ok(envelope::json_response(
-        StatusCode::OK,
-        &ListPage {
-            success: true,
-            metadata: Metadata {
-                total_elements: total,
-                current_page: offset / limit.max(1),
-                total_pages: envelope::pages(total, limit),
-            },
-            offset,
-            limit,
-            data,
-        },
+    Ok(list_response(
+        total,
+        offset / limit.max(1),
+        offset,
+        limit,
+        data,
     ))
 }
 
@@ -144,16 +109,9 @@ pub async fn get_one(
     Extension(caller): Extension<Caller>,
     employee_id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, Response> {
-    // An undecodable path segment is just an unknown id.
-    let employee_id = employee_id.map(|Path(s)| s).unwrap_or_default();
     auth::require(&caller, Need::EmployeesRead)?;
     let company = state.company();
-    let employee = employee_id
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .and_then(|id| company.get(id))
-        .ok_or_else(envelope::v1_employee_not_found)?;
+    let employee = employee_in_path(&company, &path_text(employee_id))?;
     let visible = attributes::visible(caller.whitelist, &[]);
     Ok(envelope::json_response(
         StatusCode::OK,

@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{FromRequest, Request, State};
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, StatusCode, header};
 use serde_json::{Value, json};
@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use crate::sandbox::auth::{self, CredentialCheck, Grants, TOKEN_LIFETIME_SECS};
 use crate::sandbox::clock;
 use crate::sandbox::envelope;
-use crate::sandbox::params;
+use crate::sandbox::params::{self, Fields};
 use crate::sandbox::state::AppState;
 
 fn oauth_error(error: &str, description: &str, anchor: &str, meta: Value) -> Response {
@@ -45,6 +45,23 @@ fn is_form(headers: &HeaderMap) -> bool {
         })
 }
 
+/// A form-encoded OAuth request body; any other content type is `invalid_request`.
+pub struct OAuthForm(Fields);
+
+impl<S: Send + Sync> FromRequest<S> for OAuthForm {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
+        if !is_form(req.headers()) {
+            return Err(content_type_error());
+        }
+        let body = Bytes::from_request(req, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(OAuthForm(params::form_fields(&body)))
+    }
+}
+
 fn content_type_error() -> Response {
     oauth_error(
         "invalid_request",
@@ -54,15 +71,7 @@ fn content_type_error() -> Response {
     )
 }
 
-pub async fn token(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    if !is_form(&headers) {
-        return content_type_error();
-    }
-    let fields = params::form_fields(&body);
+pub async fn token(State(state): State<Arc<AppState>>, OAuthForm(fields): OAuthForm) -> Response {
     let missing: Vec<&str> = ["grant_type", "client_id", "client_secret"]
         .into_iter()
         .filter(|k| fields.text(k).is_none())
@@ -137,15 +146,7 @@ pub async fn token(
 }
 
 /// Revokes one token; 200 with an empty body whether or not it existed (RFC 7009).
-pub async fn revoke(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    if !is_form(&headers) {
-        return content_type_error();
-    }
-    let fields = params::form_fields(&body);
+pub async fn revoke(State(state): State<Arc<AppState>>, OAuthForm(fields): OAuthForm) -> Response {
     match fields.text("token") {
         Some(token) => {
             state.tokens.revoke(&token);

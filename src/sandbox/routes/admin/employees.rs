@@ -1,169 +1,26 @@
-//! Test-only admin routes under `/__sandbox`. They are **not** part of Personio's API, need no
-//! authentication, and bypass statistics, faults and rate limits. Formats are documented in
-//! docs/sandbox.md; errors are `{"error": "<message>"}` with 400/404/409.
+//! `POST /__sandbox/employees` (add) and `POST /__sandbox/employees/{id}` (patch, terminate): the
+//! admin side of "the company changed", which `updated_since` listings and webhooks report.
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use axum::routing::{get, post};
 use chrono::{DateTime, NaiveDate, Utc};
 use http::StatusCode;
 use serde::{Deserialize, Deserializer};
 use serde_json::{Value, json};
 
-use crate::sandbox::absences::CreatedBy;
+use super::{admin_error, from_object};
 use crate::sandbox::attributes;
-use crate::sandbox::auth::{CREDENTIALS, LIMITED_ATTRIBUTES};
 use crate::sandbox::clock;
-use crate::sandbox::data::{self, Company, Employee, Status};
+use crate::sandbox::data::{Company, Employee, Status};
 use crate::sandbox::envelope::json_response;
-use crate::sandbox::faults::FaultConfig;
 use crate::sandbox::names;
-use crate::sandbox::state::AppState;
-
-pub fn router() -> Router<Arc<AppState>> {
-    Router::new()
-        .route("/__sandbox", get(info))
-        .route(
-            "/__sandbox/faults",
-            get(get_faults).put(put_faults).delete(delete_faults),
-        )
-        .route("/__sandbox/revoke-tokens", post(revoke_tokens))
-        .route("/__sandbox/stats", get(get_stats).delete(delete_stats))
-        .route("/__sandbox/time-offs", get(dump_absences))
-        .route("/__sandbox/employees", post(add_employee))
-        .route("/__sandbox/employees/{id}", post(patch_employee))
-}
-
-fn admin_error(status: StatusCode, message: impl Into<String>) -> Response {
-    json_response(status, &json!({"error": message.into()}))
-}
-
-async fn info(State(state): State<Arc<AppState>>) -> Response {
-    let company = state.company();
-    json_response(
-        StatusCode::OK,
-        &json!({
-            "base_url": state.base_url,
-            "seed": state.seed,
-            "employees": company.len(),
-            "today": clock::plain_date(state.clock.today()),
-            "relaxed_limits": state.relaxed_limits,
-            "credentials": CREDENTIALS.iter().map(|c| json!({
-                "client_id": c.client_id,
-                "v1_scope": c.v1_scope,
-                "v2_scopes": c.v2_scopes,
-            })).collect::<Vec<_>>(),
-            "limited_attributes": LIMITED_ATTRIBUTES,
-            "time_off_types": company.time_off_types.iter().map(|t| json!({
-                "id": t.id, "id_v2": t.id_v2.to_string(), "name": t.name, "unit": t.unit.as_str(),
-                "approval_required": t.approval_required, "half_days_allowed": t.half_days_allowed,
-            })).collect::<Vec<_>>(),
-        }),
-    )
-}
-
-async fn get_faults(State(state): State<Arc<AppState>>) -> Response {
-    json_response(StatusCode::OK, &state.faults.get())
-}
-
-/// Parses a JSON **object** into `T` (serde would otherwise accept an array as a positional struct).
-fn from_object<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
-    match serde_json::from_slice::<Value>(body) {
-        Ok(v @ Value::Object(_)) => serde_json::from_value(v).map_err(|e| e.to_string()),
-        Ok(_) => Err("expected a JSON object".to_string()),
-        Err(e) => Err(e.to_string()),
-    }
-}
-
-async fn put_faults(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
-    match from_object::<FaultConfig>(&body) {
-        Ok(config) => {
-            state.faults.set(config.clone());
-            json_response(StatusCode::OK, &config)
-        }
-        Err(e) => admin_error(
-            StatusCode::BAD_REQUEST,
-            format!("invalid fault config: {e}"),
-        ),
-    }
-}
-
-async fn delete_faults(State(state): State<Arc<AppState>>) -> Response {
-    state.faults.set(FaultConfig::default());
-    json_response(StatusCode::OK, &FaultConfig::default())
-}
-
-async fn revoke_tokens(State(state): State<Arc<AppState>>) -> Response {
-    let revoked = state.tokens.revoke_all();
-    json_response(StatusCode::OK, &json!({"revoked": revoked}))
-}
-
-async fn get_stats(State(state): State<Arc<AppState>>) -> Response {
-    json_response(StatusCode::OK, &state.stats.snapshot())
-}
-
-async fn delete_stats(State(state): State<Arc<AppState>>) -> Response {
-    state.stats.reset();
-    json_response(StatusCode::OK, &state.stats.snapshot())
-}
-
-/// Every stored absence, day and hour units, in a flat test-friendly format.
-async fn dump_absences(State(state): State<Arc<AppState>>) -> Response {
-    let absences = state.absences();
-    let day: Vec<Value> = absences
-        .day()
-        .iter()
-        .map(|a| {
-            json!({
-                "id": a.id,
-                "id_v2": a.id_v2.to_string(),
-                "employee_id": a.employee_id,
-                "time_off_type_id": a.type_id,
-                "start_date": clock::plain_date(a.start),
-                "end_date": clock::plain_date(a.end),
-                "half_day_start": a.half_day_start,
-                "half_day_end": a.half_day_end,
-                "days_count": crate::sandbox::envelope::number(a.days(None)),
-                "status": a.status.as_str(),
-                "comment": a.comment,
-                "created_by": match a.created_by {
-                    CreatedBy::Api => json!("API"),
-                    CreatedBy::Employee(id) => json!(id),
-                },
-                "created_at": clock::v1_timestamp(a.created_at),
-                "updated_at": clock::v1_timestamp(a.updated_at),
-            })
-        })
-        .collect();
-    let hour: Vec<Value> = absences
-        .hour()
-        .iter()
-        .map(|a| {
-            json!({
-                "id": a.id.to_string(),
-                "employee_id": a.employee_id,
-                "time_off_type_id": a.type_id,
-                "start": a.start.format("%Y-%m-%dT%H:%M:%S").to_string(),
-                "end": a.end.format("%Y-%m-%dT%H:%M:%S").to_string(),
-                "minutes": a.minutes(),
-                "status": a.status.as_str(),
-                "comment": a.comment,
-                "origin": a.origin.as_str(),
-                "created_at": clock::v1_timestamp(a.created_at),
-                "updated_at": clock::v1_timestamp(a.updated_at),
-            })
-        })
-        .collect();
-    json_response(
-        StatusCode::OK,
-        &json!({"day_count": day.len(), "hour_count": hour.len(), "day": day, "hour": hour}),
-    )
-}
+use crate::sandbox::org;
+use crate::sandbox::state::{AppState, patch_events};
+use crate::sandbox::webhooks::events;
 
 /// `Some(None)` for an explicit `null`, `None` when the field is absent.
 fn explicit_null<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
@@ -214,6 +71,24 @@ struct EmployeePatch {
     home_address: Option<String>,
     #[serde(rename = "dynamic_502")]
     nationality: Option<String>,
+}
+
+/// Sets an organisation reference when the patch names it (`null` clears it); `Ok(true)` when it
+/// was set, `Err` for an id the organisation does not have.
+fn set_ref(
+    slot: &mut Option<u64>,
+    value: Option<Option<u64>>,
+    name: &str,
+    exists: fn(u64) -> bool,
+) -> Result<bool, String> {
+    let Some(value) = value else {
+        return Ok(false);
+    };
+    if value.is_some_and(|id| !exists(id)) {
+        return Err(format!("unknown {name} {value:?}"));
+    }
+    *slot = value;
+    Ok(true)
 }
 
 /// Applies `patch` to `e` (a copy); returns the attribute keys that changed.
@@ -313,25 +188,28 @@ fn apply(
         e.weekly_working_hours = text;
         changed.extend(["weekly_working_hours", "work_schedule"]);
     }
-    if let Some(department) = patch.department_id {
-        if department.is_some_and(|id| data::department(id).is_none()) {
-            return Err(bad(format!("unknown department_id {department:?}")));
-        }
-        e.department_id = department;
+    if set_ref(
+        &mut e.department_id,
+        patch.department_id,
+        "department_id",
+        |id| org::department(id).is_some(),
+    )
+    .map_err(bad)?
+    {
         changed.push("department");
     }
-    if let Some(office) = patch.office_id {
-        if office.is_some_and(|id| data::office(id).is_none()) {
-            return Err(bad(format!("unknown office_id {office:?}")));
-        }
-        e.office_id = office;
+    if set_ref(&mut e.office_id, patch.office_id, "office_id", |id| {
+        org::office(id).is_some()
+    })
+    .map_err(bad)?
+    {
         changed.extend(["office", "holiday_calendar", "subcompany"]);
     }
-    if let Some(team) = patch.team_id {
-        if team.is_some_and(|id| data::team(id).is_none()) {
-            return Err(bad(format!("unknown team_id {team:?}")));
-        }
-        e.team_id = team;
+    if set_ref(&mut e.team_id, patch.team_id, "team_id", |id| {
+        org::team(id).is_some()
+    })
+    .map_err(bad)?
+    {
         changed.push("team");
     }
     if let Some(supervisor) = patch.supervisor_id {
@@ -417,7 +295,7 @@ fn parse_patch(body: &[u8]) -> Result<EmployeePatch, Response> {
 
 /// `POST /__sandbox/employees/{id}` — change fields; bumps `last_modified_at` (and the changed
 /// attributes' change times, for `updated_since` + `attributes[]`).
-async fn patch_employee(
+pub(super) async fn patch(
     State(state): State<Arc<AppState>>,
     id: Result<Path<String>, PathRejection>,
     body: Bytes,
@@ -447,6 +325,9 @@ async fn patch_employee(
     if old_email != new_email {
         company.reindex_email(&old_email, &new_email, id);
     }
+    drop(company);
+    let (person_event, employment_event) = patch_events(&changed);
+    state.person_changed(id, person_event, employment_event);
     Ok(json_response(
         StatusCode::OK,
         &json!({"id": id, "changed": changed, "last_modified_at": last_modified_at}),
@@ -454,7 +335,7 @@ async fn patch_employee(
 }
 
 /// `POST /__sandbox/employees` — adds an employee (`first_name` and `last_name` required).
-async fn add_employee(
+pub(super) async fn add(
     State(state): State<Arc<AppState>>,
     body: Bytes,
 ) -> Result<Response, Response> {
@@ -470,13 +351,13 @@ async fn add_employee(
     let mut company = state.company_mut();
     let id = company.next_id();
     let base = format!("{}.{}", names::fold_ascii(&first), names::fold_ascii(&last));
-    let mut email = format!("{base}@{}", data::EMAIL_DOMAIN);
+    let mut email = format!("{base}@{}", org::EMAIL_DOMAIN);
     let mut n = 2;
     while company.by_email(&email).is_some() {
-        email = format!("{base}{n}@{}", data::EMAIL_DOMAIN);
+        email = format!("{base}{n}@{}", org::EMAIL_DOMAIN);
         n += 1;
     }
-    let engineering = data::DEPARTMENTS.get(1);
+    let engineering = org::DEPARTMENTS.get(1);
     let mut employee = Employee {
         id,
         first_name: first,
@@ -497,7 +378,7 @@ async fn add_employee(
         probation_period_end: today.checked_add_months(chrono::Months::new(6)),
         created_at: now,
         last_modified_at: now,
-        office_id: data::OFFICES.first().map(|o| o.id),
+        office_id: org::OFFICES.first().map(|o| o.id),
         department_id: engineering.map(|d| d.id),
         team_id: None,
         cost_centers: engineering
@@ -521,6 +402,12 @@ async fn add_employee(
     employee.last_modified_at = now;
     let email = employee.email.clone();
     company.push(employee);
+    drop(company);
+    state.person_changed(
+        id,
+        Some(events::PERSON_CREATED),
+        Some(events::EMPLOYMENT_CREATED),
+    );
     Ok(json_response(
         StatusCode::CREATED,
         &json!({"id": id, "email": email}),
