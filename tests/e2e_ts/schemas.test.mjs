@@ -262,7 +262,7 @@ describe('MCP Inspector CLI --strict', { timeout: 2 * TEST_TIMEOUT_MS }, () => {
       const envelope = JSON.parse(stdout.trim().split('\n').pop() || '{}');
       // The listing really happened (otherwise "no findings" would prove nothing).
       assert.ok(envelope.result?.tools?.length >= 6, `the Inspector listed no tools (exit ${code}); stderr:\n${stderr.slice(-3000)}`);
-      const findings = (envelope.schemaFindings ?? []).flatMap((r) => r.findings.map((f) => `${f.severity} ${r.toolName} ${f.schema}.${f.path}: ${f.issue}`));
+      const findings = (envelope.schemaFindings ?? []).flatMap((r) => r.findings.map((f) => `${f.severity} ${f.rule}: ${r.toolName} ${f.schema}.${f.path}`));
       assert.deepEqual(findings, [], `Inspector --strict: ${findings.length} findings:\n${findings.join('\n')}`);
       assert.equal(code, 0, `the Inspector exited ${code}; stderr:\n${stderr.slice(-3000)}`);
     } finally {

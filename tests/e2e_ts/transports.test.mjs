@@ -36,7 +36,7 @@ for (const transport of TRANSPORTS) {
     });
 
     it('AMBIGUOUS: the text lists the candidates (id, name, department, email, status), at most 10, and how many more', { timeout: TEST_TIMEOUT_MS }, async () => {
-      // "Anna": a handful of people (the sandbox has several); "Müller": more than ten.
+      // "Anna": more than ten people (14 in the default sandbox); "Müller": a few (3).
       for (const name of ['Anna', 'Müller']) {
         const text = await toolError(s, 'get_pto_balance', { employee: name }, 'AMBIGUOUS');
         // The people the name can mean, as search_employee knows them.
@@ -44,7 +44,7 @@ for (const transport of TRANSPORTS) {
         const matches = everyone.filter((e) => e.name.split(/\s+/).some((part) => part.localeCompare(name, 'de', { sensitivity: 'base' }) === 0));
         assert.ok(matches.length >= 2, `the sandbox should have several people called ${name}`);
         assertCandidates(text, matches, `get_pto_balance({employee: "${name}"})`);
-        if (name === 'Müller') assert.ok(matches.length > 10, `expected more than 10 Müllers, found ${matches.length}`);
+        if (name === 'Anna') assert.ok(matches.length > 10, `expected more than 10 people called Anna, found ${matches.length}`);
       }
       // Every tool that takes a person answers the same way.
       await toolError(s, 'get_employee', { employee: 'Anna' }, 'AMBIGUOUS');
@@ -106,13 +106,11 @@ for (const transport of TRANSPORTS) {
       const cases = [
         ['search_employee', { query: 'Müller', limit: 'ten' }, 'limit'],
         ['search_employee', { query: 'Müller', bogus: 1 }, 'bogus'],
-        ['search_employee', { query: 5 }, 'query'],
         ['search_employee', { query: 'Müller', limit: 51 }, 'limit'],
         ['search_employee', { query: 'Müller', include_inactive: 'yes please' }, 'include_inactive'],
         ['get_employee', {}, 'employee'],
         ['get_employee', { employee: { id: 1 } }, 'employee'],
         ['list_absences', { limit: 201 }, 'limit'],
-        ['list_absences', { status: 'approved' }, 'status'],
         ['list_absences', { status: ['on the moon'] }, 'status'],
         ['create_time_off', { employee: c.person.email, time_off_type: 'Paid vacation', start_date: futureWorkday(c.today), dry_run: 'yes' }, 'dry_run'],
       ];

@@ -69,7 +69,7 @@ export function assertToolError(result, code, what) {
   assert.equal(
     result.structuredContent,
     undefined,
-    `${what}: an error result carries structuredContent (${JSON.stringify(result.structuredContent).slice(0, 300)}); ` +
+    `${what}: an error result carries structuredContent (${String(JSON.stringify(result.structuredContent)).slice(0, 300)}); ` +
       'clients validate it against the output schema and reject it',
   );
   const first = result.content?.[0];
