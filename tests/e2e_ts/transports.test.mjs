@@ -41,7 +41,7 @@ for (const transport of TRANSPORTS) {
         const text = await toolError(s, 'get_pto_balance', { employee: name }, 'AMBIGUOUS');
         // The people the name can mean, as search_employee knows them.
         const everyone = await searchAll(s, { query: name, include_inactive: true });
-        const matches = everyone.filter((e) => e.name.split(/\s+/).some((part) => part.localeCompare(name, 'de', { sensitivity: 'base' }) === 0));
+        const matches = everyone.filter((e) => e.name.split(/[\s-]+/).some((part) => part.localeCompare(name, 'de', { sensitivity: 'base' }) === 0));
         assert.ok(matches.length >= 2, `the sandbox should have several people called ${name}`);
         assertCandidates(text, matches, `get_pto_balance({employee: "${name}"})`);
         if (name === 'Anna') assert.ok(matches.length > 10, `expected more than 10 people called Anna, found ${matches.length}`);
@@ -173,3 +173,23 @@ for (const transport of TRANSPORTS) {
     });
   });
 }
+
+describe('"me" with a caller (stdio --as EMAIL --role employee)', { timeout: 2 * TEST_TIMEOUT_MS }, () => {
+  it('resolves to the caller, where without one it is VALIDATION_FAILED', { timeout: TEST_TIMEOUT_MS }, async () => {
+    // The anchor person's email, from a server without a caller.
+    const anon = await openSession('stdio');
+    let person;
+    try {
+      person = (await ok(anon, 'search_employee', { query: 'Jürgen Müller' })).employees[0];
+    } finally {
+      await anon.close();
+    }
+    const s = await openSession('stdio', { args: ['--as', person.email, '--role', 'employee'] });
+    try {
+      const balance = await ok(s, 'get_pto_balance', { employee: 'me' });
+      assert.equal(balance.employee.id, person.id, '"me" resolved to someone else');
+    } finally {
+      await s.close();
+    }
+  });
+});
