@@ -48,7 +48,11 @@ fn typescript_sdk_end_to_end_suite() {
         .filter(|name| name.ends_with(".test.mjs"))
         .collect();
     files.sort();
-    assert!(!files.is_empty(), "no *.test.mjs files in {}", dir.display());
+    assert!(
+        !files.is_empty(),
+        "no *.test.mjs files in {}",
+        dir.display()
+    );
 
     let bin = env!("CARGO_BIN_EXE_personio-mcp");
     let mut args = vec![
@@ -87,7 +91,9 @@ fn typescript_sdk_end_to_end_suite() {
             Ok(None) if started.elapsed() > SUITE_TIMEOUT => {
                 let _ = child.kill();
                 let _ = child.wait();
-                panic!("the TypeScript e2e suite did not finish within {SUITE_TIMEOUT:?}; killed it");
+                panic!(
+                    "the TypeScript e2e suite did not finish within {SUITE_TIMEOUT:?}; killed it"
+                );
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(100)),
             Err(e) => panic!("waiting for node failed: {e}"),

@@ -14,6 +14,13 @@ export function futureWorkday(today) {
   return d.toISOString().slice(0, 10);
 }
 
+/** The day after `date` (YYYY-MM-DD). */
+export function nextDay(date) {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().slice(0, 10);
+}
+
 /** A weekday on or after `date` (YYYY-MM-DD). */
 export function weekdayFrom(date) {
   const d = new Date(`${date}T00:00:00Z`);
@@ -33,7 +40,11 @@ export async function discover(session) {
   assert.ok(vacation, `no "Paid vacation" type: ${JSON.stringify(types)}`);
   const year = today.slice(0, 4);
   const absences = (await ok(session, 'list_absences', { employee: person.email, from: `${year}-01-01`, to: `${year}-12-31`, limit: 200 })).absences;
-  return { person, balance, today, types, vacation, absences, year };
+  // Anyone's absences that have not started yet (cancellable), when this year has any left.
+  const upcoming = today < `${year}-12-31`
+    ? (await ok(session, 'list_absences', { from: nextDay(today), to: `${year}-12-31`, limit: 200 })).absences.filter((a) => a.start_date > today)
+    : [];
+  return { person, balance, today, types, vacation, absences, upcoming, year };
 }
 
 /**
@@ -52,11 +63,10 @@ export const EXAMPLES = {
     start_date: futureWorkday(c.today),
     dry_run: true,
   }),
-  // An absence of the anchor person, previewed (never written): the latest one, which is the most
-  // likely still to be cancellable.
+  // Previewed, never written: an absence that has not started yet (else the anchor person's latest).
   cancel_time_off: (c) => {
-    const latest = [...c.absences].sort((a, b) => (a.start_date < b.start_date ? 1 : -1))[0];
-    assert.ok(latest, 'the anchor person has no absence this year to cancel');
-    return { absence_id: latest.id, dry_run: true };
+    const pick = c.upcoming[0] ?? [...c.absences].sort((a, b) => (a.start_date < b.start_date ? 1 : -1))[0];
+    assert.ok(pick, 'no absence to cancel in the sandbox');
+    return { absence_id: pick.id, dry_run: true };
   },
 };
