@@ -131,9 +131,12 @@ for (const transport of TRANSPORTS) {
         const absences = await ok(s, 'list_absences', { employee, from: `${c.year}-01-01`, to: `${c.year}-12-31` });
         assert.ok(absences.absences.every((a) => a.employee.id === id), 'list_absences by id returned someone else');
       }
-      const typeId = c.balance.balances[0]?.time_off_type_id;
+      // A day type (an hour type would need times to preview).
+      const dayBalance = c.balance.balances.find((b) => b.unit === 'days');
+      assert.ok(dayBalance, `no balance of a day type: ${JSON.stringify(c.balance.balances)}`);
+      const typeId = dayBalance.time_off_type_id;
       assert.ok(Number.isInteger(typeId), `get_pto_balance gives time_off_type_id as ${JSON.stringify(typeId)}, not a JSON number`);
-      const typeName = c.balance.balances[0].name;
+      const typeName = dayBalance.name;
       for (const ref of [typeId, String(typeId)]) {
         const one = await ok(s, 'get_pto_balance', { employee: id, time_off_type: ref });
         assert.deepEqual(one.balances.map((b) => b.time_off_type_id), [typeId], `get_pto_balance time_off_type ${JSON.stringify(ref)}`);
