@@ -178,7 +178,7 @@ for (const transport of TRANSPORTS) {
 }
 
 describe('"me" with a caller (stdio --as EMAIL --role employee)', { timeout: 2 * TEST_TIMEOUT_MS }, () => {
-  it('resolves to the caller, where without one it is VALIDATION_FAILED', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('resolves to the caller (without one it is VALIDATION_FAILED, tested above)', { timeout: TEST_TIMEOUT_MS }, async () => {
     // The anchor person's email, from a server without a caller.
     const anon = await openSession('stdio');
     let person;
