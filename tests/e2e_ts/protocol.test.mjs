@@ -21,7 +21,7 @@ describe('stdio: malformed lines', { timeout: 4 * TEST_TIMEOUT_MS }, () => {
   });
   after(async () => {
     const code = await raw?.close();
-    assert.equal(code, 0, `the server exited ${code} after stdin closed; stderr:\n${raw.stderr()}`);
+    assert.equal(code, 0, `after the malformed lines, the server ${code === null ? 'did not exit (killed)' : `exited ${code}`} when stdin closed; stderr:\n${raw.stderr().slice(-1500)}`);
   });
 
   /** Writes `bytes` (one bad line) and a ping after it; expects an error for the line, then the pong. */
@@ -62,6 +62,17 @@ describe('stdio: malformed lines', { timeout: 4 * TEST_TIMEOUT_MS }, () => {
     const huge = `{"jsonrpc":"2.0","id":"huge","method":"ping","params":{"pad":"${'x'.repeat(20 * 1024 * 1024)}"}}\n`;
     // Too large is not "invalid JSON": -32600 (invalid request) is as right as -32700.
     await badLineAnswered(Buffer.from(huge), '20 MB line', [-32700, -32600]);
+  });
+});
+
+describe('stdio: end of input', { timeout: 2 * TEST_TIMEOUT_MS }, () => {
+  it('the server exits 0 when stdin closes (how clients stop it)', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const raw = new RawStdio();
+    await raw.initialize();
+    const pong = await raw.request({ jsonrpc: '2.0', id: 'p', method: 'ping' });
+    assert.deepEqual(pong.result, {});
+    const code = await raw.close();
+    assert.equal(code, 0, `the server ${code === null ? 'did not exit within 20 s (killed)' : `exited ${code}`} after stdin closed; stderr:\n${raw.stderr().slice(-1500)}`);
   });
 });
 
