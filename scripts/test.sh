@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # The project's test command (README "Set-up"): installs what the tests need, then runs them all.
 # - scripts/setup-e2e.sh: a Python venv (.venv) with the official MCP SDK, pinned (idempotent).
+# - scripts/setup-e2e-ts.sh: tests/e2e_ts/node_modules with the official MCP TypeScript SDK, the
+#   MCP Inspector and Node.js 22, pinned (idempotent).
 # - cargo test: unit, integration (real loopback HTTP against the sandbox) and end-to-end tests
-#   (tests/e2e_python.rs drives the binary cargo just built with the Python SDK).
+#   (tests/e2e_python.rs and tests/e2e_typescript.rs drive the binary cargo just built with the
+#   Python and TypeScript SDKs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-e2e.sh
+scripts/setup-e2e-ts.sh
 exec cargo test "$@"
