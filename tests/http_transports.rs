@@ -17,7 +17,7 @@ use personio_mcp::mcp::PersonioServer;
 use personio_mcp::personio::PersonioClient;
 use personio_mcp::policy::principal::{Principal, Role};
 use personio_mcp::sandbox::{SandboxConfig, SandboxHandle};
-use personio_mcp::transport::http::{HttpConfig, principal_of};
+use personio_mcp::transport::http::HttpConfig;
 use personio_mcp::transport::security::{RateLimit, TokenStore};
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::model::{ServerCapabilities, ServerConfig};
@@ -27,6 +27,17 @@ use serde_json::{Value, json};
 
 const ADA: &str = "ada-0123456789abcdef0123456789";
 const BOB: &str = "bob-0123456789abcdef0123456789";
+
+/// What the HTTP layer attached to the request: the `Principal` inside the HTTP request parts that
+/// both transports put into the MCP request extensions (test-local: the product reads it on the
+/// mcp/policy side).
+fn principal_of(ctx: &RequestContext<RoleServer>) -> Option<Principal> {
+    ctx.extensions
+        .get::<http::request::Parts>()?
+        .extensions
+        .get::<Principal>()
+        .cloned()
+}
 
 /// A test-only handler with one tool that reports the principal the HTTP layer attached.
 #[derive(Clone)]

@@ -30,7 +30,7 @@ use rmcp::{RoleServer, Service, ServiceExt};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::http::{SessionBudget, draining_response, too_many_sessions};
+use super::http::sessions::{OpenSessions, SessionBudget, draining_response, too_many_sessions};
 use super::lifecycle::{InFlight, InFlightGuard};
 use super::security::{error_response, read_body};
 use crate::policy::principal::Principal;
@@ -99,8 +99,14 @@ pub(crate) struct Registry {
     sessions: Mutex<HashMap<String, Arc<Session>>>,
 }
 
+impl OpenSessions for Registry {
+    fn len(&self) -> usize {
+        lock(&self.sessions).len()
+    }
+}
+
 impl Registry {
-    pub(crate) fn len(&self) -> usize {
+    fn len(&self) -> usize {
         lock(&self.sessions).len()
     }
 
