@@ -11,6 +11,8 @@
 //! wiring (handler, readiness check, start-up banner) lives in [`super::wiring`].
 
 mod config;
+pub(crate) mod json_errors;
+mod listener;
 mod probes;
 mod server;
 pub(crate) mod sessions;

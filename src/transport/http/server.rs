@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::http::StatusCode;
 use axum::middleware;
 use axum::routing::get;
 use rmcp::ServerHandler;
@@ -16,11 +17,13 @@ use tokio_util::sync::CancellationToken;
 use tower_http::trace::{DefaultOnFailure, TraceLayer};
 
 use super::config::{HttpConfig, ReadinessCheck};
+use super::json_errors::json_error_bodies;
+use super::listener::{self, ConnLimits};
 use super::probes::{self, Probes};
 use super::sessions::{McpState, SessionBudget, mcp_guard};
 use crate::transport::legacy_sse::{self, LegacySse, Registry};
 use crate::transport::lifecycle::InFlight;
-use crate::transport::security::{self, RateLimits, Security};
+use crate::transport::security::{self, AuthFailures, RateLimits, Security};
 
 /// SSE keep-alive on `/mcp` streams.
 const SSE_KEEP_ALIVE: Duration = Duration::from_secs(15);
@@ -44,6 +47,7 @@ pub struct BoundServer {
     close_sessions: CancellationToken,
     inflight: InFlight,
     shutdown_timeout: Duration,
+    limits: ConnLimits,
 }
 
 impl<S> HttpServer<S>
@@ -83,6 +87,11 @@ where
             close_sessions,
             inflight,
             shutdown_timeout: self.config.shutdown_timeout,
+            limits: ConnLimits {
+                max_connections: self.config.max_connections,
+                header_timeout: self.config.header_timeout,
+                idle_timeout: self.config.connection_idle_timeout,
+            },
         })
     }
 
@@ -134,7 +143,7 @@ where
 
         let sse_registry = Arc::new(Registry::default());
         let budget = Arc::new(SessionBudget::new(
-            c.max_sessions,
+            (c.max_sessions, c.max_sessions_per_principal),
             streamable_sessions,
             sse_registry.clone(),
         ));
@@ -142,7 +151,8 @@ where
             hosts,
             origins: c.allowed_origins.clone(),
             tokens: c.tokens.clone(),
-            rate_limits: RateLimits::new(c.rate_limit),
+            rate_limits: RateLimits::new(c.rate_limit, c.anonymous_rate_limit),
+            auth_failures: AuthFailures::default(),
             max_body_bytes: c.max_body_bytes,
         });
 
@@ -168,10 +178,17 @@ where
             idle_timeout: c.session_idle_timeout,
             max_body_bytes: c.max_body_bytes,
         }));
-        let protected = mcp.merge(legacy).layer(middleware::from_fn_with_state(
-            security.clone(),
-            security::guard_mcp,
-        ));
+        let protected = mcp
+            .merge(legacy)
+            .layer(middleware::from_fn_with_state(
+                security.clone(),
+                security::guard_mcp,
+            ))
+            // Preflights carry no token: CORS answers them before the guard asks for one.
+            .layer(middleware::from_fn_with_state(
+                security.clone(),
+                security::cors,
+            ));
         let probes = Router::new()
             .route("/healthz", get(probes::healthz))
             .route("/readyz", get(probes::readyz))
@@ -184,10 +201,14 @@ where
                 security::guard_origin,
             ));
         // Refusals (401, 403, 413, 429, 503) are expected traffic: log server errors at WARN.
-        protected.merge(probes).layer(
-            TraceLayer::new_for_http()
-                .on_failure(DefaultOnFailure::new().level(tracing::Level::WARN)),
-        )
+        protected
+            .merge(probes)
+            .fallback(|| async { StatusCode::NOT_FOUND })
+            .layer(middleware::from_fn(json_error_bodies))
+            .layer(
+                TraceLayer::new_for_http()
+                    .on_failure(DefaultOnFailure::new().level(tracing::Level::WARN)),
+            )
     }
 }
 
@@ -210,6 +231,7 @@ impl BoundServer {
             close_sessions,
             inflight,
             shutdown_timeout,
+            limits,
             ..
         } = self;
         {
@@ -235,21 +257,13 @@ impl BoundServer {
                 close_sessions.cancel();
             });
         }
-        // Responses stream in small writes (SSE events); without TCP_NODELAY, Nagle's algorithm and
-        // delayed ACKs hold each one ~40 ms on kept-alive connections (BENCHMARKS.md).
-        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::debug!(error = %e, "could not set TCP_NODELAY");
-            }
-        });
-        let serve =
-            axum::serve(listener, router).with_graceful_shutdown(draining.cancelled_owned());
+        let serve = listener::serve(listener, router, limits, draining.clone());
         let stragglers = async {
             close_sessions.cancelled().await;
             tokio::time::sleep(CLOSE_GRACE).await;
         };
         tokio::select! {
-            r = async { serve.await } => r?,
+            () = serve => {}
             () = stragglers => {
                 tracing::warn!("connections still open after the sessions closed; stopping anyway");
             }

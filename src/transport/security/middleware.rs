@@ -1,12 +1,14 @@
 //! The front door as axum middleware: the checks of the module docs, in order.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use super::auth_failures::AuthFailures;
 use super::tokens::{Credential, bearer, unauthorized};
 use super::{HostPolicy, OriginPolicy, RateLimits, Rejection, TokenStore};
 
@@ -16,6 +18,7 @@ pub struct Security {
     pub origins: OriginPolicy,
     pub tokens: TokenStore,
     pub rate_limits: RateLimits,
+    pub auth_failures: AuthFailures,
     pub max_body_bytes: usize,
 }
 
@@ -42,21 +45,33 @@ pub async fn guard_mcp(State(sec): State<Arc<Security>>, mut req: Request, next:
     } else {
         match bearer(req.headers()) {
             Credential::Missing => return unauthorized(false),
-            Credential::Bearer(token) => match sec.tokens.authenticate(token) {
-                Some(p) => Some(p),
-                None => {
-                    tracing::warn!("rejected a request with an unknown bearer token");
-                    return unauthorized(true);
+            Credential::Bearer(token) => {
+                let addr = req
+                    .extensions()
+                    .get::<ConnectInfo<SocketAddr>>()
+                    .map(|c| c.0.ip());
+                if let Some(throttled) = sec.auth_failures.throttled(addr).await {
+                    return throttled;
                 }
-            },
+                match sec.tokens.authenticate(token) {
+                    Some(p) => Some(p),
+                    None => {
+                        return match sec.auth_failures.failed(addr).await {
+                            Some(throttled) => throttled,
+                            None => unauthorized(true),
+                        };
+                    }
+                }
+            }
         }
     };
-    if let Err(wait) = sec.rate_limits.check(principal.as_ref()) {
+    if let Err(refused) = sec.rate_limits.check(principal.as_ref()) {
+        // The role only: an email is a personal value and stays out of the log.
         tracing::info!(
-            principal = principal.as_ref().map(|p| p.email.as_str()),
+            role = principal.as_ref().map(|p| p.role.as_str()),
             "rate limit reached"
         );
-        return sec.rate_limits.too_many(wait);
+        return sec.rate_limits.too_many(refused);
     }
     if let Some(p) = principal {
         req.extensions_mut().insert(p);

@@ -9,28 +9,37 @@
 //! 3. the body cap: a declared `Content-Length` above the cap → 413 (streamed bodies are capped
 //!    where they are read, with the same limit).
 //! 4. [`TokenStore`]: `Authorization: Bearer <token>` when tokens are configured → 401 with
-//!    `WWW-Authenticate: Bearer`. The token's
+//!    `WWW-Authenticate: Bearer`; after a small burst of wrong tokens from one address, 429
+//!    ([`AuthFailures`]). The token's
 //!    [`Principal`](crate::policy::principal::Principal) is attached to the request extensions.
 //! 5. [`RateLimits`]: a per-principal request budget → 429 with `Retry-After`.
+//!
+//! In front of all of it, [`cors`] answers browser preflights for explicitly allowed origins.
 //!
 //! The probes (`/healthz`, `/readyz`) carry no data: they pass the Origin check only, so that load
 //! balancers and orchestrators can reach them by IP without a token.
 
+mod auth_failures;
+mod cors;
 mod hosts;
 mod middleware;
 mod origins;
 mod rate_limit;
+mod token_strength;
 mod tokens;
 
 use axum::body::Body;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
+pub use auth_failures::AuthFailures;
+pub use cors::cors;
 pub use hosts::HostPolicy;
 pub use middleware::{Security, guard_mcp, guard_origin};
 pub use origins::OriginPolicy;
 pub use rate_limit::{RateLimit, RateLimits};
-pub use tokens::{MIN_TOKEN_LEN, TokenStore, principal_count};
+pub use token_strength::MIN_TOKEN_LEN;
+pub use tokens::{TokenStore, principal_count};
 
 /// A configuration problem found at start-up (bad token file, malformed allow-list entry...).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

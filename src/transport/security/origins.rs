@@ -92,6 +92,9 @@ fn parse_allowed_origin(s: &str) -> Option<AllowedOrigin> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OriginPolicy {
     any: bool,
+    /// Configured by the operator (`--allowed-origin`), not the loopback default: only such
+    /// origins get CORS (see [`super::cors`]).
+    explicit: bool,
     allowed: Vec<AllowedOrigin>,
     raw: Vec<String>,
 }
@@ -105,6 +108,7 @@ impl OriginPolicy {
             .collect();
         OriginPolicy {
             any: false,
+            explicit: false,
             allowed: raw.iter().filter_map(|r| parse_allowed_origin(r)).collect(),
             raw,
         }
@@ -122,6 +126,7 @@ impl OriginPolicy {
             }
             return Ok(OriginPolicy {
                 any: true,
+                explicit: true,
                 allowed: Vec::new(),
                 raw: Vec::new(),
             });
@@ -151,6 +156,7 @@ impl OriginPolicy {
         }
         Ok(OriginPolicy {
             any: false,
+            explicit: true,
             allowed,
             raw,
         })
@@ -158,6 +164,21 @@ impl OriginPolicy {
 
     pub fn allows_any(&self) -> bool {
         self.any
+    }
+
+    /// Whether browsers get CORS headers: only for origins the operator listed.
+    pub fn cors_enabled(&self) -> bool {
+        self.explicit
+    }
+
+    /// Whether the request's `Origin` (present) is allowed, without logging.
+    pub(super) fn permits(&self, headers: &HeaderMap) -> bool {
+        self.any
+            || headers
+                .get(header::ORIGIN)
+                .and_then(|v| v.to_str().ok())
+                .and_then(parse_presented_origin)
+                .is_some_and(|o| self.allows(&o))
     }
 
     /// The entries in the form rmcp's `allowed_origins` takes.

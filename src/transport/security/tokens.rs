@@ -9,14 +9,12 @@ use axum::response::Response;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use super::token_strength;
 use super::{ConfigError, config_error, error_response};
 use crate::policy::principal::{Principal, Role};
 
 /// The realm named in `WWW-Authenticate` challenges.
 const REALM: &str = "personio-mcp";
-
-/// Shortest plaintext token accepted (a token is a password: make it long and random).
-pub const MIN_TOKEN_LEN: usize = 16;
 
 /// One configured token: its SHA-256 and who it stands for.
 #[derive(Clone)]
@@ -33,7 +31,7 @@ struct TokenEntry {
 /// Text format (file `--auth-tokens`, or env `PERSONIO_MCP_AUTH_TOKENS` where entries may also be
 /// separated by commas): one `TOKEN EMAIL ROLE` entry per line, whitespace-separated; `#` starts a
 /// comment; blank lines are ignored. `TOKEN` is either the token itself (at least
-/// [`MIN_TOKEN_LEN`] characters of `A-Z a-z 0-9 - . _ ~ + /`, optionally `=`-padded) or
+/// [`MIN_TOKEN_LEN`](super::MIN_TOKEN_LEN) characters of `A-Z a-z 0-9 - . _ ~ + /`, optionally `=`-padded) or
 /// `sha256:<64 hex digits>`, the SHA-256 of the token, so the file need not hold the secret.
 /// `ROLE` is `employee`, `manager` or `hr`.
 #[derive(Clone, Default)]
@@ -83,7 +81,10 @@ impl TokenStore {
     }
 
     /// Adds a token directly (for tests and embedding).
+    /// The token must pass the same strength check as configured ones.
     pub fn insert(&mut self, token: &str, principal: Principal) -> Result<(), ConfigError> {
+        token_strength::check(token)
+            .map_err(|why| config_error(format!("inserted token: {why}")))?;
         self.push(sha256(token.as_bytes()), principal, "inserted token")
     }
 
@@ -146,12 +147,7 @@ impl TokenStore {
                         "{at}: the token may only contain A-Z a-z 0-9 - . _ ~ + / (and trailing =)"
                     )));
                 }
-                if token.len() < MIN_TOKEN_LEN {
-                    return Err(config_error(format!(
-                        "{at}: the token is shorter than {MIN_TOKEN_LEN} characters; use a long random \
-                         one, e.g. `openssl rand -hex 32`"
-                    )));
-                }
+                token_strength::check(token).map_err(|why| config_error(format!("{at}: {why}")))?;
                 sha256(token.as_bytes())
             };
             if !email.contains('@') || email.starts_with('@') || email.ends_with('@') {
@@ -279,7 +275,7 @@ mod tests {
         h
     }
 
-    const TOKEN: &str = "0123456789abcdef0123456789abcdef";
+    const TOKEN: &str = "9f86d081884c7d659a2feaa0c55ad015b3bf4f1b";
 
     #[test]
     fn token_file_maps_tokens_and_hashes_to_principals() {
@@ -315,6 +311,10 @@ mod tests {
     fn bad_entries_are_refused_with_their_line_and_without_the_token() {
         for (text, needle) in [
             ("short ada@example.com hr", "shorter than"),
+            (
+                "0123456789abcdef0123456789abcdef ada@example.com hr",
+                "too predictable",
+            ),
             (
                 &format!("{TOKEN} ada@example.com boss") as &str,
                 "unknown role",
