@@ -348,7 +348,7 @@ pub async fn run(cli: Cli) -> std::process::ExitCode {
             };
             let served = match http {
                 None => crate::transport::stdio::serve(app).await,
-                Some(config) => crate::transport::http::serve(app, config).await,
+                Some(config) => crate::transport::wiring::serve(app, config).await,
             };
             match served {
                 Ok(()) => std::process::ExitCode::SUCCESS,

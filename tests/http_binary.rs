@@ -231,3 +231,100 @@ async fn sigterm_lets_the_call_in_flight_complete_and_exits_zero() {
     assert!(err.contains("shutting down"), "{err}");
     drop(sandbox);
 }
+
+#[tokio::test]
+async fn weak_configured_tokens_are_refused_at_start_up() {
+    let dir = tempfile::tempdir().unwrap();
+    for (token, why) in [
+        ("short-but-random-9f86d0", "shorter than 32"),
+        (
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "too predictable",
+        ),
+        ("0123456789abcdef0123456789abcdef", "too predictable"),
+        ("passwordpasswordpasswordpassword", "too predictable"),
+    ] {
+        let file = dir.path().join("tokens");
+        std::fs::write(&file, format!("{token} ada@example.com hr\n")).unwrap();
+        let out = guarded(
+            "serve with a weak token",
+            command(&[
+                "serve",
+                "--http",
+                "127.0.0.1:0",
+                "--sandbox",
+                "--auth-tokens",
+                file.to_str().unwrap(),
+            ])
+            .output(),
+        )
+        .await
+        .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{token}: {stderr}");
+        assert!(stderr.contains(why), "{token}: {stderr}");
+        assert!(stderr.contains("line 1"), "names the line: {stderr}");
+        assert!(!stderr.contains(token), "the token leaks: {stderr}");
+        assert!(out.stdout.is_empty(), "nothing was served");
+        // The environment form is checked the same way.
+        let out = guarded(
+            "serve with a weak token in the environment",
+            command(&["serve", "--http", "127.0.0.1:0", "--sandbox"])
+                .env(
+                    "PERSONIO_MCP_AUTH_TOKENS",
+                    format!("{token} ada@example.com hr"),
+                )
+                .output(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(out.status.code(), Some(2), "env {token}");
+    }
+}
+
+#[tokio::test]
+async fn failed_logins_are_logged_in_aggregate() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tokens");
+    let token = "4e1f9b7c2d8a6e3f0b5c9d1a7e4f2b8c6d3a0e9f";
+    std::fs::write(&file, format!("{token} ada@example.com hr\n")).unwrap();
+    let proc = Proc::spawn(command(&[
+        "serve",
+        "--http",
+        "127.0.0.1:0",
+        "--sandbox",
+        "--auth-tokens",
+        file.to_str().unwrap(),
+    ]))
+    .await;
+    let http = Http::new(&proc.url, None);
+    let mut statuses = std::collections::BTreeMap::<u16, usize>::new();
+    for i in 0..200 {
+        let r = http
+            .request(reqwest::Method::GET, "/sse")
+            .bearer_auth(format!("wrong-{i:03}-5b2e8f1c9a7d3e6b0f4a8c2d7e1b9f3a"))
+            .send()
+            .await
+            .unwrap();
+        *statuses.entry(r.status().as_u16()).or_default() += 1;
+    }
+    assert!(
+        statuses.get(&429).copied().unwrap_or(0) >= 150,
+        "{statuses:?}"
+    );
+    proc.signal("TERM");
+    let (code, stderr) = proc.exit().await;
+    assert_eq!(code, Some(0), "{stderr}");
+    let lines = stderr
+        .lines()
+        .filter(|l| l.contains("bearer token") || l.contains("failed bearer"))
+        .count();
+    assert!(
+        (1..=2).contains(&lines),
+        "200 failures, {lines} log lines about them:\n{stderr}"
+    );
+    assert!(
+        !stderr.contains("wrong-"),
+        "a presented token leaks into the log"
+    );
+}

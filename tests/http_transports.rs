@@ -17,16 +17,27 @@ use personio_mcp::mcp::PersonioServer;
 use personio_mcp::personio::PersonioClient;
 use personio_mcp::policy::principal::{Principal, Role};
 use personio_mcp::sandbox::{SandboxConfig, SandboxHandle};
-use personio_mcp::transport::http::{HttpConfig, principal_of};
-use personio_mcp::transport::security::{RateLimit, TokenStore};
+use personio_mcp::transport::http::HttpConfig;
+use personio_mcp::transport::security::{OriginPolicy, RateLimit, TokenStore};
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::model::{ServerCapabilities, ServerConfig};
 use rmcp::service::RequestContext;
 use rmcp::{RoleServer, ServerHandler, tool, tool_handler, tool_router};
 use serde_json::{Value, json};
 
-const ADA: &str = "ada-0123456789abcdef0123456789";
-const BOB: &str = "bob-0123456789abcdef0123456789";
+const ADA: &str = "c399a1b3c5d6634d758b62b970a61040118ebf9e";
+const BOB: &str = "rGgUdFPOZmhNhqMFBjMBUUNF0C0W8yv6v5IGS8s3";
+
+/// What the HTTP layer attached to the request: the `Principal` inside the HTTP request parts that
+/// both transports put into the MCP request extensions (test-local: the product reads it on the
+/// mcp/policy side).
+fn principal_of(ctx: &RequestContext<RoleServer>) -> Option<Principal> {
+    ctx.extensions
+        .get::<http::request::Parts>()?
+        .extensions
+        .get::<Principal>()
+        .cloned()
+}
 
 /// A test-only handler with one tool that reports the principal the HTTP layer attached.
 #[derive(Clone)]
@@ -82,6 +93,7 @@ fn config() -> HttpConfig {
         per_minute: NonZeroU32::new(1_000_000).unwrap(),
         burst: NonZeroU32::new(100_000).unwrap(),
     };
+    c.anonymous_rate_limit = c.rate_limit;
     c
 }
 
@@ -758,4 +770,405 @@ async fn a_hundred_sessions_making_twenty_calls_each_all_succeed() {
         total += done.expect("a session task panicked");
     }
     assert_eq!(total, 100 * 20);
+}
+
+// ------------------------------------------------------------------------------------------------
+// Protocol edges and defaults (issue 13)
+
+#[tokio::test]
+async fn deleting_a_legacy_session_answers_204_and_an_unknown_one_404() {
+    let server = whoami_server(config()).await;
+    let http = server.client(None);
+    let s = StreamableSession::open(&http).await;
+    let delete = |id: &str| {
+        http.request(reqwest::Method::DELETE, "/mcp")
+            .header("mcp-session-id", id)
+            .header("mcp-protocol-version", LEGACY)
+            .send()
+    };
+    let r = delete(&s.id).await.unwrap();
+    assert_eq!(r.status(), 204, "the Python SDK accepts 200 or 204 only");
+    // The session is gone: a second DELETE and a call both get 404 with a JSON body.
+    let r = delete(&s.id).await.unwrap();
+    assert_eq!(r.status(), 404);
+    assert_eq!(json_body(r).await["error"], "session_not_found");
+    let r = delete("no-such-session").await.unwrap();
+    assert_eq!(r.status(), 404);
+    assert_eq!(json_body(r).await["error"], "session_not_found");
+    let r = s
+        .post(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+        .await;
+    assert_eq!(r.status(), 404);
+}
+
+#[tokio::test]
+async fn bad_json_and_batches_get_a_json_rpc_error_body_on_both_transports() {
+    let server = whoami_server(config()).await;
+    let http = server.client(None);
+    let s = StreamableSession::open(&http).await;
+    let sse = SseSession::open(&http).await;
+    for (body, code) in [
+        (r#"{"jsonrpc":"2.0","id":1,"method":"initia"#, -32700),
+        ("not json at all", -32700),
+        (r#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#, -32600),
+        ("[1,2,3]", -32600),
+        (r#"{"hello":"world"}"#, -32600),
+    ] {
+        let raw = |b: reqwest::RequestBuilder| {
+            b.header("content-type", "application/json")
+                .header("accept", "application/json, text/event-stream")
+                .body(body.to_string())
+                .send()
+        };
+        let attempts = [
+            (
+                "stateless",
+                raw(http.request(reqwest::Method::POST, "/mcp")).await,
+            ),
+            (
+                "session",
+                raw(http
+                    .request(reqwest::Method::POST, "/mcp")
+                    .header("mcp-session-id", &s.id)
+                    .header("mcp-protocol-version", LEGACY))
+                .await,
+            ),
+            (
+                "legacy SSE",
+                raw(http.request(reqwest::Method::POST, &sse.endpoint)).await,
+            ),
+        ];
+        for (what, r) in attempts {
+            let r = r.unwrap();
+            assert_eq!(r.status(), 400, "{what}: {body}");
+            let b = json_body(r).await;
+            assert_eq!(b["jsonrpc"], "2.0", "{what}: {b}");
+            assert_eq!(b["error"]["code"], code, "{what}: {body}: {b}");
+        }
+    }
+    // The session survived all of it.
+    let r = s
+        .post(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+        .await;
+    assert_eq!(r.status(), 202);
+}
+
+#[tokio::test]
+async fn every_http_error_response_carries_a_json_body() {
+    let server = whoami_server(authed()).await;
+    let http = server.client(Some(ADA));
+    let attempts = [
+        (
+            "unknown route",
+            http.request(reqwest::Method::GET, "/nope"),
+            404,
+        ),
+        (
+            "wrong method",
+            http.request(reqwest::Method::PUT, "/healthz"),
+            405,
+        ),
+        (
+            "wrong accept",
+            http.request(reqwest::Method::POST, "/mcp")
+                .header("content-type", "application/json")
+                .header("accept", "text/html")
+                .body(init_body().to_string()),
+            406,
+        ),
+        (
+            "wrong content type",
+            http.request(reqwest::Method::POST, "/mcp")
+                .header("content-type", "text/plain")
+                .header("accept", "application/json, text/event-stream")
+                .body("hello"),
+            415,
+        ),
+        (
+            "no session id on /message",
+            http.request(reqwest::Method::POST, "/message")
+                .header("content-type", "application/json")
+                .body(init_body().to_string()),
+            400,
+        ),
+        (
+            "no token",
+            server.client(None).request(reqwest::Method::GET, "/sse"),
+            401,
+        ),
+    ];
+    for (what, attempt, status) in attempts {
+        let r = attempt.send().await.unwrap();
+        assert_eq!(r.status(), status, "{what}");
+        assert!(
+            r.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("application/json"),
+            "{what}"
+        );
+        let b = json_body(r).await;
+        assert!(b["error"].is_string(), "{what}: {b}");
+        assert!(b["message"].is_string(), "{what}: {b}");
+    }
+}
+
+/// Issue 13: with default settings all tokenless loopback callers shared one bucket of 600/min,
+/// burst 60, and 52 of 64 concurrent searches failed with 429.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn default_limits_let_a_burst_of_64_and_300_calls_back_to_back_through() {
+    let sb = relaxed_sandbox().await;
+    let server = personio_server(HttpConfig::new("127.0.0.1:0".parse().unwrap()), app(&sb)).await;
+    let http = server.client(None);
+    let search =
+        |q: &str| json!({"name": "search_employee", "arguments": {"query": q, "limit": 3}});
+    let (_, r) = http.modern("tools/call", search("a"), None).await;
+    tool_ok(&r);
+    let mut burst = tokio::task::JoinSet::new();
+    for i in 0..64 {
+        let http = http.clone();
+        let call = search(["Müller", "Anna", "Schmidt", "a"][i % 4]);
+        burst.spawn(async move { http.modern_send(1, "tools/call", call, None).await.status() });
+    }
+    let mut refused = 0;
+    while let Some(status) = guarded("64 concurrent calls", burst.join_next()).await {
+        if status.unwrap() != 200 {
+            refused += 1;
+        }
+    }
+    assert_eq!(refused, 0, "of 64 concurrent calls");
+    for i in 0..300 {
+        let r = http
+            .modern_send(1, "tools/call", search(["Anna", "Jürgen"][i % 2]), None)
+            .await;
+        assert_eq!(r.status(), 200, "call {i} of 300 back to back");
+        let _ = r.bytes().await;
+    }
+}
+
+#[tokio::test]
+async fn token_callers_keep_a_per_principal_limit_by_default() {
+    let mut c = HttpConfig::new("127.0.0.1:0".parse().unwrap());
+    c.tokens = tokens();
+    let burst = c.rate_limit.burst.get();
+    let server = whoami_server(c).await;
+    let ada = server.client(Some(ADA));
+    let mut statuses = Vec::new();
+    for _ in 0..burst + 50 {
+        let r = ada
+            .request(reqwest::Method::GET, "/mcp")
+            .header("accept", "text/event-stream")
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+    }
+    assert!(
+        statuses.contains(&429),
+        "{} requests at once: {statuses:?}",
+        burst + 50
+    );
+    // Another principal is not affected.
+    let (_, r) = server
+        .client(Some(BOB))
+        .modern(
+            "tools/call",
+            json!({"name": "whoami", "arguments": {}}),
+            None,
+        )
+        .await;
+    assert_eq!(r["result"]["isError"], false);
+}
+
+// ------------------------------------------------------------------------------------------------
+// Hardening (issue 14) and browser clients (issue 18)
+
+#[tokio::test]
+async fn the_session_cap_is_per_principal_too() {
+    let mut c = authed();
+    c.max_sessions = 10;
+    c.max_sessions_per_principal = 2;
+    let server = whoami_server(c).await;
+    let bob = server.client(Some(BOB));
+    let _a = StreamableSession::open(&bob).await;
+    let _b = SseSession::open(&bob).await;
+    let r = bob.mcp_post(&init_body()).send().await.unwrap();
+    assert_eq!(r.status(), 429);
+    assert!(r.headers().contains_key("retry-after"));
+    assert_eq!(json_body(r).await["error"], "too_many_sessions");
+    let r = bob
+        .request(reqwest::Method::GET, "/sse")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+    // One employee's sessions do not lock HR out.
+    let ada = server.client(Some(ADA));
+    StreamableSession::open(&ada).await;
+    SseSession::open(&ada).await;
+}
+
+/// A client bound to another loopback source address (Linux routes all of 127/8 to lo).
+fn client_from(source: &str, base: &str, token: Option<&str>) -> Http {
+    let mut h = Http::new(base, token);
+    h.client = reqwest::Client::builder()
+        .local_address(source.parse::<std::net::IpAddr>().unwrap())
+        .build()
+        .unwrap();
+    h
+}
+
+#[tokio::test]
+async fn failed_logins_are_throttled_per_client_address() {
+    let server = whoami_server(authed()).await;
+    let attacker = server.client(None);
+    let mut unauthorized = 0;
+    let mut throttled = 0;
+    for i in 0..200 {
+        let r = attacker
+            .request(reqwest::Method::GET, "/sse")
+            .bearer_auth(format!("wrong-{i:03}-7f3a9c2e41b8d6f05e9a1c7b3d8f2e6a"))
+            .send()
+            .await
+            .unwrap();
+        match r.status().as_u16() {
+            401 => {
+                assert_eq!(
+                    throttled, 0,
+                    "a 401 after the throttle started (attempt {i})"
+                );
+                unauthorized += 1;
+            }
+            429 => {
+                let retry: u64 = r.headers()["retry-after"]
+                    .to_str()
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+                assert!(retry >= 1);
+                assert_eq!(json_body(r).await["error"], "too_many_failed_logins");
+                throttled += 1;
+            }
+            other => panic!("attempt {i}: unexpected {other}"),
+        }
+    }
+    assert!(
+        (1..=20).contains(&unauthorized),
+        "a small burst of 401s first: {unauthorized}"
+    );
+    assert_eq!(unauthorized + throttled, 200);
+    // While throttled, even the right token is not confirmed from that address...
+    let r = server
+        .client(Some(ADA))
+        .request(reqwest::Method::GET, "/sse")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+    // ... but another address is not affected, and the probes still answer.
+    let (_, r) = client_from("127.0.0.2", &server.base, Some(ADA))
+        .modern(
+            "tools/call",
+            json!({"name": "whoami", "arguments": {}}),
+            None,
+        )
+        .await;
+    assert_eq!(r["result"]["isError"], false);
+    let r = attacker
+        .request(reqwest::Method::GET, "/healthz")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn cors_preflight_for_an_allowed_origin_names_what_mcp_needs() {
+    const APP: &str = "https://app.example.com";
+    let mut c = authed();
+    c.allowed_origins = OriginPolicy::parse(&[APP.into()]).unwrap();
+    let server = whoami_server(c).await;
+    let anonymous = server.client(None);
+    let preflight = |path: &str, origin: &str| {
+        anonymous
+            .request(reqwest::Method::OPTIONS, path)
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "authorization, content-type, mcp-session-id, mcp-protocol-version, last-event-id",
+            )
+            .send()
+    };
+    let header = |r: &reqwest::Response, name: &str| -> String {
+        r.headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_ascii_lowercase())
+            .unwrap_or_default()
+    };
+    for path in ["/mcp", "/sse", "/message?sessionId=x"] {
+        let r = preflight(path, APP).await.unwrap();
+        assert!(r.status().is_success(), "{path}: {}", r.status());
+        assert_eq!(header(&r, "access-control-allow-origin"), APP, "{path}");
+        let methods = header(&r, "access-control-allow-methods");
+        for m in ["get", "post", "delete"] {
+            assert!(methods.contains(m), "{path}: {methods}");
+        }
+        let allowed = header(&r, "access-control-allow-headers");
+        for h in [
+            "authorization",
+            "content-type",
+            "mcp-session-id",
+            "mcp-protocol-version",
+            "last-event-id",
+        ] {
+            assert!(allowed.contains(h), "{path}: {h} not in {allowed}");
+        }
+    }
+    // The real request: the page can read the response and the session id.
+    let r = server
+        .client(Some(ADA))
+        .mcp_post(&init_body())
+        .header("origin", APP)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(header(&r, "access-control-allow-origin"), APP);
+    assert!(header(&r, "access-control-expose-headers").contains("mcp-session-id"));
+    // A refusal is readable too (the page learns it needs a token).
+    let r = anonymous
+        .mcp_post(&init_body())
+        .header("origin", APP)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(header(&r, "access-control-allow-origin"), APP);
+    // A foreign origin is refused, preflight included, and gets no CORS headers.
+    let r = preflight("/mcp", "https://evil.example").await.unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(header(&r, "access-control-allow-origin"), "");
+    let r = server
+        .client(Some(ADA))
+        .mcp_post(&init_body())
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(header(&r, "access-control-allow-origin"), "");
+
+    // The default loopback list gets no CORS: a page on any local dev server must not reach a
+    // token-less local server.
+    let local = whoami_server(config()).await;
+    let r = local
+        .client(None)
+        .request(reqwest::Method::OPTIONS, "/mcp")
+        .header("origin", "http://localhost:6274")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(header(&r, "access-control-allow-origin"), "");
 }

@@ -55,15 +55,36 @@ pub struct HttpArgs {
     /// Open sessions allowed at once, Streamable HTTP and SSE together (503 beyond).
     #[arg(long, env = "PERSONIO_MCP_MAX_SESSIONS", value_name = "N", default_value_t = HttpConfig::DEFAULT_MAX_SESSIONS, help_heading = "HTTP")]
     pub max_sessions: usize,
+    /// Open sessions allowed per token principal (429 beyond), so one caller cannot take every
+    /// slot.
+    #[arg(long, env = "PERSONIO_MCP_MAX_SESSIONS_PER_PRINCIPAL", value_name = "N", default_value_t = HttpConfig::DEFAULT_MAX_SESSIONS_PER_PRINCIPAL, help_heading = "HTTP")]
+    pub max_sessions_per_principal: usize,
+    /// Open connections allowed at once; at the cap the least busy connection (idle, or still
+    /// sending its headers) is closed for the new one. Keep it below the file limit (ulimit -n).
+    #[arg(long, env = "PERSONIO_MCP_MAX_CONNECTIONS", value_name = "N", default_value_t = HttpConfig::DEFAULT_MAX_CONNECTIONS, help_heading = "HTTP")]
+    pub max_connections: usize,
+    /// Seconds a client may take to send a request's headers (also how long an idle
+    /// keep-alive connection stays open).
+    #[arg(long, env = "PERSONIO_MCP_HEADER_TIMEOUT", value_name = "SECS", default_value_t = HttpConfig::DEFAULT_HEADER_TIMEOUT.as_secs(), help_heading = "HTTP")]
+    pub header_timeout: u64,
+    /// Close a connection on which no byte moved for this many seconds.
+    #[arg(long, env = "PERSONIO_MCP_CONNECTION_IDLE_TIMEOUT", value_name = "SECS", default_value_t = HttpConfig::DEFAULT_CONNECTION_IDLE_TIMEOUT.as_secs(), help_heading = "HTTP")]
+    pub connection_idle_timeout: u64,
     /// Close a session after this many seconds without traffic in either direction.
     #[arg(long, env = "PERSONIO_MCP_SESSION_IDLE_TIMEOUT", value_name = "SECS", default_value_t = HttpConfig::DEFAULT_IDLE_TIMEOUT.as_secs(), help_heading = "HTTP")]
     pub session_idle_timeout: u64,
-    /// Requests a minute per principal (per token's email; one shared budget without tokens).
-    #[arg(long, env = "PERSONIO_MCP_RATE_LIMIT", value_name = "PER_MINUTE", default_value_t = RateLimit::default().per_minute, help_heading = "HTTP")]
+    /// Requests a minute per token principal (per token's email).
+    #[arg(long, env = "PERSONIO_MCP_RATE_LIMIT", value_name = "PER_MINUTE", default_value_t = RateLimit::PER_PRINCIPAL.per_minute, help_heading = "HTTP")]
     pub rate_limit: NonZeroU32,
-    /// Requests a principal may make at once before the per-minute rate applies.
-    #[arg(long, env = "PERSONIO_MCP_RATE_LIMIT_BURST", value_name = "N", default_value_t = RateLimit::default().burst, help_heading = "HTTP")]
+    /// Requests a token principal may make at once before the per-minute rate applies.
+    #[arg(long, env = "PERSONIO_MCP_RATE_LIMIT_BURST", value_name = "N", default_value_t = RateLimit::PER_PRINCIPAL.burst, help_heading = "HTTP")]
     pub rate_limit_burst: NonZeroU32,
+    /// Requests a minute shared by all callers without a token (loopback only).
+    #[arg(long, env = "PERSONIO_MCP_RATE_LIMIT_ANONYMOUS", value_name = "PER_MINUTE", default_value_t = RateLimit::ANONYMOUS.per_minute, help_heading = "HTTP")]
+    pub rate_limit_anonymous: NonZeroU32,
+    /// Requests callers without a token may make at once before their per-minute rate applies.
+    #[arg(long, env = "PERSONIO_MCP_RATE_LIMIT_ANONYMOUS_BURST", value_name = "N", default_value_t = RateLimit::ANONYMOUS.burst, help_heading = "HTTP")]
+    pub rate_limit_anonymous_burst: NonZeroU32,
     /// On SIGINT/SIGTERM, seconds to let in-flight calls finish before closing sessions.
     #[arg(long, env = "PERSONIO_MCP_SHUTDOWN_TIMEOUT", value_name = "SECS", default_value_t = HttpConfig::DEFAULT_SHUTDOWN_TIMEOUT.as_secs(), help_heading = "HTTP")]
     pub shutdown_timeout: u64,
@@ -105,10 +126,18 @@ impl HttpArgs {
         }
         config.max_body_bytes = self.max_body_bytes;
         config.max_sessions = self.max_sessions;
+        config.max_sessions_per_principal = self.max_sessions_per_principal;
+        config.max_connections = self.max_connections;
+        config.header_timeout = Duration::from_secs(self.header_timeout);
+        config.connection_idle_timeout = Duration::from_secs(self.connection_idle_timeout);
         config.session_idle_timeout = Duration::from_secs(self.session_idle_timeout.max(1));
         config.rate_limit = RateLimit {
             per_minute: self.rate_limit,
             burst: self.rate_limit_burst,
+        };
+        config.anonymous_rate_limit = RateLimit {
+            per_minute: self.rate_limit_anonymous,
+            burst: self.rate_limit_anonymous_burst,
         };
         config.shutdown_timeout = Duration::from_secs(self.shutdown_timeout);
         config.validate()?;

@@ -30,7 +30,8 @@ use rmcp::{RoleServer, Service, ServiceExt};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::http::{SessionBudget, draining_response, too_many_sessions};
+use super::http::json_errors::parse_message;
+use super::http::sessions::{OpenSessions, SessionBudget, draining_response};
 use super::lifecycle::{InFlight, InFlightGuard};
 use super::security::{error_response, read_body};
 use crate::policy::principal::Principal;
@@ -99,8 +100,21 @@ pub(crate) struct Registry {
     sessions: Mutex<HashMap<String, Arc<Session>>>,
 }
 
+impl OpenSessions for Registry {
+    fn len(&self) -> usize {
+        lock(&self.sessions).len()
+    }
+
+    fn owned_by(&self, principal: &Principal) -> usize {
+        lock(&self.sessions)
+            .values()
+            .filter(|s| s.owner.as_ref() == Some(principal))
+            .count()
+    }
+}
+
 impl Registry {
-    pub(crate) fn len(&self) -> usize {
+    fn len(&self) -> usize {
         lock(&self.sessions).len()
     }
 
@@ -173,15 +187,17 @@ where
     if st.draining.is_cancelled() {
         return draining_response();
     }
-    let Some(slot) = st.budget.reserve().await else {
-        return too_many_sessions(st.budget.max());
+    let owner = req.extensions().get::<Principal>().cloned();
+    let slot = match st.budget.reserve(owner.as_ref()).await {
+        Ok(slot) => slot,
+        Err(refusal) => return refusal,
     };
     let id = uuid::Uuid::new_v4().simple().to_string();
     let (to_server, from_client) = mpsc::channel::<ClientJsonRpcMessage>(CHANNEL_CAPACITY);
     let (to_client, from_server) = mpsc::channel::<ServerJsonRpcMessage>(CHANNEL_CAPACITY);
     let session = Arc::new(Session {
         to_server,
-        owner: req.extensions().get::<Principal>().cloned(),
+        owner,
         last_activity: Mutex::new(Instant::now()),
         pending: Mutex::new(HashMap::new()),
     });
@@ -284,15 +300,9 @@ where
         Ok(b) => b,
         Err(r) => return r.into_response(),
     };
-    let mut msg: ClientJsonRpcMessage = match serde_json::from_slice(&bytes) {
+    let mut msg = match parse_message(&bytes) {
         Ok(m) => m,
-        Err(e) => {
-            return error_response(
-                StatusCode::BAD_REQUEST,
-                "bad_request",
-                format!("The body is not a JSON-RPC message ({e})."),
-            );
-        }
+        Err(rejection) => return rejection.into_response(),
     };
     let request_id = match &msg {
         ClientJsonRpcMessage::Request(r) => Some(r.id.clone()),

@@ -9,3 +9,4 @@ pub mod legacy_sse;
 pub mod lifecycle;
 pub mod security;
 pub mod stdio;
+pub mod wiring;

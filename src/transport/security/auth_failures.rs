@@ -1,0 +1,205 @@
+//! Failed bearer authentication: throttled per client address, logged in aggregate.
+//!
+//! Without a throttle a wrong-token loop runs at thousands of guesses a second and writes one WARN
+//! line each, burying everything else in the log. After a small burst of wrong tokens an address
+//! gets `429` with `Retry-After` for every bearer attempt, right or wrong, until its budget
+//! refills: a guess that happens to be right is not confirmed while the address is throttled.
+//! IPv6 addresses are grouped by their /64 (one host usually owns a whole /64). Behind a reverse
+//! proxy every client shares the proxy's address; throttle at the proxy there.
+
+use std::collections::HashSet;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::num::NonZeroU32;
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use governor::clock::Clock;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use moka::future::Cache;
+use tokio::time::Instant;
+
+use super::error_response;
+
+/// Wrong tokens an address may present at once before it is throttled.
+const BURST: u32 = 10;
+/// Then one more attempt per this interval.
+const REFILL: Duration = Duration::from_secs(6);
+/// Addresses tracked at once (more are forgotten, oldest first).
+const MAX_ADDRESSES: u64 = 100_000;
+/// Failures are summarised in one WARN line at most this often.
+const LOG_EVERY: Duration = Duration::from_secs(60);
+/// Distinct addresses counted per summary (the count saturates beyond).
+const MAX_LOGGED_ADDRESSES: usize = 1024;
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The throttle key of a client address: IPv4 as is, IPv6 by its /64.
+fn key_of(addr: Option<IpAddr>) -> IpAddr {
+    match addr {
+        Some(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let prefix = u128::from(v6) & !((1u128 << 64) - 1);
+                IpAddr::V6(Ipv6Addr::from(prefix))
+            }
+        },
+        Some(v4) => v4,
+        None => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+    }
+}
+
+#[derive(Default)]
+struct Summary {
+    since: Option<Instant>,
+    failures: u64,
+    throttled: u64,
+    addresses: HashSet<IpAddr>,
+}
+
+/// Per-address failure budgets and the log summary.
+pub struct AuthFailures {
+    limiter: DefaultKeyedRateLimiter<IpAddr>,
+    /// Throttled addresses and until when.
+    blocked: Cache<IpAddr, Instant>,
+    summary: Mutex<Summary>,
+}
+
+impl Default for AuthFailures {
+    fn default() -> Self {
+        let quota = Quota::with_period(REFILL)
+            .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
+            .allow_burst(NonZeroU32::new(BURST).unwrap_or(NonZeroU32::MIN));
+        AuthFailures {
+            limiter: RateLimiter::keyed(quota),
+            blocked: Cache::builder()
+                .max_capacity(MAX_ADDRESSES)
+                .time_to_live(REFILL * BURST)
+                .build(),
+            summary: Mutex::new(Summary::default()),
+        }
+    }
+}
+
+impl AuthFailures {
+    /// `Some(429)` while `addr` is throttled: answer that instead of checking the token.
+    pub(super) async fn throttled(&self, addr: Option<IpAddr>) -> Option<Response> {
+        let key = key_of(addr);
+        let until = self.blocked.get(&key).await?;
+        let now = Instant::now();
+        if until <= now {
+            return None;
+        }
+        self.record(key, true);
+        Some(too_many_failures(until - now))
+    }
+
+    /// Books one wrong token from `addr`: `None` within the budget (answer 401), `Some(429)`
+    /// once it is spent.
+    pub(super) async fn failed(&self, addr: Option<IpAddr>) -> Option<Response> {
+        let key = key_of(addr);
+        if self.limiter.len() as u64 > MAX_ADDRESSES {
+            self.limiter.retain_recent();
+        }
+        match self.limiter.check_key(&key) {
+            Ok(()) => {
+                self.record(key, false);
+                None
+            }
+            Err(not_until) => {
+                let wait = not_until.wait_time_from(self.limiter.clock().now());
+                self.blocked.insert(key, Instant::now() + wait).await;
+                self.record(key, true);
+                Some(too_many_failures(wait))
+            }
+        }
+    }
+
+    /// Counts a failure; writes the first one of a quiet period at once and then at most one
+    /// summary line per [`LOG_EVERY`].
+    fn record(&self, key: IpAddr, throttled: bool) {
+        let mut s = lock(&self.summary);
+        s.failures += 1;
+        s.throttled += u64::from(throttled);
+        if s.addresses.len() < MAX_LOGGED_ADDRESSES {
+            s.addresses.insert(key);
+        }
+        match s.since {
+            None => {
+                tracing::warn!(
+                    "rejected a request with an unknown bearer token; further failures are \
+                     summarised at most once a minute"
+                );
+                *s = Summary {
+                    since: Some(Instant::now()),
+                    ..Summary::default()
+                };
+            }
+            Some(since) if since.elapsed() >= LOG_EVERY => {
+                tracing::warn!(
+                    failures = s.failures,
+                    throttled = s.throttled,
+                    addresses = s.addresses.len(),
+                    window_s = since.elapsed().as_secs(),
+                    "failed bearer authentication since the last summary"
+                );
+                *s = Summary {
+                    since: Some(Instant::now()),
+                    ..Summary::default()
+                };
+            }
+            Some(_) => {}
+        }
+    }
+}
+
+fn too_many_failures(wait: Duration) -> Response {
+    let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
+    let mut response = error_response(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too_many_failed_logins",
+        format!(
+            "Too many wrong bearer tokens from this address. Retry after {secs} s with the right \
+             token."
+        ),
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_addresses_are_grouped_by_their_64() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:bbbb::2".parse().unwrap();
+        let c: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(key_of(Some(a)), key_of(Some(b)));
+        assert_ne!(key_of(Some(a)), key_of(Some(c)));
+        let mapped: IpAddr = "::ffff:10.0.0.1".parse().unwrap();
+        assert_eq!(key_of(Some(mapped)), "10.0.0.1".parse::<IpAddr>().unwrap());
+    }
+
+    #[tokio::test]
+    async fn an_address_is_throttled_after_a_small_burst_and_others_are_not() {
+        let f = AuthFailures::default();
+        let attacker = Some("10.0.0.1".parse().unwrap());
+        for _ in 0..BURST {
+            assert!(f.failed(attacker).await.is_none());
+        }
+        let r = f.failed(attacker).await.unwrap();
+        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert!(r.headers().contains_key(header::RETRY_AFTER));
+        assert!(f.throttled(attacker).await.is_some());
+        let other = Some("10.0.0.2".parse().unwrap());
+        assert!(f.throttled(other).await.is_none());
+        assert!(f.failed(other).await.is_none());
+    }
+}

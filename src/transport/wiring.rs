@@ -1,0 +1,65 @@
+//! The product on the generic HTTP server: the Personio handler, the Personio readiness check,
+//! the URL line on stdout and the start-up log. Kept apart so that the HTTP server stays
+//! independent of [`App`] and of the MCP handler.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use super::http::{HttpConfig, HttpServer, ReadinessCheck, shutdown_signal};
+use super::security::{self, HostPolicy};
+use crate::app::App;
+use crate::mcp::PersonioServer;
+
+/// Readiness of the Personio connection: a live request (never a cached answer) succeeds.
+fn personio_readiness(app: &App) -> ReadinessCheck {
+    let app = app.clone();
+    Arc::new(move || {
+        let app = app.clone();
+        Box::pin(async move {
+            app.records()
+                .check_connection()
+                .await
+                .map_err(|e| e.code.to_string())
+        })
+    })
+}
+
+/// `personio-mcp serve --http ADDR`: binds, prints the base URL as the first stdout line, serves
+/// until SIGINT/SIGTERM, shuts down gracefully.
+pub async fn serve(app: App, config: HttpConfig) -> std::io::Result<()> {
+    let authenticated = !config.tokens.is_empty();
+    let principals = security::principal_count(&config.tokens);
+    let unspecified = config.bind.ip().is_unspecified();
+    let custom_hosts = config.allowed_hosts != HostPolicy::loopback();
+    let readiness = personio_readiness(&app);
+    // One handler, cloned per session: rebuilding its routers per request would be wasted work.
+    let prototype =
+        PersonioServer::new(app).with_caller_source(super::caller::http_caller_source());
+    let bound = HttpServer::new(config, move || prototype.clone())
+        .with_readiness(readiness)
+        .bind()
+        .await?;
+    let addr = bound.local_addr();
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "http://{addr}")?;
+        out.flush()?;
+    }
+    tracing::info!(
+        "MCP over HTTP on http://{addr}: Streamable HTTP at /mcp, legacy SSE at /sse + /message, probes at /healthz and /readyz"
+    );
+    if authenticated {
+        tracing::info!(principals, "bearer authentication on");
+    } else {
+        tracing::warn!(
+            "no auth tokens configured: any local process may call the tools, and calls carry no principal"
+        );
+    }
+    if unspecified && !custom_hosts {
+        tracing::warn!(
+            "listening on all interfaces but only loopback Host names are accepted; pass --allowed-host \
+             with the name (or address) clients use to reach this server"
+        );
+    }
+    bound.run(shutdown_signal()).await
+}
