@@ -4,6 +4,8 @@
 pub mod access;
 pub mod audit;
 pub mod fields;
+pub mod human_text;
 pub mod principal;
 pub mod privacy;
+pub mod state;
 pub mod writes;

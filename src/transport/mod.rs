@@ -1,6 +1,7 @@
 //! How MCP reaches the server: stdio, HTTP (Streamable HTTP and legacy HTTP+SSE, secured), and an
 //! in-process pipe for the CLI's `tools` commands.
 
+pub mod confirm_page;
 pub mod http;
 pub mod http_args;
 pub mod in_process;
