@@ -117,10 +117,9 @@ impl MemoryStore {
     }
 
     /// Refuses a new entry when the store is at its cap (fail closed; see the module doc).
+    /// moka counts entries lazily, so the count is brought up to date first: a write path that
+    /// waits for a person can afford it.
     async fn ensure_room(&self) -> Result<()> {
-        if self.cache.entry_count() < self.limits.max_entries {
-            return Ok(());
-        }
         self.cache.run_pending_tasks().await;
         if self.cache.entry_count() < self.limits.max_entries {
             Ok(())

@@ -106,7 +106,7 @@ fn details(view: &ApprovalView, lang: Lang) -> Markup {
         html! {
             (lang.date(date))
             @if let Some(time) = time { ", " (lang.time(time)) }
-            @if half { span class="note" { (t.half_day) } }
+            @if half { " " span class="note" { (t.half_day) } }
         }
     };
     html! {
@@ -134,7 +134,7 @@ fn details(view: &ApprovalView, lang: Lang) -> Markup {
                             ", " (lang.time(a)) "–" (lang.time(b))
                         }
                         @if view.half_day_start || view.half_day_end {
-                            span class="note" { (t.half_day) }
+                            " " span class="note" { (t.half_day) }
                         }
                     }
                 }
@@ -157,7 +157,7 @@ fn details(view: &ApprovalView, lang: Lang) -> Markup {
                     div class="row" {
                         dt { (t.balance) }
                         dd {
-                            (lang.number(before)) span class="arrow" { "→" } (lang.quantity(after, b.unit))
+                            (lang.number(before)) " " span class="arrow" { "→" } " " (lang.quantity(after, b.unit))
                         }
                     }
                 }
