@@ -29,7 +29,7 @@ use super::{
     ApprovalRecord, ApprovalStatus, StateStore, Transition, UnixMillis, expiry_after, internal,
     now_millis,
 };
-use crate::error::{Error, ErrorCode, Result};
+use crate::error::Result;
 
 /// The path prefix of confirmation pages: `/confirm/{id}`.
 pub const CONFIRM_PATH_PREFIX: &str = "/confirm/";
@@ -339,18 +339,6 @@ pub struct LoadedApproval {
     pub csrf_secret: String,
     pub state: ApprovalState,
     pub expires_at: UnixMillis,
-}
-
-/// The error the write path returns while the person has not answered.
-pub fn waiting_for_person() -> Error {
-    Error::new(
-        ErrorCode::Forbidden,
-        "the person has not confirmed this request on the confirmation page yet",
-    )
-    .with_hint(
-        "Show the confirmation link to the person and wait until they say they confirmed it; \
-then call again with the same confirmation_token.",
-    )
 }
 
 #[cfg(test)]
