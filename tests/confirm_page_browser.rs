@@ -114,6 +114,7 @@ async fn browser(driver: &Driver, profile: &Path) -> Client {
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-sync",
+        "--disable-dev-shm-usage",
         "--hide-scrollbars",
         "--force-device-scale-factor=1",
         "--window-size=900,1060",
