@@ -3,6 +3,7 @@
 # - scripts/setup-e2e.sh: a Python venv (.venv) with the official MCP SDK, pinned (idempotent).
 # - scripts/setup-e2e-ts.sh: tests/e2e_ts/node_modules with the official MCP TypeScript SDK, the
 #   MCP Inspector and Node.js 22, pinned (idempotent).
+# - scripts/setup-browser.sh: Debian's chromium + chromium-driver for tests/confirm_page_browser.rs.
 # - cargo test: unit, integration (real loopback HTTP against the sandbox) and end-to-end tests
 #   (tests/e2e_python.rs and tests/e2e_typescript.rs drive the binary cargo just built with the
 #   Python and TypeScript SDKs).
@@ -10,4 +11,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-e2e.sh
 scripts/setup-e2e-ts.sh
+scripts/setup-browser.sh
 exec cargo test "$@"

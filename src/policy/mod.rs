@@ -16,3 +16,4 @@ pub mod idempotency;
 pub mod principal;
 pub mod privacy;
 pub mod write_gate;
+pub mod state;

@@ -224,7 +224,7 @@ impl WriteOp for CancelTimeOff {
     }
 
     fn question(&self, _g: &Guarded, plan: &CancelPlan) -> String {
-        format!("{} Cancel it?", human_text::clean(&summary(plan)))
+        format!("{} Cancel it?", human_text::clean_default(&summary(plan)))
     }
 
     async fn commit(&self, g: &Guarded, plan: CancelPlan) -> Result<CancelTimeOffResult> {

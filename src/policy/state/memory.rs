@@ -1,0 +1,341 @@
+//! [`MemoryStore`]: the state store of one process, in memory (moka).
+//!
+//! For tests and for servers without a state directory. Lost on restart, so a used token becomes
+//! usable again after one (within its validity): use [`super::EmbeddedStore`] where that matters.
+//!
+//! moka gives per-entry expiry and atomic per-key compute (`and_compute_with`), which is what
+//! claim-once and compare-and-set need. Its size-based eviction is only a backstop (at twice the
+//! cap): the store itself refuses new entries at the cap, because evicting a live "used" marker
+//! would re-open a token.
+
+use std::future::ready;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::future::BoxFuture;
+use moka::Expiry;
+use moka::future::Cache;
+use moka::ops::compute::{CompResult, Op};
+
+use super::{
+    ApprovalRecord, ApprovalStatus, IdempotencyRecord, PutOutcome, StateStore, StoreLimits,
+    Transition, UnixMillis, check_key, encode, expiry_after, full, now_millis,
+};
+use crate::error::{Error, ErrorCode, Result};
+
+#[derive(Debug)]
+enum Slot {
+    Once,
+    Idempotent(IdempotencyRecord),
+    Approval(ApprovalRecord),
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    purge_at: UnixMillis,
+    slot: Arc<Slot>,
+}
+
+impl Entry {
+    fn live_at(&self, now: UnixMillis) -> bool {
+        self.purge_at > now
+    }
+}
+
+/// moka expires each entry at its own wall-clock `purge_at`.
+struct ByPurgeAt;
+
+fn remaining(purge_at: UnixMillis) -> Duration {
+    Duration::from_millis(purge_at.saturating_sub(now_millis()))
+}
+
+impl Expiry<String, Entry> for ByPurgeAt {
+    fn expire_after_create(&self, _key: &String, value: &Entry, _at: Instant) -> Option<Duration> {
+        Some(remaining(value.purge_at))
+    }
+
+    fn expire_after_update(
+        &self,
+        _key: &String,
+        value: &Entry,
+        _at: Instant,
+        _current: Option<Duration>,
+    ) -> Option<Duration> {
+        Some(remaining(value.purge_at))
+    }
+}
+
+/// The in-memory [`StateStore`].
+#[derive(Clone)]
+pub struct MemoryStore {
+    cache: Cache<String, Entry>,
+    limits: StoreLimits,
+}
+
+impl std::fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryStore")
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        MemoryStore::new(StoreLimits::default())
+    }
+}
+
+fn once_key(key: &str) -> String {
+    format!("o:{key}")
+}
+fn idem_key(key: &str) -> String {
+    format!("i:{key}")
+}
+fn approval_key(id: &str) -> String {
+    format!("a:{id}")
+}
+
+impl MemoryStore {
+    pub fn new(limits: StoreLimits) -> Self {
+        let cache = Cache::builder()
+            .max_capacity(limits.max_entries.saturating_mul(2))
+            .expire_after(ByPurgeAt)
+            .build();
+        MemoryStore { cache, limits }
+    }
+
+    /// Live entries now (after moka's pending maintenance).
+    pub async fn len(&self) -> u64 {
+        self.cache.run_pending_tasks().await;
+        self.cache.entry_count()
+    }
+
+    /// Whether the store holds no live entry.
+    pub async fn is_empty(&self) -> bool {
+        self.len().await == 0
+    }
+
+    /// Refuses a new entry when the store is at its cap (fail closed; see the module doc).
+    /// moka counts entries lazily, so the count is brought up to date first: a write path that
+    /// waits for a person can afford it.
+    async fn ensure_room(&self) -> Result<()> {
+        self.cache.run_pending_tasks().await;
+        if self.cache.entry_count() < self.limits.max_entries {
+            Ok(())
+        } else {
+            Err(full(self.limits.max_entries))
+        }
+    }
+
+    async fn live(&self, key: &str) -> Option<Entry> {
+        let now = now_millis();
+        self.cache.get(key).await.filter(|e| e.live_at(now))
+    }
+}
+
+impl StateStore for MemoryStore {
+    fn claim_once<'a>(&'a self, key: &'a str, ttl: Duration) -> BoxFuture<'a, Result<bool>> {
+        Box::pin(async move {
+            check_key(key)?;
+            let k = once_key(key);
+            if self.live(&k).await.is_some() {
+                return Ok(false);
+            }
+            self.ensure_room().await?;
+            let now = now_millis();
+            let fresh = Entry {
+                purge_at: expiry_after(ttl),
+                slot: Arc::new(Slot::Once),
+            };
+            let outcome = self
+                .cache
+                .entry(k)
+                .and_compute_with(|current| {
+                    ready(match current {
+                        Some(e) if e.value().live_at(now) => Op::Nop,
+                        _ => Op::Put(fresh),
+                    })
+                })
+                .await;
+            Ok(matches!(
+                outcome,
+                CompResult::Inserted(_) | CompResult::ReplacedWith(_)
+            ))
+        })
+    }
+
+    fn put_idempotent<'a>(
+        &'a self,
+        key: &'a str,
+        record: IdempotencyRecord,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<PutOutcome>> {
+        Box::pin(async move {
+            check_key(key)?;
+            encode(&record)?;
+            let k = idem_key(key);
+            if let Some(existing) = self.live(&k).await
+                && let Slot::Idempotent(r) = existing.slot.as_ref()
+            {
+                return Ok(PutOutcome::Existing(r.clone()));
+            }
+            self.ensure_room().await?;
+            let now = now_millis();
+            let fresh = Entry {
+                purge_at: expiry_after(ttl),
+                slot: Arc::new(Slot::Idempotent(record)),
+            };
+            let outcome = self
+                .cache
+                .entry(k)
+                .and_compute_with(|current| {
+                    ready(match current {
+                        Some(e) if e.value().live_at(now) => Op::Nop,
+                        _ => Op::Put(fresh),
+                    })
+                })
+                .await;
+            match outcome {
+                CompResult::Unchanged(e) => match e.value().slot.as_ref() {
+                    Slot::Idempotent(r) => Ok(PutOutcome::Existing(r.clone())),
+                    _ => Err(Error::new(ErrorCode::Conflict, "state key of another kind")),
+                },
+                _ => Ok(PutOutcome::Stored),
+            }
+        })
+    }
+
+    fn replace_idempotent<'a>(
+        &'a self,
+        key: &'a str,
+        record: IdempotencyRecord,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            check_key(key)?;
+            encode(&record)?;
+            let k = idem_key(key);
+            if self.live(&k).await.is_none() {
+                self.ensure_room().await?;
+            }
+            let entry = Entry {
+                purge_at: expiry_after(ttl),
+                slot: Arc::new(Slot::Idempotent(record)),
+            };
+            self.cache.insert(k, entry).await;
+            Ok(())
+        })
+    }
+
+    fn get_idempotent<'a>(
+        &'a self,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<Option<IdempotencyRecord>>> {
+        Box::pin(async move {
+            check_key(key)?;
+            Ok(self
+                .live(&idem_key(key))
+                .await
+                .and_then(|e| match e.slot.as_ref() {
+                    Slot::Idempotent(r) => Some(r.clone()),
+                    _ => None,
+                }))
+        })
+    }
+
+    fn create_approval<'a>(
+        &'a self,
+        id: &'a str,
+        record: ApprovalRecord,
+    ) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            check_key(id)?;
+            encode(&record)?;
+            self.ensure_room().await?;
+            let now = now_millis();
+            let fresh = Entry {
+                purge_at: record.purge_at(),
+                slot: Arc::new(Slot::Approval(record)),
+            };
+            let outcome = self
+                .cache
+                .entry(approval_key(id))
+                .and_compute_with(|current| {
+                    ready(match current {
+                        Some(e) if e.value().live_at(now) => Op::Nop,
+                        _ => Op::Put(fresh),
+                    })
+                })
+                .await;
+            match outcome {
+                CompResult::Unchanged(_) => Err(Error::new(
+                    ErrorCode::Conflict,
+                    "an approval with this id already exists",
+                )),
+                _ => Ok(()),
+            }
+        })
+    }
+
+    fn get_approval<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<ApprovalRecord>>> {
+        Box::pin(async move {
+            check_key(id)?;
+            Ok(self
+                .live(&approval_key(id))
+                .await
+                .and_then(|e| match e.slot.as_ref() {
+                    Slot::Approval(r) => Some(r.clone()),
+                    _ => None,
+                }))
+        })
+    }
+
+    fn transition_approval<'a>(
+        &'a self,
+        id: &'a str,
+        from: ApprovalStatus,
+        to: ApprovalStatus,
+    ) -> BoxFuture<'a, Result<Transition>> {
+        Box::pin(async move {
+            check_key(id)?;
+            let now = now_millis();
+            let outcome = self
+                .cache
+                .entry(approval_key(id))
+                .and_compute_with(|current| {
+                    let op = match current.as_ref().map(|e| e.value()) {
+                        Some(e) if e.live_at(now) => match e.slot.as_ref() {
+                            Slot::Approval(r) if r.status == from && !r.is_expired_at(now) => {
+                                let mut next = r.clone();
+                                next.status = to;
+                                Op::Put(Entry {
+                                    purge_at: e.purge_at,
+                                    slot: Arc::new(Slot::Approval(next)),
+                                })
+                            }
+                            _ => Op::Nop,
+                        },
+                        _ => Op::Nop,
+                    };
+                    ready(op)
+                })
+                .await;
+            Ok(match outcome {
+                CompResult::ReplacedWith(e) | CompResult::Inserted(e) => {
+                    match e.value().slot.as_ref() {
+                        Slot::Approval(r) => Transition::Done(r.clone()),
+                        _ => Transition::Missing,
+                    }
+                }
+                CompResult::Unchanged(e) => match e.value().slot.as_ref() {
+                    Slot::Approval(_) if !e.value().live_at(now) => Transition::Missing,
+                    Slot::Approval(r) if r.is_expired_at(now) => Transition::Expired,
+                    Slot::Approval(r) => Transition::Refused(r.status),
+                    _ => Transition::Missing,
+                },
+                CompResult::StillNone(_) | CompResult::Removed(_) => Transition::Missing,
+            })
+        })
+    }
+}
