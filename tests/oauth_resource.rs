@@ -301,3 +301,32 @@ async fn start_up_fails_when_the_issuer_is_unreachable_or_impersonated() {
         .expect("no issuer, no server");
     assert!(err.to_string().contains("identity provider"), "{err}");
 }
+
+#[tokio::test]
+async fn doctor_reports_issuer_keys_audience_and_claims() {
+    use personio_mcp::transport::oauth::doctor;
+    let p = provider();
+    let s = serve(&p.issuer, |c| c.hr_role = "people-ops".into())
+        .await
+        .unwrap();
+    let report = doctor::report(s.oauth.config()).await;
+    assert!(report.ok, "{:?}", report.problems);
+    assert!(report.issuer_reachable);
+    assert_eq!(
+        report.keys, 3,
+        "the provider publishes RS256, ES256 and EdDSA keys"
+    );
+    assert_eq!(
+        report.audiences,
+        vec![format!("{}/mcp", s.public_url), s.public_url.clone()]
+    );
+    let text = report.to_text();
+    assert!(text.contains("people-ops"), "{text}");
+    assert!(text.contains(&format!("{}/mcp", s.public_url)), "{text}");
+
+    let mut broken = s.oauth.config().clone();
+    broken.issuer = "http://127.0.0.1:9".parse().unwrap();
+    let report = doctor::report(&broken).await;
+    assert!(!report.ok && !report.issuer_reachable);
+    assert!(report.to_text().contains("FAILED"), "{}", report.to_text());
+}

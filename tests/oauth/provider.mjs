@@ -82,7 +82,8 @@ const provider = new Provider(issuer, {
   cookies: { keys: ['test-only-cookie-key-0123456789'] },
   // Like Google and Entra ID: the ID token of a code flow carries the email claims.
   conformIdTokenClaims: false,
-  claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+  // Like Entra ID app roles: the ID token carries the user's roles.
+  claims: { openid: ['sub', 'roles'], email: ['email', 'email_verified'], profile: ['name'] },
   scopes: ['openid', 'offline_access', 'email', 'profile', 'mcp'],
   pkce: { required: () => true },
   features: {
@@ -116,7 +117,9 @@ const provider = new Provider(issuer, {
     if (!account) return undefined;
     return {
       accountId: sub,
-      claims: async () => ({ sub, email: account.email, email_verified: account.email_verified, name: sub }),
+      claims: async () => ({
+        sub, email: account.email, email_verified: account.email_verified, name: sub, roles: account.roles,
+      }),
     };
   },
   interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },

@@ -56,10 +56,10 @@ impl KeySource {
         }
     }
 
-    /// How many keys are known now (for doctor).
+    /// How many usable keys the last JWKS fetch had, or how many local keys there are (doctor).
     pub fn len(&self) -> usize {
         match self {
-            KeySource::Remote(r) => r.cache.entry_count() as usize,
+            KeySource::Remote(r) => r.usable.load(std::sync::atomic::Ordering::Relaxed),
             KeySource::Local(m) => m.len(),
         }
     }
@@ -76,6 +76,8 @@ pub struct RemoteKeys {
     cache: moka::future::Cache<String, Arc<VerifyKey>>,
     /// When the JWKS was last fetched; also serialises fetches.
     last_fetch: Mutex<Option<Instant>>,
+    /// Usable keys in the last successful fetch.
+    usable: std::sync::atomic::AtomicUsize,
     /// Shortest interval between fetches ([`REFRESH_INTERVAL`]; shorter only in tests).
     refresh_interval: Duration,
 }
@@ -93,6 +95,7 @@ impl RemoteKeys {
     ) -> Result<Self, OAuthError> {
         let keys = RemoteKeys {
             refresh_interval,
+            usable: std::sync::atomic::AtomicUsize::new(0),
             http,
             jwks_uri,
             cache: moka::future::Cache::builder()
@@ -149,6 +152,7 @@ impl RemoteKeys {
                 n += 1;
             }
         }
+        self.usable.store(n, std::sync::atomic::Ordering::Relaxed);
         tracing::debug!(keys = n, "OAuth: identity provider keys loaded");
         Ok(n)
     }
