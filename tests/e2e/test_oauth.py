@@ -36,19 +36,18 @@ import httpx2
 import pytest
 
 from mcp import Client
-from mcp.client.auth import AuthorizationCodeResult, OAuthClientProvider, TokenStorage
 from mcp.client.streamable_http import streamable_http_client
-from mcp.shared.auth import OAuthClientInformationFull, OAuthClientMetadata, OAuthToken
 
 from conftest import REQUEST_TIMEOUT_S, server_env
 
-pytestmark = pytest.mark.anyio
-
 ROOT = Path(__file__).resolve().parents[2]
 PROVIDER_DIR = ROOT / "tests" / "oauth"
+sys.path.insert(0, str(PROVIDER_DIR))
+import sdk_client  # noqa: E402  (tests/oauth/sdk_client.py: the SDK's OAuth client, scripted person)
+
+pytestmark = pytest.mark.anyio
+
 START_TIMEOUT_S = 60.0
-#: The MCP client's redirect URI: nothing listens there; the scripted browser stops at it.
-REDIRECT_URI = "http://127.0.0.1:1/callback"
 UPSTREAM_CLIENT_ID = "personio-mcp-upstream"
 UPSTREAM_CLIENT_SECRET = "upstream-secret"
 
@@ -98,17 +97,27 @@ def people(server_bin: str) -> dict[str, dict[str, Any]]:
     that report; boss: the manager's supervisor (never in the manager's subtree)."""
     hr = _tool(server_bin, "search_employee", {"query": "Jürgen Müller", "limit": 1})["employees"][0]
     assert hr["name"] == "Jürgen Müller", hr
-    candidates = _tool(server_bin, "search_employee", {"query": "", "status": "active", "limit": 50})["employees"]
+    candidates: list[dict[str, Any]] = []
+    cursor: str | None = None
+    while True:
+        args: dict[str, Any] = {"query": "", "status": "active", "limit": 50}
+        if cursor:
+            args["cursor"] = cursor
+        page = _tool(server_bin, "search_employee", args)
+        candidates += page["employees"]
+        cursor = page.get("next_cursor")
+        if not cursor:
+            break
     by_id = {e["id"]: e for e in candidates}
     for e in candidates:
         sup = e.get("supervisor")
-        if not sup or e["id"] == hr["id"] or sup["id"] == hr["id"]:
+        if not sup or e["id"] == hr["id"] or sup["id"] == hr["id"] or sup["id"] not in by_id:
             continue
-        manager = by_id.get(sup["id"]) or _tool(server_bin, "get_employee", {"employee": str(sup["id"])})
+        manager = by_id[sup["id"]]
         boss = manager.get("supervisor")
-        if boss and boss["id"] not in (hr["id"], e["id"]):
+        if boss and boss["id"] not in (hr["id"], e["id"]) and manager.get("email") and e.get("email"):
             return {"hr": hr, "manager": manager, "employee": e, "boss": {"id": boss["id"]}}
-    raise AssertionError("the sandbox has no employee → manager → boss chain in the first 50 active people")
+    raise AssertionError("the sandbox has no active employee → manager → boss chain")
 
 
 @contextlib.contextmanager
@@ -170,80 +179,12 @@ def oauth_server(server_bin: str, tmp: Path, issuer: str, mode: str) -> Iterator
     assert code == 0, f"serve --http exited with {code}:\n{log_path.read_text(errors='replace')[-4000:]}"
 
 
-class MemoryStorage(TokenStorage):
-    def __init__(self) -> None:
-        self.tokens: OAuthToken | None = None
-        self.client_info: OAuthClientInformationFull | None = None
-
-    async def get_tokens(self) -> OAuthToken | None:
-        return self.tokens
-
-    async def set_tokens(self, tokens: OAuthToken) -> None:
-        self.tokens = tokens
-
-    async def get_client_info(self) -> OAuthClientInformationFull | None:
-        return self.client_info
-
-    async def set_client_info(self, client_info: OAuthClientInformationFull) -> None:
-        self.client_info = client_info
-
-
-class ScriptedBrowser:
-    """Plays the person: picks the user at the provider, then follows the authorization URL's
-    redirects (keeping cookies) until they reach the MCP client's redirect URI."""
-
-    def __init__(self, issuer: str, user: str) -> None:
-        self.issuer = issuer
-        self.user = user
-        self.result: AuthorizationCodeResult | None = None
-        self.logins = 0
-
-    async def redirect_handler(self, authorization_url: str) -> None:
-        self.logins += 1
-        async with httpx2.AsyncClient(timeout=30.0, follow_redirects=False) as browser:
-            r = await browser.post(f"{self.issuer}/__test/login", json={"sub": self.user})
-            assert r.status_code == 204, r.text
-            url = authorization_url
-            for _ in range(20):
-                r = await browser.get(url)
-                location = r.headers.get("location")
-                assert r.status_code in (302, 303) and location, f"login stopped at {url}: {r.status_code} {r.text[:500]}"
-                url = str(httpx2.URL(url).join(location))
-                if url.startswith(REDIRECT_URI):
-                    q = httpx2.URL(url).params
-                    assert "code" in q, f"the authorization failed: {url}"
-                    self.result = AuthorizationCodeResult(code=q["code"], state=q.get("state"), iss=q.get("iss"))
-                    return
-            raise AssertionError("the login did not reach the redirect URI within 20 redirects")
-
-    async def callback_handler(self) -> AuthorizationCodeResult:
-        assert self.result is not None
-        return self.result
-
-
-class Connector:
-    """One MCP client installation: its storage (registration + tokens) and its browser."""
-
-    def __init__(self, url: str, issuer: str, user: str) -> None:
-        self.url = url
-        self.storage = MemoryStorage()
-        self.browser = ScriptedBrowser(issuer, user)
+class Connector(sdk_client.Connector):
+    """One MCP client installation (tests/oauth/sdk_client.py) that opens MCP sessions."""
 
     @contextlib.asynccontextmanager
     async def connect(self):
-        auth = OAuthClientProvider(
-            server_url=f"{self.url}/mcp",
-            client_metadata=OAuthClientMetadata(
-                client_name="personio-mcp e2e",
-                redirect_uris=[REDIRECT_URI],
-                grant_types=["authorization_code", "refresh_token"],
-                response_types=["code"],
-                token_endpoint_auth_method="none",
-            ),
-            storage=self.storage,
-            redirect_handler=self.browser.redirect_handler,
-            callback_handler=self.browser.callback_handler,
-        )
+        auth = self.auth
         async with httpx2.AsyncClient(auth=auth, timeout=httpx2.Timeout(30.0, read=REQUEST_TIMEOUT_S)) as http:
             stream = streamable_http_client(f"{self.url}/mcp", http_client=http)
             async with Client(stream, read_timeout_seconds=REQUEST_TIMEOUT_S) as client:
@@ -272,8 +213,8 @@ async def _prove_roles(url: str, issuer: str, people: dict[str, dict[str, Any]])
     first = hr_connector.storage.tokens
     assert first is not None and first.refresh_token, "a refresh token was issued"
 
-    # Refresh: mark the access token expired; the next connection refreshes without a login.
-    hr_connector.storage.tokens = first.model_copy(update={"expires_in": 0})
+    # Refresh: once the access token has expired, the next connection refreshes without a login.
+    hr_connector.expire_access_token()
     async with hr_connector.connect() as client:
         assert await _balance_visible(client, boss)
     assert hr_connector.browser.logins == 1, "refreshed, not logged in again"

@@ -169,7 +169,7 @@ mod tests {
     #[test]
     fn pkce_s256_per_rfc_7636_appendix_b() {
         let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-        let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGrSstw-cM";
+        let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
         assert_eq!(pkce_challenge(verifier), challenge);
         assert!(pkce_s256_matches(verifier, challenge));
         assert!(!pkce_s256_matches(
