@@ -6,6 +6,8 @@
 //! authorization here, the person's scripted login at the provider, the callback here, the token
 //! endpoint here, and finally `/mcp` accepting or refusing the token.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed assertion
+
 #[path = "oauth/support.rs"]
 mod support;
 

@@ -5,6 +5,8 @@
 //! tokens the provider would never issue (expired, wrong audience, `alg: none`, ...) are minted
 //! here with the provider's own signing keys, so each refusal is for the one reason under test.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed assertion
+
 #[path = "oauth/support.rs"]
 mod support;
 

@@ -8,6 +8,8 @@
 //! Needs `.venv` from scripts/setup-e2e.sh and tests/oauth/node_modules from
 //! scripts/setup-oauth.sh (scripts/test.sh runs both).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed assertion
+
 #[path = "oauth/support.rs"]
 mod support;
 

@@ -2,7 +2,7 @@
 //! oidc-provider from npm) on loopback, a scripted authorization code + PKCE login against it,
 //! tokens minted with the provider's own keys for the negative cases, and a small axum server
 //! that mounts the OAuth routes and answers `/mcp` with the authenticated identity.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -174,10 +174,9 @@ pub async fn follow_login(http: &reqwest::Client, url: &str, redirect_uri: &str)
         let resp = req.send().await.expect("login step");
         for c in resp.headers().get_all("set-cookie") {
             let c = c.to_str().expect("cookie");
-            if let Some((kv, _)) = c.split_once(';').or(Some((c, ""))) {
-                if let Some((k, v)) = kv.split_once('=') {
-                    jar.insert(k.trim().to_string(), v.trim().to_string());
-                }
+            let kv = c.split(';').next().unwrap_or(c);
+            if let Some((k, v)) = kv.split_once('=') {
+                jar.insert(k.trim().to_string(), v.trim().to_string());
             }
         }
         let status = resp.status();

@@ -123,10 +123,10 @@ impl Verifier {
                 _ => "invalid token",
             })
         })?;
-        if let (Some(revoked), Some(Value::String(fam))) = (&self.revoked, data.claims.get("fam")) {
-            if revoked.contains_key(fam) {
-                return Err(Refusal::Invalid("token revoked"));
-            }
+        if let (Some(revoked), Some(Value::String(fam))) = (&self.revoked, data.claims.get("fam"))
+            && revoked.contains_key(fam)
+        {
+            return Err(Refusal::Invalid("token revoked"));
         }
         self.identity(&data.claims)
     }

@@ -240,10 +240,10 @@ pub async fn revoke(
                 .insert(grant.family.clone(), ())
                 .await;
         }
-    } else if let Some((owner, family)) = srv.family_of_access_token(&token) {
-        if owner == client.client_id {
-            srv.store.revoked_families.insert(family, ()).await;
-        }
+    } else if let Some((owner, family)) = srv.family_of_access_token(&token)
+        && owner == client.client_id
+    {
+        srv.store.revoked_families.insert(family, ()).await;
     }
     StatusCode::OK.into_response()
 }
