@@ -4,6 +4,7 @@
 # - scripts/setup-e2e-ts.sh: tests/e2e_ts/node_modules with the official MCP TypeScript SDK, the
 #   MCP Inspector and Node.js 22, pinned (idempotent).
 # - scripts/setup-browser.sh: Debian's chromium + chromium-driver for tests/confirm_page_browser.rs.
+# - scripts/setup-oauth.sh: the OpenID Provider (oidc-provider, pinned) the OAuth tests start (idempotent).
 # - cargo test: unit, integration (real loopback HTTP against the sandbox) and end-to-end tests
 #   (tests/e2e_python.rs and tests/e2e_typescript.rs drive the binary cargo just built with the
 #   Python and TypeScript SDKs).
@@ -12,4 +13,5 @@ cd "$(dirname "$0")/.."
 scripts/setup-e2e.sh
 scripts/setup-e2e-ts.sh
 scripts/setup-browser.sh
+scripts/setup-oauth.sh
 exec cargo test "$@"

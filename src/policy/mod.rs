@@ -15,5 +15,5 @@ pub mod human_text;
 pub mod idempotency;
 pub mod principal;
 pub mod privacy;
-pub mod write_gate;
 pub mod state;
+pub mod write_gate;

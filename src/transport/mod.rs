@@ -8,6 +8,7 @@ pub mod http_args;
 pub mod in_process;
 pub mod legacy_sse;
 pub mod lifecycle;
+pub mod oauth;
 pub mod security;
 pub mod stdio;
 pub mod wiring;

@@ -308,7 +308,10 @@ impl WriteOp for CreateTimeOff {
             plan.time_off_type.category.as_deref(),
             Some(&plan.time_off_type.name),
         );
-        format!("{} Book it?", human_text::clean_default(&plan.summary(show)))
+        format!(
+            "{} Book it?",
+            human_text::clean_default(&plan.summary(show))
+        )
     }
 
     async fn commit(&self, g: &Guarded, planned: Planned) -> Result<CreateTimeOffResult> {
