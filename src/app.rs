@@ -18,6 +18,7 @@ use crate::policy::guarded::{Guarded, Rules};
 use crate::policy::idempotency::Idempotency;
 use crate::policy::principal::Principal;
 use crate::policy::privacy::Privacy;
+use crate::policy::state::{MemoryStore, StateStore, StoreLimits};
 use crate::policy::write_gate::WritePolicy;
 
 /// A key for sealing confirmation tokens: at least 32 bytes, checked when it is made, so a
@@ -50,6 +51,8 @@ pub struct Settings {
     pub zone: Option<Tz>,
     /// Only these tools are exposed (`--tools`); empty: all.
     pub tools: Vec<String>,
+    /// Where used tokens, approvals and idempotency keys live (`--state-dir`). `None`: in memory.
+    pub state: Option<Arc<dyn StateStore>>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -66,6 +69,7 @@ impl std::fmt::Debug for Settings {
             .field("audit", &self.audit)
             .field("zone", &self.zone)
             .field("tools", &self.tools)
+            .field("state", &self.state)
             .finish()
     }
 }
@@ -95,13 +99,17 @@ pub struct App {
 impl App {
     pub fn new(client: PersonioClient, settings: Settings) -> App {
         let zone = settings.zone.unwrap_or(chrono_tz::Europe::Berlin);
+        let state: Arc<dyn StateStore> = settings
+            .state
+            .unwrap_or_else(|| Arc::new(MemoryStore::new(StoreLimits::default())));
         let confirmations = match settings
             .signing_key
             .and_then(|k| Confirmations::with_key(k.0).ok())
         {
             Some(c) => c,
             None => Confirmations::random(),
-        };
+        }
+        .with_store(state.clone());
         App {
             records: Arc::new(Records::new(client, zone)),
             rules: Arc::new(Rules {
@@ -112,7 +120,7 @@ impl App {
             default_principal: settings.default_principal,
             audit: settings.audit,
             confirmations: Arc::new(confirmations),
-            idempotency: Arc::new(Idempotency::default()),
+            idempotency: Arc::new(Idempotency::with_store(state)),
             tools: Arc::new(settings.tools),
         }
     }

@@ -127,6 +127,11 @@ pub struct ServerOptions {
     /// replicas. Environment only (PERSONIO_MCP_SIGNING_KEY). Default: random per process.
     #[arg(long, env = "PERSONIO_MCP_SIGNING_KEY", hide = true, hide_env_values = true, value_parser = parse_secret)]
     pub signing_key: Option<SecretString>,
+    /// Directory of the embedded state store: used confirmation tokens, page approvals and
+    /// idempotency keys survive restarts there. Default: the OS's per-user data directory
+    /// (e.g. ~/.local/share/personio-mcp); one server process per directory.
+    #[arg(long, env = "PERSONIO_MCP_STATE_DIR", value_name = "DIR")]
+    pub state_dir: Option<std::path::PathBuf>,
     /// Key for hashing employee ids in the audit log (PERSONIO_MCP_AUDIT_KEY; environment only).
     /// Default: random per process (hashes cannot be correlated across restarts).
     #[arg(long, env = "PERSONIO_MCP_AUDIT_KEY", hide = true, hide_env_values = true, value_parser = parse_secret)]
@@ -307,7 +312,33 @@ pub fn settings(options: &ServerOptions) -> Result<Settings, crate::Error> {
         },
         zone: Some(options.timezone),
         tools: options.tools.iter().map(|t| t.trim().to_string()).collect(),
+        state: Some(state_store(options.state_dir.clone())?),
     })
+}
+
+/// Opens the embedded state store. A directory given explicitly must be usable (else start-up
+/// fails with the reason); the default one may be held by another server of this user (say
+/// Claude Desktop and an IDE at once) — then this process keeps its state in memory and says so.
+fn state_store(
+    dir: Option<std::path::PathBuf>,
+) -> Result<std::sync::Arc<dyn crate::policy::state::StateStore>, crate::Error> {
+    use crate::policy::state::{EmbeddedStore, MemoryStore, StoreLimits};
+    let explicit = dir.is_some();
+    match EmbeddedStore::open(dir) {
+        Ok(store) => Ok(std::sync::Arc::new(store)),
+        Err(e) if !explicit => {
+            tracing::warn!(
+                code = %e.code,
+                "the default state directory is not usable ({}); used tokens and idempotency keys are kept in memory \
+                 and do not survive a restart. Set --state-dir (PERSONIO_MCP_STATE_DIR) to a directory of its own.",
+                e.message
+            );
+            Ok(std::sync::Arc::new(
+                MemoryStore::new(StoreLimits::default()),
+            ))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// A tool error for scripts: `{"error": {"code", "message"}}`, read from the result's text

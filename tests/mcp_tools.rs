@@ -35,7 +35,7 @@ async fn create(
         &app.guard_as(Caller::operator()),
         a,
         personio_mcp::mcp::confirm::Confirmation::Skip,
-        &app,
+        app,
     )
     .await?
     {

@@ -46,7 +46,7 @@ async fn call(
         Some(p) => Caller::resolve(Some(p), &*app.records().snapshot(None).await?)?,
         None => Caller::operator(),
     };
-    match create_time_off::run(&app.guard_as(caller.clone()), args(a), c, &app).await? {
+    match create_time_off::run(&app.guard_as(caller.clone()), args(a), c, app).await? {
         Outcome::Done(r) => Ok(*r),
         Outcome::InputRequired(_) => panic!("unexpected input_required"),
     }

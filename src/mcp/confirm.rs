@@ -193,7 +193,7 @@ pub async fn write<W: WriteOp>(
     // A repeated idempotency key answers with the first result, whatever happened since (also
     // when the request's date has passed in between): before anything is checked again.
     if let Some(key) = &controls.idempotency_key
-        && let Some(previous) = idempotency.replay(bound_to, key, &request_digest)?
+        && let Some(previous) = idempotency.replay(bound_to, key, &request_digest).await?
         && let Ok(r) = serde_json::from_value::<W::Output>(previous)
     {
         return Ok(Outcome::Done(Box::new(r)));
@@ -218,7 +218,9 @@ pub async fn write<W: WriteOp>(
 
     // Human confirmation.
     if let Some(token) = &controls.confirmation_token {
-        confirmations.redeem(token, bound_to, &request_digest)?;
+        confirmations
+            .redeem(token, bound_to, &request_digest)
+            .await?;
     } else {
         match confirmation {
             Confirmation::Skip => {}
@@ -245,7 +247,9 @@ same arguments plus this confirmation_token (valid 10 minutes, once)."
                 request_state: Some(state),
                 responses,
             } => {
-                confirmations.open_state(&state, bound_to, &request_digest)?;
+                confirmations
+                    .open_state(&state, bound_to, &request_digest)
+                    .await?;
                 if !accepted(responses.as_ref()) {
                     return Ok(Outcome::Done(Box::new(op.preview(
                         g,
@@ -288,7 +292,14 @@ they confirm, call again with the same arguments plus this confirmation_token."
     if let Some(key) = &controls.idempotency_key
         && let Ok(v) = serde_json::to_value(&result)
     {
-        idempotency.remember(bound_to, key, &request_digest, v);
+        // The write happened: a store failure here must not turn it into an error (the retry
+        // would then find the absence by its natural key anyway).
+        if let Err(e) = idempotency
+            .remember(bound_to, key, &request_digest, v)
+            .await
+        {
+            tracing::warn!(code = %e.code, "could not remember the idempotency key");
+        }
     }
     Ok(Outcome::Done(Box::new(result)))
 }

@@ -7,6 +7,6 @@ use crate::personio::scope::ScopeReport;
 /// The report with tool readiness for exactly `tools`.
 pub fn for_tools(report: &ScopeReport, tools: &[String]) -> ScopeReport {
     let mut r = report.clone();
-    r.tools.retain(|t| tools.iter().any(|name| name == &t.tool));
+    r.tools.retain(|t| tools.iter().any(|name| name == t.tool));
     r
 }

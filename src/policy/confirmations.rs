@@ -1,9 +1,11 @@
 //! Human confirmation of writes: sealed, single-use confirmation tokens and MRTR request states.
 //!
 //! Tokens are sealed with an HMAC key (rmcp's `RequestStateCodec`): they bind the principal and a
-//! digest of the exact request, expire after [`CONFIRMATION_TTL`], and are accepted once (spent
-//! nonces are remembered, bounded in number and time, for as long as a token could be valid).
+//! digest of the exact request, expire after [`CONFIRMATION_TTL`], and are accepted once: a spent
+//! nonce is claimed in the state store (`policy::state`), which with `--state-dir` survives a
+//! restart — so a token used once stays used even when the signing key outlives the process.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use rmcp::model::{RequestStateCodec, SealOptions};
@@ -11,14 +13,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use super::state::{MemoryStore, StateStore, StoreLimits};
 use crate::error::{Error, Result};
 
 /// How long a confirmation token or confirmation request stays valid.
 pub const CONFIRMATION_TTL: Duration = Duration::from_secs(10 * 60);
-
-/// Most spent nonces remembered at once. A token is only valid for [`CONFIRMATION_TTL`], so this
-/// bounds memory at a rate of writes no HR team reaches (≈ 166 confirmations a second).
-pub const MAX_SPENT_NONCES: u64 = 100_000;
 
 /// SHA-256 over the canonical JSON of a request: the identity of "the same request".
 pub fn digest(request: &Value) -> String {
@@ -38,7 +37,7 @@ struct Sealed {
 pub struct Confirmations {
     codec: RequestStateCodec,
     ttl: Duration,
-    spent: moka::sync::Cache<String, ()>,
+    spent: Arc<dyn StateStore>,
 }
 
 impl std::fmt::Debug for Confirmations {
@@ -85,11 +84,14 @@ impl Confirmations {
         Confirmations {
             codec,
             ttl,
-            spent: moka::sync::Cache::builder()
-                .max_capacity(MAX_SPENT_NONCES)
-                .time_to_live(ttl + Duration::from_secs(60))
-                .build(),
+            spent: Arc::new(MemoryStore::new(StoreLimits::default())),
         }
+    }
+
+    /// Remembers spent nonces in `store` (e.g. the embedded store of `--state-dir`).
+    pub fn with_store(mut self, store: Arc<dyn StateStore>) -> Self {
+        self.spent = store;
+        self
     }
 
     /// Seals a token that confirms `digest` for `principal`.
@@ -109,7 +111,7 @@ impl Confirmations {
     }
 
     /// Checks a token for this principal and request, and spends it.
-    pub fn redeem(&self, token: &str, principal: &str, digest: &str) -> Result<()> {
+    pub async fn redeem(&self, token: &str, principal: &str, digest: &str) -> Result<()> {
         let body: Sealed = self
             .codec
             .open_json_with(token.trim(), &associated_data(principal, digest))
@@ -124,9 +126,15 @@ impl Confirmations {
         if body.d != digest {
             return Err(refused("it does not belong to this request"));
         }
-        // Atomic check-and-set: of two concurrent redemptions exactly one inserts.
-        let entry = self.spent.entry(body.n).or_insert(());
-        if !entry.is_fresh() {
+        // Atomic claim: of two concurrent redemptions (or processes) exactly one wins.
+        let first = self
+            .spent
+            .claim_once(
+                &format!("nonce:{}", body.n),
+                self.ttl + Duration::from_secs(60),
+            )
+            .await?;
+        if !first {
             return Err(refused("it was already used"));
         }
         Ok(())
@@ -138,8 +146,8 @@ impl Confirmations {
     }
 
     /// Opens an MRTR request state; single use like a token.
-    pub fn open_state(&self, state: &str, principal: &str, digest: &str) -> Result<()> {
-        self.redeem(state, principal, digest)
+    pub async fn open_state(&self, state: &str, principal: &str, digest: &str) -> Result<()> {
+        self.redeem(state, principal, digest).await
     }
 }
 
@@ -148,52 +156,88 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    #[test]
-    fn tokens_bind_request_and_principal_and_are_single_use() {
+    #[tokio::test]
+    async fn tokens_bind_request_and_principal_and_are_single_use() {
         let c = Confirmations::random();
         let d = digest(&json!({"a": 1}));
         let t = c.issue("alice@x", &d).unwrap();
-        assert!(c.redeem(&t, "bob@x", &d).is_err(), "foreign principal");
         assert!(
-            c.redeem(&t, "alice@x", &digest(&json!({"a": 2}))).is_err(),
+            c.redeem(&t, "bob@x", &d).await.is_err(),
+            "foreign principal"
+        );
+        assert!(
+            c.redeem(&t, "alice@x", &digest(&json!({"a": 2})))
+                .await
+                .is_err(),
             "other request"
         );
         let mut tampered = t.clone();
         tampered.push('x');
-        assert!(c.redeem(&tampered, "alice@x", &d).is_err(), "tampered");
-        assert!(c.redeem(&t, "alice@x", &d).is_ok());
-        let e = c.redeem(&t, "alice@x", &d).unwrap_err();
+        assert!(
+            c.redeem(&tampered, "alice@x", &d).await.is_err(),
+            "tampered"
+        );
+        assert!(c.redeem(&t, "alice@x", &d).await.is_ok());
+        let e = c.redeem(&t, "alice@x", &d).await.unwrap_err();
         assert!(e.message.contains("already used"));
         let other = Confirmations::random();
         assert!(
             other
                 .redeem(&c.issue("alice@x", &d).unwrap(), "alice@x", &d)
+                .await
                 .is_err(),
             "other key"
         );
     }
 
-    #[test]
-    fn concurrent_redemptions_spend_a_token_once() {
-        let c = std::sync::Arc::new(Confirmations::random());
+    #[tokio::test]
+    async fn concurrent_redemptions_spend_a_token_once() {
+        let c = Arc::new(Confirmations::random());
         let d = digest(&json!({"a": 1}));
         let t = c.issue("alice@x", &d).unwrap();
-        let wins: usize = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..16)
-                .map(|_| s.spawn(|| c.redeem(&t, "alice@x", &d).is_ok() as usize))
-                .collect();
-            handles.into_iter().map(|h| h.join().unwrap()).sum()
+        let tries = (0..16).map(|_| {
+            let (c, t, d) = (c.clone(), t.clone(), d.clone());
+            tokio::spawn(async move { c.redeem(&t, "alice@x", &d).await.is_ok() as usize })
         });
+        let mut wins = 0;
+        for h in tries {
+            wins += h.await.unwrap();
+        }
         assert_eq!(wins, 1);
     }
 
-    #[test]
-    fn expired_tokens_are_refused() {
+    #[tokio::test]
+    async fn expired_tokens_are_refused() {
         let c = Confirmations::random_with_ttl(Duration::from_secs(1));
         let d = digest(&json!({"a": 1}));
         let t = c.issue("alice@x", &d).unwrap();
-        std::thread::sleep(Duration::from_millis(2100));
-        let e = c.redeem(&t, "alice@x", &d).unwrap_err();
+        tokio::time::sleep(Duration::from_millis(2100)).await;
+        let e = c.redeem(&t, "alice@x", &d).await.unwrap_err();
         assert!(e.message.contains("expired"), "{}", e.message);
+    }
+
+    #[tokio::test]
+    async fn a_used_token_stays_used_across_a_restart_with_the_same_key_and_state_dir() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = vec![7u8; 32];
+        let d = digest(&json!({"a": 1}));
+        let token = {
+            let store = Arc::new(
+                crate::policy::state::EmbeddedStore::open(Some(dir.path().to_path_buf())).unwrap(),
+            );
+            let c = Confirmations::with_key(key.clone())
+                .unwrap()
+                .with_store(store);
+            let t = c.issue("alice@x", &d).unwrap();
+            c.redeem(&t, "alice@x", &d).await.unwrap();
+            t
+        };
+        // "Restart": a new process state with the same signing key and state directory.
+        let store = Arc::new(
+            crate::policy::state::EmbeddedStore::open(Some(dir.path().to_path_buf())).unwrap(),
+        );
+        let c = Confirmations::with_key(key).unwrap().with_store(store);
+        let e = c.redeem(&token, "alice@x", &d).await.unwrap_err();
+        assert!(e.message.contains("already used"), "{}", e.message);
     }
 }
