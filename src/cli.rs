@@ -216,12 +216,14 @@ fn app_on(
             .filter(|k| !k.is_empty())
             .map(String::into_bytes),
         // Empty means unset: an MCPB host passes an empty optional setting as "".
-        default_principal: options.as_email.clone().filter(|e| !e.trim().is_empty()).map(|email| {
-            crate::policy::principal::Principal {
+        default_principal: options
+            .as_email
+            .clone()
+            .filter(|e| !e.trim().is_empty())
+            .map(|email| crate::policy::principal::Principal {
                 email,
                 role: options.role,
-            }
-        }),
+            }),
         fields: crate::policy::fields::FieldPolicy {
             exposed_custom: options.expose_attributes.clone(),
             hr_sensitive: options.hr_sensitive_attributes.clone(),
