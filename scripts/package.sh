@@ -24,7 +24,7 @@ MCPB="$ROOT/packaging/tools/node_modules/.bin/mcpb"
 
 log() { echo "package: $*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
-usage() { sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 # The package version, from Cargo.toml's [package] table (the one source of truth).
 cargo_version() {
