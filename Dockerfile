@@ -12,7 +12,7 @@
 # Runtime image: debian:bookworm-slim, not distroless. The binary links glibc (as distroless/cc would
 # provide), but the HEALTHCHECK needs something that can make an HTTP request and the binary has no
 # probe subcommand; bookworm-slim's bash can (/dev/tcp) without installing curl or wget. The image is
-# still small (about 75 MB base plus the ~11 MB binary) and runs as an unprivileged user.
+# still small (about 75 MB base plus the 12.5 MiB binary) and runs as an unprivileged user.
 
 ARG RUST_VERSION=1.95
 ARG DEBIAN_RELEASE=bookworm
