@@ -5,6 +5,7 @@
 #   MCP Inspector and Node.js 22, pinned (idempotent).
 # - scripts/setup-browser.sh: Debian's chromium + chromium-driver for tests/confirm_page_browser.rs.
 # - scripts/setup-oauth.sh: the OpenID Provider (oidc-provider, pinned) the OAuth tests start (idempotent).
+# - scripts/setup-packaging.sh: the official MCPB CLI, pinned, for tests/packaging.rs (idempotent).
 # - cargo test: unit, integration (real loopback HTTP against the sandbox) and end-to-end tests
 #   (tests/e2e_python.rs and tests/e2e_typescript.rs drive the binary cargo just built with the
 #   Python and TypeScript SDKs).
@@ -14,4 +15,5 @@ scripts/setup-e2e.sh
 scripts/setup-e2e-ts.sh
 scripts/setup-browser.sh
 scripts/setup-oauth.sh
+scripts/setup-packaging.sh
 exec cargo test "$@"

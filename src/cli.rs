@@ -38,8 +38,9 @@ pub struct ServerOptions {
     /// Without it the tool is listed but answers WRITES_DISABLED.
     #[arg(long, env = "PERSONIO_MCP_ENABLE_WRITES", value_parser = clap::builder::BoolishValueParser::new(), default_value = "false", num_args = 0..=1, default_missing_value = "true")]
     pub enable_writes: bool,
-    /// Hide write tools entirely (not listed, not callable).
-    #[arg(long, conflicts_with = "enable_writes")]
+    /// Hide write tools entirely (not listed, not callable). Wins over --enable-writes, so that a
+    /// bundle or container can always set both variables.
+    #[arg(long, env = "PERSONIO_MCP_READ_ONLY", value_parser = clap::builder::BoolishValueParser::new())]
     pub read_only: bool,
     /// Write without asking a human first. For trusted automation only: a model's mistake is
     /// then booked directly (still pending approval in Personio).
@@ -218,8 +219,37 @@ fn describe(e: &crate::Error) -> String {
 async fn app_for(
     options: &ServerOptions,
 ) -> Result<(App, crate::config::Connection), crate::Error> {
+    app_on(options, options.connection.connect().await?)
+}
+
+/// The connection `tools list` uses. Listing only describes the tools and never calls Personio,
+/// so it must work before a credential is configured (clients, registries and bundle validators
+/// inspect a server first): without a credential the client gets a placeholder one it never uses.
+async fn listing_connection(
+    args: &crate::config::ConnectionArgs,
+) -> Result<crate::config::Connection, crate::Error> {
+    match args.connect().await {
+        Err(e) if e.code == crate::error::ErrorCode::AuthInvalid && !args.sandbox => {
+            let cfg = crate::personio::ClientConfig::new(
+                &args.base_url,
+                "unconfigured",
+                secrecy::SecretString::from(String::new()),
+            );
+            Ok(crate::config::Connection {
+                description: cfg.normalized_base(),
+                client: crate::personio::PersonioClient::new(cfg)?,
+                sandbox: None,
+            })
+        }
+        other => other,
+    }
+}
+
+fn app_on(
+    options: &ServerOptions,
+    conn: crate::config::Connection,
+) -> Result<(App, crate::config::Connection), crate::Error> {
     let settings = settings(options)?;
-    let conn = options.connection.connect().await?;
     let app = App::new(conn.client.clone(), settings).with_directory_config(
         crate::domain::directory::DirectoryConfig {
             refresh_after: std::time::Duration::from_secs(options.directory_refresh_secs),
@@ -274,12 +304,15 @@ pub fn settings(options: &ServerOptions) -> Result<Settings, crate::Error> {
             allow_auto_approve: options.allow_auto_approve,
         },
         signing_key,
-        default_principal: options.as_email.clone().map(|email| {
-            crate::policy::principal::Principal {
+        // Empty means unset: an MCPB host passes an empty optional setting as "".
+        default_principal: options
+            .as_email
+            .clone()
+            .filter(|e| !e.trim().is_empty())
+            .map(|email| crate::policy::principal::Principal {
                 email,
                 role: options.role,
-            }
-        }),
+            }),
         fields,
         privacy: {
             let mut p = crate::policy::privacy::Privacy {
@@ -388,7 +421,11 @@ pub async fn run(cli: Cli) -> std::process::ExitCode {
         }
         Command::Tools(t) => match t.command {
             ToolsCommand::List(args) => {
-                let (app, _conn) = match app_for(&args.options).await {
+                let listed = match listing_connection(&args.options.connection).await {
+                    Ok(conn) => app_on(&args.options, conn),
+                    Err(e) => Err(e),
+                };
+                let (app, _conn) = match listed {
                     Ok(x) => x,
                     Err(e) => return fail("tools list", describe(&e)),
                 };
