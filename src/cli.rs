@@ -145,10 +145,7 @@ fn parse_zone(s: &str) -> Result<chrono_tz::Tz, String> {
     })
 }
 
-/// Parses a secret value (kept in a [`SecretString`], so `Debug` never prints it).
-pub fn parse_secret(s: &str) -> Result<SecretString, String> {
-    Ok(SecretString::from(s.trim().to_string()))
-}
+pub use crate::config::parse_secret;
 
 /// Secrets come from the environment or files, never from flags (flags show up in `ps` and in
 /// shell history): these flags exist only so that clap reads their environment variables.

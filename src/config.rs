@@ -12,6 +12,11 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::personio::{AuthFlavor, ClientConfig, PersonioClient};
 use crate::sandbox::{SandboxConfig, SandboxHandle};
 
+/// Parses a secret value (kept in a [`SecretString`], so `Debug` never prints it).
+pub fn parse_secret(s: &str) -> std::result::Result<SecretString, String> {
+    Ok(SecretString::from(s.trim().to_string()))
+}
+
 /// Which sandbox credential to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum SandboxCredential {
@@ -63,7 +68,7 @@ pub struct ConnectionArgs {
     pub auth: AuthFlavor,
     /// The client secret: from PERSONIO_CLIENT_SECRET only (never as a flag; see
     /// --client-secret-file for a file).
-    #[arg(long, env = "PERSONIO_CLIENT_SECRET", hide = true, hide_env_values = true, value_parser = crate::cli::parse_secret)]
+    #[arg(long, env = "PERSONIO_CLIENT_SECRET", hide = true, hide_env_values = true, value_parser = parse_secret)]
     pub client_secret: Option<SecretString>,
     /// Client-side pacing of Personio requests: `personio` (Personio's documented limits) or
     /// `relaxed` (load tests against the sandbox only).
