@@ -235,3 +235,18 @@ impl WriteOp for CancelTimeOff {
         Ok(r)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cancelling_is_declared_destructive_and_not_read_only() {
+        let router = PersonioServer::cancel_time_off_router();
+        let tool = router.get("cancel_time_off").unwrap();
+        let a = tool.annotations.as_ref().unwrap();
+        assert_eq!(a.destructive_hint, Some(true));
+        assert_eq!(a.read_only_hint, Some(false));
+        assert!(tool.output_schema.is_some());
+    }
+}

@@ -331,3 +331,25 @@ impl WriteOp for CreateTimeOff {
         Ok(r)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(v: serde_json::Value) -> CreateTimeOffArgs {
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn requests_parse_with_errors_that_name_the_field() {
+        let r = parse_request(&args(serde_json::json!({"employee": "me", "time_off_type": "x", "start_date": "2031-06-03", "half_day_end": true}))).unwrap();
+        assert_eq!(r.end_date, r.start_date, "end_date defaults to start_date");
+        assert!(r.half_day_end && !r.half_day_start);
+        let e = parse_request(&args(serde_json::json!({"employee": "me", "time_off_type": "x", "start_date": "2031-02-30"}))).unwrap_err();
+        assert!(e.message.contains("start_date"), "{}", e.message);
+        let e = parse_request(&args(serde_json::json!({"employee": "me", "time_off_type": "x", "start_date": "2031-06-03", "start_time": "9h"}))).unwrap_err();
+        assert!(e.message.contains("start_time"), "{}", e.message);
+        let blank = parse_request(&args(serde_json::json!({"employee": "me", "time_off_type": "x", "start_date": "2031-06-03", "comment": "  "}))).unwrap();
+        assert!(blank.comment.is_none(), "a blank comment is no comment");
+    }
+}

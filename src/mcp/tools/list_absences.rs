@@ -181,3 +181,18 @@ Narrow by employee, department or team, or a shorter window, to list the others.
         },
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_and_statuses_are_bounded_in_the_schema() {
+        let router = PersonioServer::list_absences_router();
+        let mut tool = router.get("list_absences").unwrap().clone();
+        crate::mcp::schemas::make_portable(&mut tool);
+        let props = &tool.input_schema["properties"];
+        assert_eq!(props["limit"]["maximum"], 200);
+        assert_eq!(props["status"]["items"]["enum"][0], "approved");
+    }
+}

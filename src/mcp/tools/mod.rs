@@ -32,3 +32,27 @@ pub fn router() -> ToolRouter<PersonioServer> {
     }
     router
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_tool_declares_title_annotations_and_schemas() {
+        for tool in router().list_all() {
+            assert!(tool.title.is_some(), "{}: title", tool.name);
+            let a = tool.annotations.as_ref().unwrap();
+            assert!(
+                a.read_only_hint.is_some()
+                    && a.destructive_hint.is_some()
+                    && a.idempotent_hint.is_some()
+                    && a.open_world_hint.is_some(),
+                "{}: all four annotations",
+                tool.name
+            );
+            assert!(tool.output_schema.is_some(), "{}: output schema", tool.name);
+            let text = serde_json::to_string(&tool.input_schema).unwrap();
+            assert!(!text.contains("$ref") && !text.contains("uint"), "{}: portable", tool.name);
+        }
+    }
+}

@@ -151,3 +151,20 @@ or with more of the name.",
         scope: ScopeNote::from(&page.omitted),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_and_statuses_are_bounded_in_the_schema() {
+        let router = PersonioServer::search_employee_router();
+        let mut tool = router.get("search_employee").unwrap().clone();
+        crate::mcp::schemas::make_portable(&mut tool);
+        let props = &tool.input_schema["properties"];
+        assert_eq!(props["limit"]["minimum"], 1);
+        assert_eq!(props["limit"]["maximum"], 50);
+        assert_eq!(props["status"]["enum"][3], "inactive");
+        assert_eq!(tool.annotations.unwrap().read_only_hint, Some(true));
+    }
+}
