@@ -14,6 +14,7 @@
 //!   sdk       issue 16: the official Python SDK over stdio, 2,000 employees, real limits,
 //!             2 × 30 back-to-back calls per function: pooled p50, upstream requests, 429s, RSS
 //!   first     issue 16: first-call latency on a cold server at 1k / 10k employees, real limits
+//!   topk      issue 16: full ranking vs top-10 selection per query kind on 100k employees
 //!   all       every scenario above, in that order
 //! ```
 //! Without a scenario it prints this list and exits, so a plain `cargo bench` stays short.
@@ -108,7 +109,7 @@ fn main() {
     if scenarios.is_empty() {
         eprintln!(
             "load driver: pass scenarios after --, e.g. `cargo bench --bench load -- search upstream`\n\
-             scenarios: search overhead upstream cold burst stdio http soak sdk first all"
+             scenarios: search overhead upstream cold burst stdio http soak sdk first topk all"
         );
         return;
     }
@@ -120,6 +121,7 @@ fn main() {
     println!("machine: {}", support::machine());
     let all = [
         "search", "overhead", "upstream", "cold", "burst", "stdio", "http", "soak", "sdk", "first",
+        "topk",
     ];
     let wanted: Vec<&str> = if scenarios.iter().any(|s| s == "all") {
         all.to_vec()
@@ -140,6 +142,7 @@ fn main() {
             "soak" => rt.block_on(soak()),
             "sdk" => rt.block_on(sdk()),
             "first" => rt.block_on(first_call()),
+            "topk" => rt.block_on(topk()),
             other => panic!("unknown scenario {other}"),
         }
         println!("({s} took {:.1} s)", started.elapsed().as_secs_f64());
@@ -1211,4 +1214,48 @@ async fn first_call() {
         }
         sandbox.shutdown().await;
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// topk: ranking every hit vs selecting the best page, on 100k employees.
+
+async fn topk() {
+    let n = 100_000;
+    let sandbox = support::sandbox(n, false).await;
+    let directory = personio_mcp::domain::directory::Directory::new(
+        support::client(&sandbox.base_url(), false),
+        personio_mcp::domain::directory::DirectoryConfig::default(),
+    );
+    let snapshot = directory.snapshot(None).await.unwrap();
+    COUNTING.store(false, Ordering::Relaxed);
+    println!(
+        "{n} employees; p50 / p99 over 200 calls each; `search` ranks every hit, `search_top` the best 10.\n"
+    );
+    println!("| query | text | hits | search (all ranked) p50 | p99 | search_top(10) p50 | p99 |");
+    println!("|---|---|---|---|---|---|---|");
+    for q in support::queries_for(snapshot.all(), n / 2) {
+        let hits = snapshot.search(&q.text, |_| true).len();
+        let mut full = Vec::new();
+        let mut top = Vec::new();
+        for _ in 0..200 {
+            let t = Instant::now();
+            std::hint::black_box(snapshot.search(&q.text, |_| true).len());
+            full.push(t.elapsed());
+            let t = Instant::now();
+            std::hint::black_box(snapshot.search_top(&q.text, |_| true, 0, 10).hits.len());
+            top.push(t.elapsed());
+        }
+        let (f, t) = (percentiles(&mut full), percentiles(&mut top));
+        println!(
+            "| {} | `{}` | {hits} | {} | {} | **{}** | {} |",
+            q.kind,
+            q.text,
+            fmt_us(f.p50),
+            fmt_us(f.p99),
+            fmt_us(t.p50),
+            fmt_us(t.p99)
+        );
+    }
+    COUNTING.store(true, Ordering::Relaxed);
+    sandbox.shutdown().await;
 }

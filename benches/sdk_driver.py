@@ -136,7 +136,7 @@ async def main() -> None:
             pid_arg = str(person["id"])
             name = person["name"]
             email = person.get("email")
-            many = structured(await client.call_tool("search_employee", {"query": "an", "limit": 100}))
+            many = structured(await client.call_tool("search_employee", {"query": "ann", "limit": 50}))
             ids = [str(e["id"]) for e in many["employees"]]
             types = structured(await client.call_tool("list_time_off_types", {}))["types"]
             day_type = next(t for t in types if t.get("unit") == "days" and "vacation" in t["name"].lower())

@@ -8,4 +8,5 @@ pub mod index;
 pub mod normalize;
 pub mod resolve;
 pub mod search;
+pub mod snapshot;
 pub mod time_off;

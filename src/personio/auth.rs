@@ -158,7 +158,11 @@ async fn fetch_token(
             ))
         })?;
     let status = response.status();
-    limiter.observe(path, response.headers());
+    limiter.observe(
+        path,
+        status == reqwest::StatusCode::TOO_MANY_REQUESTS,
+        response.headers(),
+    );
     let bytes = response.bytes().await.map_err(|e| {
         Error::unavailable(format!(
             "auth response was cut off ({})",

@@ -16,7 +16,7 @@ pub const EMPLOYEE_PAGE_SIZE: u32 = 100;
 /// Pages of a listing requested at once after the first (which tells how many there are). Well
 /// within Personio's burst of 15 listing requests, and few enough that the parsed pages in flight
 /// stay small next to the directory itself.
-const PAGES_IN_FLIGHT: usize = 4;
+const PAGES_IN_FLIGHT: usize = 2;
 
 /// Filters and projection for listing employees.
 #[derive(Debug, Clone, Default)]

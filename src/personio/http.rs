@@ -179,7 +179,11 @@ impl Http {
                 }
             };
             let status = response.status();
-            self.limiter.observe(&req.path, response.headers());
+            self.limiter.observe(
+                &req.path,
+                status == StatusCode::TOO_MANY_REQUESTS,
+                response.headers(),
+            );
             let bytes = response.bytes().await.map_err(|e| Failure {
                 error: Error::unavailable(format!(
                     "Personio response {}",

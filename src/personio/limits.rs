@@ -189,9 +189,12 @@ impl Limiter {
             .all(|f| f.current().is_some_and(|b| b.check().is_ok()))
     }
 
-    /// Learns from a response to `path`: pauses the class when `X-RateLimit-Remaining` is 0 (until
-    /// `X-RateLimit-Reset`), and follows a lower `X-RateLimit-Limit`.
-    pub fn observe(&self, path: &str, headers: &HeaderMap) {
+    /// Learns from a response to `path`: follows a lower `X-RateLimit-Limit`, and when
+    /// `X-RateLimit-Remaining` is 0 pauses the class — until `X-RateLimit-Reset` after a 429
+    /// (Personio refused: wait as told), but only one refill interval (60 s / limit) after a
+    /// success, because a reset on a success counts until the bucket is *full* again, and the
+    /// next single request is allowed long before that.
+    pub fn observe(&self, path: &str, throttled: bool, headers: &HeaderMap) {
         if !self.follow_headers {
             return;
         }
@@ -201,11 +204,21 @@ impl Limiter {
             Bucket::Default if counts_against_v1(path) => &self.v1,
             b => self.family(b),
         };
-        if let Some(limit) = header_u64(headers, "x-ratelimit-limit") {
+        let limit = header_u64(headers, "x-ratelimit-limit");
+        if let Some(limit) = limit {
             family.tighten(u32::try_from(limit).unwrap_or(u32::MAX));
         }
-        if let Some(wait) = reset_wait(headers) {
+        let Some(wait) = reset_wait(headers) else {
+            return;
+        };
+        if throttled {
             family.pause_for(wait);
+        } else {
+            let per_minute = limit
+                .unwrap_or_else(|| u64::from(family.per_minute.lock().map(|p| *p).unwrap_or(1)));
+            let interval =
+                Duration::from_secs(60) / u32::try_from(per_minute.max(1)).unwrap_or(u32::MAX);
+            family.pause_for(wait.min(interval));
         }
     }
 }
@@ -304,13 +317,13 @@ mod tests {
         let limiter = Limiter::new(&LimitsConfig::default());
         let mut h = HeaderMap::new();
         h.insert("x-ratelimit-limit", HeaderValue::from_static("5000"));
-        limiter.observe("/v1/company/employees", &h);
+        limiter.observe("/v1/company/employees", false, &h);
         for _ in 0..15 {
             assert!(limiter.try_acquire("/v1/company/employees"));
         }
         let limiter = Limiter::new(&LimitsConfig::default());
         h.insert("x-ratelimit-limit", HeaderValue::from_static("2"));
-        limiter.observe("/v1/company/employees", &h);
+        limiter.observe("/v1/company/employees", false, &h);
         assert!(limiter.try_acquire("/v1/company/employees"));
         assert!(limiter.try_acquire("/v1/company/employees"));
         assert!(
@@ -320,12 +333,43 @@ mod tests {
     }
 
     #[test]
+    fn a_spent_budget_pauses_until_reset_after_a_429_but_one_interval_after_a_success() {
+        let limiter = Limiter::new(&LimitsConfig::default());
+        let mut h = HeaderMap::new();
+        h.insert("x-ratelimit-limit", HeaderValue::from_static("300"));
+        h.insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
+        h.insert("x-ratelimit-reset", HeaderValue::from_static("3"));
+        let paused = |l: &Limiter| {
+            l.employees
+                .paused_until
+                .lock()
+                .ok()
+                .and_then(|p| *p)
+                .map(|u| u.saturating_duration_since(Instant::now()))
+                .unwrap_or_default()
+        };
+        limiter.observe("/v1/company/employees", false, &h);
+        assert!(
+            paused(&limiter) <= Duration::from_millis(200),
+            "{:?}",
+            paused(&limiter)
+        );
+        assert!(paused(&limiter) > Duration::ZERO);
+        limiter.observe("/v1/company/employees", true, &h);
+        assert!(
+            paused(&limiter) > Duration::from_secs(2),
+            "{:?}",
+            paused(&limiter)
+        );
+    }
+
+    #[test]
     fn relaxed_limits_ignore_the_headers() {
         let limiter = Limiter::new(&LimitsConfig::relaxed());
         let mut h = HeaderMap::new();
         h.insert("x-ratelimit-limit", HeaderValue::from_static("1"));
         h.insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
-        limiter.observe("/v1/company/employees", &h);
+        limiter.observe("/v1/company/employees", true, &h);
         for _ in 0..100 {
             assert!(limiter.try_acquire("/v1/company/employees"));
         }

@@ -11,6 +11,7 @@
 
 pub mod absences;
 pub mod auth;
+pub mod capability;
 pub mod client;
 pub mod config;
 pub mod employees;
@@ -24,9 +25,10 @@ pub mod scope;
 pub mod types;
 
 pub use absences::{AbsenceQuery, NewHourAbsence, NewTimeOff};
+pub use capability::{Capability, CapabilityCheck, Needs, Readiness};
 pub use client::PersonioClient;
 pub use config::{AuthFlavor, ClientConfig};
 pub use employees::EmployeeQuery;
 pub use failure::is_outcome_unknown;
-pub use scope::{Capability, Needs, OmittedAttributes, Readiness, ScopeReport};
+pub use scope::{OmittedAttributes, ScopeReport};
 pub use types::*;
