@@ -10,6 +10,11 @@
 //!   burst     1,000 concurrent tool calls at Personio's real limits: count of 429s
 //!   stdio     `serve` cold start (spawn → initialize reply) and idle / loaded RSS
 //!   http      `serve --http` throughput and p99 with 1, 10 and 100 concurrent sessions
+//!   soak      10,000 mixed calls over 100 HTTP sessions, twice (errors, RSS drift)
+//!   sdk       issue 16: the official Python SDK over stdio, 2,000 employees, real limits,
+//!             2 × 30 back-to-back calls per function: pooled p50, upstream requests, 429s, RSS
+//!   first     issue 16: first-call latency on a cold server at 1k / 10k employees, real limits
+//!   topk      issue 16: full ranking vs top-10 selection per query kind on 100k employees
 //!   all       every scenario above, in that order
 //! ```
 //! Without a scenario it prints this list and exits, so a plain `cargo bench` stays short.
@@ -104,7 +109,7 @@ fn main() {
     if scenarios.is_empty() {
         eprintln!(
             "load driver: pass scenarios after --, e.g. `cargo bench --bench load -- search upstream`\n\
-             scenarios: search overhead upstream cold burst stdio http soak all"
+             scenarios: search overhead upstream cold burst stdio http soak sdk first topk all"
         );
         return;
     }
@@ -115,7 +120,8 @@ fn main() {
         .unwrap();
     println!("machine: {}", support::machine());
     let all = [
-        "search", "overhead", "upstream", "cold", "burst", "stdio", "http", "soak",
+        "search", "overhead", "upstream", "cold", "burst", "stdio", "http", "soak", "sdk", "first",
+        "topk",
     ];
     let wanted: Vec<&str> = if scenarios.iter().any(|s| s == "all") {
         all.to_vec()
@@ -134,6 +140,9 @@ fn main() {
             "stdio" => rt.block_on(stdio()),
             "http" => rt.block_on(http_load()),
             "soak" => rt.block_on(soak()),
+            "sdk" => rt.block_on(sdk()),
+            "first" => rt.block_on(first_call()),
+            "topk" => rt.block_on(topk()),
             other => panic!("unknown scenario {other}"),
         }
         println!("({s} took {:.1} s)", started.elapsed().as_secs_f64());
@@ -1018,4 +1027,235 @@ async fn soak() {
     );
     let _ = child.kill().await;
     upstream.shutdown().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// sdk: the official Python SDK over stdio against 2,000 employees with Personio's real limits.
+
+const SDK_EMPLOYEES: usize = 2_000;
+
+/// The project's pinned venv (scripts/setup-e2e.sh installs it when missing).
+fn python() -> String {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let py = format!("{root}/.venv/bin/python");
+    if !std::path::Path::new(&py).exists() {
+        let ok = std::process::Command::new(format!("{root}/scripts/setup-e2e.sh"))
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        assert!(
+            ok,
+            "scripts/setup-e2e.sh failed; the sdk scenario needs the pinned Python SDK"
+        );
+    }
+    py
+}
+
+async fn sdk() {
+    let sandbox = support::sandbox(SDK_EMPLOYEES, true).await;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/sdk_driver.py");
+    let output = tokio::process::Command::new(python())
+        .args([
+            script,
+            "--bin",
+            &binary(),
+            "--base-url",
+            &sandbox.base_url(),
+        ])
+        .stderr(Stdio::inherit())
+        .output()
+        .await
+        .expect("run the Python SDK driver");
+    assert!(output.status.success(), "the SDK driver failed");
+    let v: Value = serde_json::from_slice(&output.stdout).expect("driver JSON");
+    let calls = v["calls"].as_u64().unwrap_or(0);
+    let runs = v["runs"].as_u64().unwrap_or(0);
+    println!(
+        "binary: {}\nofficial Python SDK (mcp, pinned in tests/e2e/requirements.txt) over stdio, {SDK_EMPLOYEES}-employee sandbox \
+         with Personio's real limits, {runs} runs × {calls} back-to-back calls per function, pooled.\n",
+        binary()
+    );
+    let ms = |x: f64| fmt_us(x * 1e3);
+    let kib = |k: &Value| {
+        k.as_u64()
+            .map_or("?".into(), |k| format!("{:.1} MiB", k as f64 / 1024.0))
+    };
+    println!(
+        "spawn → initialize {}; first search on the cold server {} ({} requests: {}; 429s: {})",
+        ms(v["startup_ms"].as_f64().unwrap_or(0.0)),
+        ms(v["first_search"]["ms"].as_f64().unwrap_or(0.0)),
+        routes_total(&v["first_search"]["requests"]),
+        routes_text(&v["first_search"]["requests"], 1),
+        v["first_search"]["status_429"]
+    );
+    println!(
+        "RSS idle {} · after the run {} · peak {}\n",
+        kib(&v["rss_idle_kib"]),
+        kib(&v["rss_after_kib"]),
+        kib(&v["rss_peak_kib"])
+    );
+    println!(
+        "| function | p50 | p90 | max | errors | 429s | upstream requests per call | by route (per call) |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    if let Some(functions) = v["functions"].as_object() {
+        for (label, f) in functions {
+            let mut samples: Vec<Duration> = f["ms"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_f64)
+                        .map(|m| Duration::from_secs_f64(m / 1e3))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let n = samples.len().max(1) as u64;
+            let p = percentiles(&mut samples);
+            let errors = f["errors"].as_array().map_or(0, Vec::len);
+            println!(
+                "| {label} | **{}** | {} | {} | {errors} | {} | {:.2} | {} |",
+                fmt_us(p.p50),
+                fmt_us(p.p90),
+                fmt_us(p.max),
+                f["status_429"],
+                routes_total(&f["requests"]) as f64 / n as f64,
+                routes_text(&f["requests"], n),
+            );
+            if let Some(first) = f["errors"].as_array().and_then(|a| a.first()) {
+                println!("|  ↳ first error | {first} |||||||");
+            }
+        }
+    }
+    sandbox.shutdown().await;
+}
+
+fn routes_total(routes: &Value) -> u64 {
+    routes
+        .as_object()
+        .map_or(0, |m| m.values().filter_map(Value::as_u64).sum())
+}
+
+fn routes_text(routes: &Value, per: u64) -> String {
+    let mut parts: Vec<String> = routes
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| {
+                    let n = v.as_u64().unwrap_or(0) as f64 / per.max(1) as f64;
+                    format!(
+                        "{k} ×{}",
+                        if per == 1 {
+                            format!("{n:.0}")
+                        } else {
+                            format!("{n:.2}")
+                        }
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    parts.sort();
+    if parts.is_empty() {
+        "—".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// first: the first call on a cold server, at 1k and 10k employees with Personio's real limits.
+
+async fn first_call() {
+    let http = support::http();
+    println!(
+        "binary: {}\nEach row: a fresh `serve` process (stdio), its first tool call, real limits.\n",
+        binary()
+    );
+    println!("| employees | first call | latency | upstream requests | 429s |");
+    println!("|---|---|---|---|---|");
+    for n in [1_000usize, 10_000] {
+        let sandbox = support::sandbox(n, true).await;
+        let base = sandbox.base_url();
+        let env = vec![
+            ("PERSONIO_BASE_URL", base.clone()),
+            ("PERSONIO_CLIENT_ID", "sandbox-client".to_string()),
+            ("PERSONIO_CLIENT_SECRET", "sandbox-secret".to_string()),
+        ];
+        // Someone to look for, read with a separate (relaxed) client so it costs the server nothing.
+        let probe = support::client(&base, false);
+        let someone = {
+            let mut all =
+                std::pin::pin!(probe.employees(&personio_mcp::personio::EmployeeQuery::default()));
+            all.next().await.unwrap().unwrap()
+        };
+        let email = someone.email.value().cloned().unwrap_or_default();
+        let surname = someone.last_name.value().cloned().unwrap_or_default();
+        // The sandbox's employee bucket refills at 5/s: let the probe's requests drain.
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        for (label, args) in [
+            ("search by email", json!({"query": email})),
+            ("search by name", json!({"query": surname})),
+        ] {
+            let (c, _) = spawn_serve(&[], &env).await;
+            support::reset_stats(&http, &base).await;
+            let t = Instant::now();
+            c.session.call_ok("search_employee", args).await;
+            let took = t.elapsed();
+            let stats = support::stats(&http, &base).await;
+            let (total, _) = support::by_route(&stats);
+            println!(
+                "| {n} | {label} | **{}** | {total} | {} |",
+                fmt_us(took.as_secs_f64() * 1e6),
+                support::count_429(&stats)
+            );
+            stop(c).await;
+            // Let the background load of the stopped server end and the buckets refill.
+            tokio::time::sleep(Duration::from_secs(if n > 5_000 { 25 } else { 5 })).await;
+        }
+        sandbox.shutdown().await;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// topk: ranking every hit vs selecting the best page, on 100k employees.
+
+async fn topk() {
+    let n = 100_000;
+    let sandbox = support::sandbox(n, false).await;
+    let directory = personio_mcp::domain::directory::Directory::new(
+        support::client(&sandbox.base_url(), false),
+        personio_mcp::domain::directory::DirectoryConfig::default(),
+    );
+    let snapshot = directory.snapshot(None).await.unwrap();
+    COUNTING.store(false, Ordering::Relaxed);
+    println!(
+        "{n} employees; p50 / p99 over 200 calls each; `search` ranks every hit, `search_top` the best 10.\n"
+    );
+    println!("| query | text | hits | search (all ranked) p50 | p99 | search_top(10) p50 | p99 |");
+    println!("|---|---|---|---|---|---|---|");
+    for q in support::queries_for(snapshot.all(), n / 2) {
+        let hits = snapshot.search(&q.text, |_| true).len();
+        let mut full = Vec::new();
+        let mut top = Vec::new();
+        for _ in 0..200 {
+            let t = Instant::now();
+            std::hint::black_box(snapshot.search(&q.text, |_| true).len());
+            full.push(t.elapsed());
+            let t = Instant::now();
+            std::hint::black_box(snapshot.search_top(&q.text, |_| true, 0, 10).hits.len());
+            top.push(t.elapsed());
+        }
+        let (f, t) = (percentiles(&mut full), percentiles(&mut top));
+        println!(
+            "| {} | `{}` | {hits} | {} | {} | **{}** | {} |",
+            q.kind,
+            q.text,
+            fmt_us(f.p50),
+            fmt_us(f.p99),
+            fmt_us(t.p50),
+            fmt_us(t.p99)
+        );
+    }
+    COUNTING.store(true, Ordering::Relaxed);
+    sandbox.shutdown().await;
 }

@@ -6,6 +6,7 @@
 
 use std::net::{Ipv4Addr, SocketAddr};
 
+use clap::builder::TypedValueParser as _;
 use secrecy::SecretString;
 
 use crate::error::{Error, ErrorCode, Result};
@@ -64,7 +65,9 @@ pub struct ConnectionArgs {
     #[arg(long, env = "PERSONIO_PARTNER_ID")]
     pub partner_id: Option<String>,
     /// Token endpoint: v1 (`/v1/auth`, default: every endpoint used is v1) or v2 (`/v2/auth/token`).
-    #[arg(long, value_enum, env = "PERSONIO_AUTH", default_value_t = AuthFlavor::V1)]
+    #[arg(long, env = "PERSONIO_AUTH", default_value_t = AuthFlavor::V1,
+        value_parser = clap::builder::PossibleValuesParser::new(["v1", "v2"])
+            .map(|s| s.parse::<AuthFlavor>().unwrap_or_default()))]
     pub auth: AuthFlavor,
     /// The client secret: from PERSONIO_CLIENT_SECRET only (never as a flag; see
     /// --client-secret-file for a file).

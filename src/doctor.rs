@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use crate::config::ConnectionArgs;
-use crate::personio::scope::{EndpointAccess, ScopeReport, ToolReadiness};
+use crate::personio::scope::{EndpointAccess, ScopeReport};
 
 /// Options of `doctor`.
 #[derive(Debug, Clone, clap::Args)]
@@ -117,15 +117,15 @@ fn render(out: &mut String, r: &ScopeReport) {
             e.name, e.method, e.path
         );
     }
-    let _ = writeln!(out, "\nTools:");
-    for t in &r.tools {
-        let word = match t.readiness {
-            ToolReadiness::Full => "full",
-            ToolReadiness::Partial => "partial",
-            ToolReadiness::Unavailable => "unavailable",
-            ToolReadiness::Unknown => "unknown",
-        };
-        let _ = writeln!(out, "  {:<20} {:<11} {}", t.tool, word, t.reason);
+    let _ = writeln!(out, "\nCapabilities:");
+    for c in &r.capabilities {
+        let _ = writeln!(
+            out,
+            "  {:<20} {:<11} {}",
+            c.capability.as_str(),
+            c.readiness.as_str(),
+            c.reason
+        );
     }
     let _ = writeln!(
         out,

@@ -239,6 +239,89 @@ async fn the_search_index_ranks_exactly_like_a_full_scan() {
             .map(|(s, e)| (s, e.id))
             .collect();
         assert_eq!(index, scan, "query {q:?}");
+        // Top-k selection: every page equals the same slice of the full ranking, with the total.
+        let even = |e: &personio_mcp::personio::Employee| e.id % 2 == 0;
+        let full: Vec<(u32, i64)> = snapshot
+            .search(q, even)
+            .into_iter()
+            .map(|(s, e)| (s, e.id))
+            .collect();
+        for (skip, take) in [(0, 1), (0, 10), (3, 7), (10, 50), (0, 5000)] {
+            let page = snapshot.search_top(q, even, skip, take);
+            let got: Vec<(u32, i64)> = page.hits.iter().map(|(s, e)| (*s, e.id)).collect();
+            let want: Vec<(u32, i64)> = full.iter().skip(skip).take(take).copied().collect();
+            assert_eq!(got, want, "query {q:?}, skip {skip}, take {take}");
+            assert_eq!(page.total, full.len(), "query {q:?}");
+        }
     }
     assert!(queries.len() > 500);
+}
+
+#[tokio::test]
+async fn a_caller_that_stops_waiting_leaves_the_cold_load_running_for_the_next() {
+    let sb = sandbox(450).await;
+    let directory = personio_mcp::domain::directory::Directory::new(
+        PersonioClient::new(unthrottled(config(&sb, "sandbox-client"))).unwrap(),
+        DirectoryConfig::default(),
+    );
+    // Every listing page takes 150 ms, so the caller gives up in the middle of the load.
+    set_faults(
+        &sb,
+        json!({"latency_ms": 150, "path_prefix": "/v1/company/employees", "method": "GET"}),
+    )
+    .await;
+    let gave_up = tokio::time::timeout(Duration::from_millis(120), directory.snapshot(None)).await;
+    assert!(gave_up.is_err(), "the first caller stopped waiting");
+    let seen = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let progress: personio_mcp::domain::directory::Progress = {
+        let seen = seen.clone();
+        std::sync::Arc::new(move |n| {
+            seen.fetch_max(n, std::sync::atomic::Ordering::Relaxed);
+        })
+    };
+    let snapshot = directory.snapshot(Some(progress)).await.unwrap();
+    assert_eq!(snapshot.len(), 450);
+    assert_eq!(
+        seen.load(std::sync::atomic::Ordering::Relaxed),
+        450,
+        "the second caller heard the load's progress"
+    );
+    assert_eq!(
+        route_count(&sb, EMPLOYEES).await,
+        5,
+        "one load of ⌈450/100⌉ pages, joined rather than restarted"
+    );
+}
+
+#[tokio::test]
+async fn a_cold_email_lookup_is_one_request_and_warms_the_directory_in_the_background() {
+    let sb = sandbox(250).await;
+    let client = PersonioClient::new(unthrottled(config(&sb, "sandbox-client"))).unwrap();
+    let email = {
+        let all = client
+            .all_employees(&personio_mcp::personio::EmployeeQuery::default())
+            .await
+            .unwrap();
+        all[17].email.value().cloned().unwrap()
+    };
+    reset_stats(&sb).await;
+    let directory =
+        personio_mcp::domain::directory::Directory::new(client, DirectoryConfig::default());
+    let found = directory.lookup_email(&email).await.unwrap().unwrap();
+    assert_eq!(found.email.value(), Some(&email));
+    let mut waited = 0;
+    while directory.cached().await.is_none() {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        waited += 1;
+        assert!(waited < 500, "the background load finished");
+    }
+    assert_eq!(
+        route_count(&sb, EMPLOYEES).await,
+        1 + 3,
+        "one filtered request, then the ⌈250/100⌉ pages of the background load"
+    );
+    reset_stats(&sb).await;
+    let again = directory.lookup_email(&email.to_uppercase()).await.unwrap();
+    assert_eq!(again.map(|e| e.id), Some(found.id));
+    assert_eq!(route_count(&sb, EMPLOYEES).await, 0, "warm: from memory");
 }

@@ -198,3 +198,63 @@ async fn sandbox_with_addr(addr: std::net::SocketAddr, employees: usize) -> Sand
     }
     panic!("could not restart the sandbox on {addr}: {last:?}");
 }
+
+/// Issue 16: pacing from Personio's documented limits draws no 429 from a Personio that enforces
+/// them (the sandbox with real limits), under a burst of listings, lookups and absence reads.
+#[tokio::test]
+async fn a_burst_at_personio_real_limits_draws_no_429() {
+    let sb = sandbox_with(SandboxConfig {
+        employees: 300,
+        relaxed_limits: false,
+        ..Default::default()
+    })
+    .await;
+    // Personio's limits as the client knows them (the default), not the tests' relaxed ones.
+    let client = PersonioClient::new(config(&sb, "sandbox-client")).unwrap();
+    let some = client
+        .all_employees(&personio_mcp::personio::EmployeeQuery::default())
+        .await
+        .unwrap();
+    let ids: Vec<i64> = some.iter().take(60).map(|e| e.id).collect();
+    // 8 directory listings (24 listing pages, beyond the burst of 15), 60 lookups and 100
+    // absence reads, all at once.
+    let listings = (0..8).map(|_| {
+        let c = client.clone();
+        async move {
+            c.all_employees(&personio_mcp::personio::EmployeeQuery::default())
+                .await
+                .map(|v| v.len())
+        }
+    });
+    let lookups = ids.iter().map(|id| {
+        let c = client.clone();
+        let id = *id;
+        async move { c.employee(id).await.map(|_| 1) }
+    });
+    let reads = (0..100).map(|i| {
+        let c = client.clone();
+        let id = ids[i % ids.len()];
+        async move {
+            c.all_absences(&personio_mcp::personio::AbsenceQuery {
+                employees: vec![id],
+                ..Default::default()
+            })
+            .await
+            .map(|v| v.len())
+        }
+    });
+    let (listed, looked, read) = tokio::join!(
+        futures::future::join_all(listings),
+        futures::future::join_all(lookups),
+        futures::future::join_all(reads)
+    );
+    assert!(listed.iter().all(|r| r.as_ref().is_ok_and(|n| *n == 300)));
+    assert!(looked.iter().all(Result::is_ok));
+    assert!(read.iter().all(Result::is_ok));
+    let stats = stats(&sb).await;
+    assert_eq!(
+        stats["by_status"]["429"].as_u64().unwrap_or(0),
+        0,
+        "no request was throttled: {stats}"
+    );
+}

@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use common::*;
 use futures::TryStreamExt;
 use personio_mcp::ErrorCode;
-use personio_mcp::personio::scope::{EndpointAccess, ToolReadiness};
+use personio_mcp::personio::scope::{Capability, EndpointAccess, Readiness};
 use personio_mcp::personio::{AbsenceQuery, EmployeeQuery, NewTimeOff, PersonioClient};
 use serde_json::json;
 
@@ -334,13 +334,14 @@ async fn scope_report_for_the_full_credential() {
     for e in report.endpoints.iter().filter(|e| e.method == "GET") {
         assert_eq!(e.access, EndpointAccess::Works, "{}", e.name);
     }
-    assert!(
-        report
-            .tools
-            .iter()
-            .filter(|t| t.tool != "create_time_off")
-            .all(|t| t.readiness == ToolReadiness::Full)
-    );
+    for c in &report.capabilities {
+        let expected = match c.capability {
+            // Writes are never probed by writing.
+            Capability::CreateAbsences | Capability::DeleteAbsences => Readiness::Unknown,
+            _ => Readiness::Full,
+        };
+        assert_eq!(c.readiness, expected, "{:?}: {}", c.capability, c.reason);
+    }
 }
 
 #[tokio::test]
@@ -401,4 +402,157 @@ async fn scope_report_for_the_limited_credential_names_every_missing_attribute()
             .all(|e| !e.supervisor.is_readable() && !e.position.is_readable())
     );
     assert!(all.iter().all(|e| e.first_name.is_readable()));
+}
+
+/// A stand-in for how real Personio answers a revoked token: 403 "Provided authorization is not
+/// valid" (the sandbox answers 401). Forwards everything to the sandbox and rewrites only that.
+async fn personio_like_proxy(sb: &personio_mcp::sandbox::SandboxHandle) -> String {
+    use axum::body::Bytes;
+    use axum::http::{HeaderMap, Method, StatusCode, Uri};
+    let upstream = sb.base_url();
+    let forward = move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+        let upstream = upstream.clone();
+        async move {
+            let path = uri.path_and_query().map_or("/", |p| p.as_str()).to_string();
+            let mut req = http().request(method, format!("{upstream}{path}"));
+            for name in ["authorization", "content-type", "accept"] {
+                if let Some(v) = headers.get(name) {
+                    req = req.header(name, v);
+                }
+            }
+            let r = req.body(body).send().await.unwrap();
+            let status = match r.status() {
+                StatusCode::UNAUTHORIZED => StatusCode::FORBIDDEN,
+                s => s,
+            };
+            let text = r.text().await.unwrap();
+            (status, [("content-type", "application/json")], text)
+        }
+    };
+    let app = axum::Router::new().fallback(forward);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn a_403_from_a_token_revoked_seconds_after_issue_reauthenticates_once_and_succeeds() {
+    let sb = sandbox(10).await;
+    let mut cfg = config(&sb, "sandbox-client");
+    cfg.base_url = personio_like_proxy(&sb).await;
+    let client = PersonioClient::new(cfg).unwrap();
+    let id = employee_id(&client, 0).await;
+    assert_eq!(route_count(&sb, AUTH).await, 1);
+    // The token is a few milliseconds old when it is revoked.
+    revoke_tokens(&sb).await;
+    let balances = client.balances(id).await;
+    assert!(
+        balances.is_ok(),
+        "a revoked token is not a missing permission: {balances:?}"
+    );
+    assert_eq!(
+        route_count(&sb, AUTH).await,
+        2,
+        "exactly one re-authentication"
+    );
+}
+
+#[tokio::test]
+async fn a_403_for_a_missing_permission_costs_one_reauthentication_not_one_per_call() {
+    let sb = sandbox(10).await;
+    let client = client(&sb, "sandbox-limited");
+    client.authenticate().await.unwrap();
+    for _ in 0..3 {
+        let e = client
+            .time_offs(&AbsenceQuery::default())
+            .try_collect::<Vec<_>>()
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::PermissionMissing);
+        assert!(e.message.contains("read absences"));
+    }
+    assert_eq!(
+        route_count(&sb, AUTH).await,
+        2,
+        "one token, then one fresh token to rule out revocation; later 403s with it are believed"
+    );
+}
+
+async fn a_time_off(client: &PersonioClient, day: (i32, u32, u32)) -> String {
+    let id = employee_id(client, 0).await;
+    let types = client.time_off_types().await.unwrap();
+    let vacation = types
+        .iter()
+        .find(|t| t.unit == personio_mcp::personio::Unit::Days)
+        .unwrap();
+    let date = NaiveDate::from_ymd_opt(day.0, day.1, day.2).unwrap();
+    client
+        .create_time_off(&NewTimeOff {
+            employee_id: id,
+            time_off_type_id: vacation.id,
+            start_date: date,
+            end_date: date,
+            half_day_start: false,
+            half_day_end: false,
+            comment: None,
+            skip_approval: false,
+        })
+        .await
+        .unwrap()
+        .id
+}
+
+#[tokio::test]
+async fn deleting_a_time_off_removes_it_and_a_second_delete_is_not_found() {
+    let sb = sandbox(10).await;
+    let client = client(&sb, "sandbox-client");
+    let id: i64 = a_time_off(&client, (2031, 6, 3)).await.parse().unwrap();
+    client.delete_time_off(id).await.unwrap();
+    let e = client.time_off(id).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::NotFound, "it is gone");
+    let e = client.delete_time_off(id).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::NotFound);
+    assert!(!personio_mcp::personio::is_outcome_unknown(&e));
+    let e = client
+        .delete_hour_absence("00000000-0000-4000-8000-000000000000")
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::NotFound);
+    let e = client.delete_hour_absence("1; DROP").await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::ValidationFailed, "never sent upstream");
+}
+
+#[tokio::test]
+async fn a_delete_that_times_out_is_an_unknown_outcome_and_is_sent_once() {
+    let sb = sandbox(10).await;
+    let mut cfg = config(&sb, "sandbox-client");
+    cfg.request_timeout = Duration::from_secs(1);
+    cfg.operation_deadline = Duration::from_secs(8);
+    let client = PersonioClient::new(cfg).unwrap();
+    let id: i64 = a_time_off(&client, (2031, 6, 4)).await.parse().unwrap();
+    set_faults(
+        &sb,
+        json!({"delay_every": 1, "delay_ms": 3000, "method": "DELETE", "after_commit": true}),
+    )
+    .await;
+    reset_stats(&sb).await;
+    let e = client.delete_time_off(id).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::UpstreamUnavailable);
+    assert!(
+        personio_mcp::personio::is_outcome_unknown(&e),
+        "the caller is told to look it up: {e:?}"
+    );
+    assert!(e.hint.unwrap_or_default().contains("Look the record up"));
+    assert_eq!(
+        route_count(&sb, "DELETE /v1/company/time-offs/{id}").await,
+        1,
+        "a DELETE is never repeated blindly"
+    );
+    clear_faults(&sb).await;
+    assert_eq!(
+        client.time_off(id).await.unwrap_err().code,
+        ErrorCode::NotFound,
+        "the deletion did happen, which is why a blind retry would have said NOT_FOUND"
+    );
 }

@@ -55,13 +55,7 @@ pub fn client_config(base_url: &str, real_limits: bool) -> ClientConfig {
         SecretString::from("sandbox-secret"),
     );
     if !real_limits {
-        cfg.limits = LimitsConfig {
-            employees_per_minute: 6_000_000,
-            employees_burst: 100_000,
-            auth_per_minute: 60_000,
-            default_per_second: 100_000,
-            default_burst: 100_000,
-        };
+        cfg.limits = LimitsConfig::relaxed();
     }
     cfg
 }

@@ -5,21 +5,27 @@
 //! directory loads all employees once (⌈N/100⌉ requests, projected to the attributes the tools
 //! use), answers searches from memory, and after `refresh_after` asks only for employees changed
 //! since the last sync (`updated_since`). Deletions and terminations can't be seen that way
-//! (REFERENCE.md §11.9), so a full reload runs every `full_reload_after`. Loads are single-flight:
-//! concurrent callers on a cold or stale directory wait for one load.
+//! (REFERENCE.md §11.9), so a full reload runs every `full_reload_after`. Loads are single-flight
+//! background tasks: concurrent callers on a cold or stale directory wait for one load, and a
+//! caller that stops waiting leaves it running.
+//!
+//! Ranking a name query needs the whole company (the best match, the total and an ambiguity can
+//! sit on any page, and Personio lists in id order), so name searches wait for the load. What
+//! Personio can answer directly does not: an exact email is one filtered request
+//! ([`Directory::lookup_email`]), an id one request.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use futures::TryStreamExt;
-use tokio::sync::{Mutex, RwLock};
+use futures::future::{BoxFuture, Shared};
+use futures::{FutureExt, TryStreamExt};
+use tokio::sync::{RwLock, watch};
 
-use super::index::SearchIndex;
-use super::search::{Query, SearchKey, score};
+pub use super::snapshot::{Entry, Ranked, Snapshot};
 use crate::error::Result;
-use crate::personio::{Employee, EmployeeQuery, OmittedAttributes, PersonioClient};
+use crate::personio::{Employee, EmployeeQuery, PersonioClient};
 
 /// The attributes the directory asks for (`attributes[]`); nothing sensitive is ever loaded.
 pub const DIRECTORY_ATTRIBUTES: &[&str] = &[
@@ -57,133 +63,6 @@ impl Default for DirectoryConfig {
     }
 }
 
-/// One employee with its pre-folded search key.
-#[derive(Debug, Clone)]
-pub struct Entry {
-    pub employee: Arc<Employee>,
-    key: SearchKey,
-    /// "First Last", computed once for sorting results.
-    sort_name: String,
-}
-
-/// An immutable view of the directory; searches run on it without locks.
-#[derive(Debug, Default)]
-pub struct Snapshot {
-    entries: Vec<Entry>,
-    by_id: HashMap<i64, usize>,
-    by_email: HashMap<String, usize>,
-    index: SearchIndex,
-    /// Directory attributes the credential cannot read.
-    pub omitted: OmittedAttributes,
-}
-
-impl Snapshot {
-    fn build(employees: Vec<Arc<Employee>>, omitted: OmittedAttributes) -> Snapshot {
-        let mut entries: Vec<Entry> = employees
-            .into_iter()
-            .map(|e| Entry {
-                key: SearchKey::new(&e),
-                sort_name: e.full_name(),
-                employee: e,
-            })
-            .collect();
-        entries.sort_by_key(|e| e.employee.id);
-        let by_id = entries
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (e.employee.id, i))
-            .collect();
-        let by_email = entries
-            .iter()
-            .enumerate()
-            .filter_map(|(i, e)| {
-                e.employee
-                    .email
-                    .value()
-                    .map(|m| (m.trim().to_lowercase(), i))
-            })
-            .collect();
-        let keys: Vec<&SearchKey> = entries.iter().map(|e| &e.key).collect();
-        let index = SearchIndex::build(&keys);
-        Snapshot {
-            entries,
-            by_id,
-            by_email,
-            index,
-            omitted,
-        }
-    }
-
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
-    pub fn all(&self) -> impl Iterator<Item = &Arc<Employee>> {
-        self.entries.iter().map(|e| &e.employee)
-    }
-
-    pub fn by_id(&self, id: i64) -> Option<&Arc<Employee>> {
-        self.by_id
-            .get(&id)
-            .and_then(|i| self.entries.get(*i))
-            .map(|e| &e.employee)
-    }
-
-    pub fn by_email(&self, email: &str) -> Option<&Arc<Employee>> {
-        self.by_email
-            .get(&email.trim().to_lowercase())
-            .and_then(|i| self.entries.get(*i))
-            .map(|e| &e.employee)
-    }
-
-    /// Ranked matches (best first) among employees accepted by `filter`, from the index.
-    pub fn search<'a>(
-        &'a self,
-        query: &str,
-        filter: impl Fn(&Employee) -> bool,
-    ) -> Vec<(u32, &'a Arc<Employee>)> {
-        let q = Query::new(query);
-        let hits: Vec<(u32, &Entry)> = self
-            .index
-            .search(&q)
-            .into_iter()
-            .filter_map(|(i, s)| self.entries.get(i as usize).map(|e| (s, e)))
-            .filter(|(_, e)| filter(&e.employee))
-            .collect();
-        Self::ranked(hits)
-    }
-
-    /// The same ranking by scoring every employee (no index): the reference the index is tested
-    /// against.
-    pub fn search_by_scan<'a>(
-        &'a self,
-        query: &str,
-        filter: impl Fn(&Employee) -> bool,
-    ) -> Vec<(u32, &'a Arc<Employee>)> {
-        let q = Query::new(query);
-        let hits: Vec<(u32, &Entry)> = self
-            .entries
-            .iter()
-            .filter(|e| filter(&e.employee))
-            .filter_map(|e| score(&e.key, &q).map(|s| (s, e)))
-            .collect();
-        Self::ranked(hits)
-    }
-
-    fn ranked(mut hits: Vec<(u32, &Entry)>) -> Vec<(u32, &Arc<Employee>)> {
-        hits.sort_by(|a, b| {
-            b.0.cmp(&a.0)
-                .then_with(|| a.1.sort_name.cmp(&b.1.sort_name))
-                .then_with(|| a.1.employee.id.cmp(&b.1.employee.id))
-        });
-        hits.into_iter().map(|(s, e)| (s, &e.employee)).collect()
-    }
-}
-
 struct State {
     snapshot: Arc<Snapshot>,
     loaded_at: Instant,
@@ -195,35 +74,171 @@ struct State {
 /// Progress callback: employees loaded so far.
 pub type Progress = Arc<dyn Fn(u64) + Send + Sync>;
 
+/// A load in progress, shared by everyone waiting for it.
+type Loading = Shared<BoxFuture<'static, Result<Arc<Snapshot>>>>;
+
 /// The shared directory cache.
+///
+/// Loads run as their own tasks: a caller that gives up (a cancelled or timed-out tool call)
+/// does not abort the load, the next caller joins it, and every waiter sees its progress.
 pub struct Directory {
+    shared: Arc<Inner>,
+}
+
+struct Inner {
     client: PersonioClient,
     config: DirectoryConfig,
     state: RwLock<Option<State>>,
-    loading: Mutex<()>,
+    /// The load in progress, if any (single-flight).
+    loading: std::sync::Mutex<Option<Loading>>,
+    /// Employees read so far by the load in progress.
+    loaded: watch::Sender<u64>,
 }
 
 impl Directory {
     pub fn new(client: PersonioClient, config: DirectoryConfig) -> Self {
         Directory {
-            client,
-            config,
-            state: RwLock::new(None),
-            loading: Mutex::new(()),
+            shared: Arc::new(Inner {
+                client,
+                config,
+                state: RwLock::new(None),
+                loading: std::sync::Mutex::new(None),
+                loaded: watch::Sender::new(0),
+            }),
         }
     }
 
     pub fn client(&self) -> &PersonioClient {
-        &self.client
+        &self.shared.client
     }
 
-    /// A fresh-enough snapshot, loading or refreshing first if needed.
+    /// A fresh-enough snapshot, loading or refreshing first if needed. `progress` hears the
+    /// number of employees read so far while this caller waits.
     pub async fn snapshot(&self, progress: Option<Progress>) -> Result<Arc<Snapshot>> {
-        if let Some(s) = self.fresh().await {
+        if let Some(s) = self.shared.fresh().await {
             return Ok(s);
         }
-        let _guard = self.loading.lock().await;
-        // Another caller may have loaded while we waited for the lock.
+        let mut seen = self.shared.loaded.subscribe();
+        let load = self.start_load();
+        let Some(p) = progress else {
+            return load.await;
+        };
+        let mut load = std::pin::pin!(load);
+        // Progress only ever increases (MCP requires it), and the final count is always told.
+        let mut told = 0u64;
+        let mut tell = |n: u64| {
+            if n > told {
+                told = n;
+                p(n);
+            }
+        };
+        loop {
+            tokio::select! {
+                done = &mut load => {
+                    if let Ok(s) = &done {
+                        tell(s.len() as u64);
+                    }
+                    return done;
+                }
+                changed = seen.changed() => {
+                    if changed.is_err() {
+                        let done = load.await;
+                        if let Ok(s) = &done {
+                            tell(s.len() as u64);
+                        }
+                        return done;
+                    }
+                    let n = *seen.borrow_and_update();
+                    tell(n);
+                }
+            }
+        }
+    }
+
+    /// Starts loading in the background when the directory is cold or stale, without waiting
+    /// (e.g. after a cold email lookup, so the next name search finds it warm).
+    pub async fn prefetch(&self) {
+        if self.shared.fresh().await.is_none() {
+            drop(self.start_load());
+        }
+    }
+
+    /// The employee with exactly this email. Warm: from memory. Cold: one upstream request
+    /// (Personio filters by exact email), and the full load starts in the background.
+    pub async fn lookup_email(&self, email: &str) -> Result<Option<Arc<Employee>>> {
+        if let Some(s) = self.cached().await {
+            return Ok(s.by_email(email).cloned());
+        }
+        let found = self
+            .shared
+            .client
+            .employee_by_email(email, DIRECTORY_ATTRIBUTES)
+            .await?;
+        self.prefetch().await;
+        Ok(found.map(Arc::new))
+    }
+
+    /// The load in progress, or a new one.
+    fn start_load(&self) -> Loading {
+        let Ok(mut slot) = self.shared.loading.lock() else {
+            // A poisoned slot only means a panic elsewhere; load without sharing.
+            let inner = self.shared.clone();
+            return async move { inner.load().await }.boxed().shared();
+        };
+        if let Some(running) = slot.as_ref() {
+            return running.clone();
+        }
+        let inner = self.shared.clone();
+        let task = tokio::spawn(async move {
+            let result = inner.load().await;
+            if let Ok(mut slot) = inner.loading.lock() {
+                *slot = None;
+            }
+            result
+        });
+        let load: Loading = async move {
+            task.await.unwrap_or_else(|_| {
+                Err(crate::Error::unavailable(
+                    "the directory load stopped unexpectedly",
+                ))
+            })
+        }
+        .boxed()
+        .shared();
+        *slot = Some(load.clone());
+        load
+    }
+
+    /// The current snapshot, however old, without loading anything (`None` when cold).
+    pub async fn cached(&self) -> Option<Arc<Snapshot>> {
+        self.shared
+            .state
+            .read()
+            .await
+            .as_ref()
+            .map(|s| s.snapshot.clone())
+    }
+
+    /// Drops the cache; the next read reloads fully.
+    pub async fn invalidate(&self) {
+        *self.shared.state.write().await = None;
+    }
+}
+
+impl Inner {
+    async fn fresh(&self) -> Option<Arc<Snapshot>> {
+        let state = self.state.read().await;
+        state
+            .as_ref()
+            .filter(|s| {
+                s.loaded_at.elapsed() < self.config.refresh_after
+                    && s.full_at.elapsed() < self.config.full_reload_after
+            })
+            .map(|s| s.snapshot.clone())
+    }
+
+    /// Loads (fully or incrementally, as due) and stores the result.
+    async fn load(&self) -> Result<Arc<Snapshot>> {
         if let Some(s) = self.fresh().await {
             return Ok(s);
         }
@@ -239,7 +254,7 @@ impl Directory {
         };
         let started = Utc::now();
         let snapshot = if full_due || since.is_none() {
-            Arc::new(self.load_full(progress).await?)
+            Arc::new(self.load_full().await?)
         } else {
             match self.load_changes(since).await {
                 Ok(s) => Arc::new(s),
@@ -269,27 +284,6 @@ impl Directory {
         Ok(snapshot)
     }
 
-    /// The current snapshot, however old, without loading anything (`None` when cold).
-    pub async fn cached(&self) -> Option<Arc<Snapshot>> {
-        self.state.read().await.as_ref().map(|s| s.snapshot.clone())
-    }
-
-    /// Drops the cache; the next read reloads fully.
-    pub async fn invalidate(&self) {
-        *self.state.write().await = None;
-    }
-
-    async fn fresh(&self) -> Option<Arc<Snapshot>> {
-        let state = self.state.read().await;
-        state
-            .as_ref()
-            .filter(|s| {
-                s.loaded_at.elapsed() < self.config.refresh_after
-                    && s.full_at.elapsed() < self.config.full_reload_after
-            })
-            .map(|s| s.snapshot.clone())
-    }
-
     fn query(&self) -> EmployeeQuery {
         EmployeeQuery {
             attributes: DIRECTORY_ATTRIBUTES.iter().map(|s| s.to_string()).collect(),
@@ -297,24 +291,19 @@ impl Directory {
         }
     }
 
-    async fn load_full(&self, progress: Option<Progress>) -> Result<Snapshot> {
+    async fn load_full(&self) -> Result<Snapshot> {
+        self.loaded.send_replace(0);
         let omitted = self.client.omitted_attributes(DIRECTORY_ATTRIBUTES).await?;
         let query = self.query();
         let mut employees = Vec::new();
         let mut stream = std::pin::pin!(self.client.employees(&query));
         while let Some(e) = stream.try_next().await? {
             employees.push(Arc::new(e));
-            if let Some(p) = &progress
-                && employees.len() % 100 == 0
-            {
-                p(employees.len() as u64);
+            if employees.len() % 100 == 0 {
+                self.loaded.send_replace(employees.len() as u64);
             }
         }
-        if let Some(p) = &progress
-            && employees.len() % 100 != 0
-        {
-            p(employees.len() as u64);
-        }
+        self.loaded.send_replace(employees.len() as u64);
         tracing::debug!(employees = employees.len(), "directory loaded");
         Ok(Snapshot::build(employees, omitted))
     }
@@ -330,7 +319,7 @@ impl Directory {
             state.as_ref().map(|s| s.snapshot.clone())
         };
         let Some(previous) = previous else {
-            return self.load_full(None).await;
+            return self.load_full().await;
         };
         let mut by_id: HashMap<i64, Arc<Employee>> =
             previous.all().map(|e| (e.id, e.clone())).collect();

@@ -88,6 +88,9 @@ pub struct SearchIndex {
     emails: HashMap<String, u32>,
     /// Email addresses and their local parts, sorted, for prefix queries.
     email_prefixes: Vec<(String, u32)>,
+    /// Number of entries (the length of every per-entry array of a search).
+    len: usize,
+    pool: std::sync::Mutex<Vec<Scratch>>,
 }
 
 impl SearchIndex {
@@ -139,25 +142,36 @@ impl SearchIndex {
             full_names,
             emails,
             email_prefixes,
+            len: keys.len(),
+            pool: std::sync::Mutex::new(Vec::new()),
         }
     }
 
-    /// Name-word match level per entry for one query word.
-    fn name_levels(&self, w: &str) -> HashMap<u32, u8> {
-        let mut levels: HashMap<u32, u8> = HashMap::new();
-        let mut raise = |entries: &[u32], level: u8| {
-            for e in entries {
-                let l = levels.entry(*e).or_insert(0);
-                *l = (*l).max(level);
-            }
+    /// Raises `entry`'s name level for the current query word.
+    fn raise(s: &mut Scratch, entry: u32, level: u8) {
+        let e = entry as usize;
+        let (Some(l), Some(o)) = (s.level.get_mut(e), s.other.get(e)) else {
+            return;
         };
+        if *l == 0 && !*o {
+            s.word_touched.push(entry);
+        }
+        *l = (*l).max(level);
+    }
+
+    /// Marks, for one query word, each entry's name-word match level (exact, prefix, fuzzy) and
+    /// whether one of its other fields (position, department, team, office) has a word starting
+    /// with it.
+    fn mark_word(&self, w: &str, s: &mut Scratch) {
         for i in self.names.prefix_range(w) {
             let level = if self.names.words[i] == w {
                 EXACT
             } else {
                 PREFIX
             };
-            raise(&self.names.postings[i], level);
+            for e in &self.names.postings[i] {
+                Self::raise(s, *e, level);
+            }
         }
         let tol = tolerance(w.chars().count());
         if tol > 0 {
@@ -176,76 +190,126 @@ impl SearchIndex {
                         continue; // already exact or prefix
                     }
                     if strsim::damerau_levenshtein(w, word) <= tol {
-                        raise(&self.names.postings[*word_id as usize], FUZZY);
+                        for e in &self.names.postings[*word_id as usize] {
+                            Self::raise(s, *e, FUZZY);
+                        }
                     }
                 }
             }
         }
-        levels
-    }
-
-    /// Entries whose other fields (position, department, team, office) have a word starting with `w`.
-    fn other_matches(&self, w: &str) -> HashSet<u32> {
-        self.others
-            .prefix_range(w)
-            .flat_map(|i| self.others.postings[i].iter().copied())
-            .collect()
+        for i in self.others.prefix_range(w) {
+            for entry in &self.others.postings[i] {
+                let e = *entry as usize;
+                let (Some(l), Some(o)) = (s.level.get(e), s.other.get_mut(e)) else {
+                    continue;
+                };
+                if *l == 0 && !*o {
+                    s.word_touched.push(*entry);
+                }
+                *o = true;
+            }
+        }
     }
 
     /// Scored matches (entry index, score), unsorted and unfiltered; the same scores as
     /// `search::score` gives each entry.
+    ///
+    /// Works on dense per-entry arrays reused between searches (see [`Scratch`]) rather than hash
+    /// maps, so a word matching a large share of the company costs a few nanoseconds per match.
     pub fn search(&self, q: &Query) -> Vec<(u32, u32)> {
-        let mut scores: HashMap<u32, u32> = HashMap::new();
-        fn offer(scores: &mut HashMap<u32, u32>, entry: u32, score: u32) {
-            let s = scores.entry(entry).or_insert(0);
-            *s = (*s).max(score);
+        let mut s = self.scratch();
+        let out = self.search_with(q, &mut s);
+        s.reset();
+        if let Ok(mut pool) = self.pool.lock()
+            && pool.len() < MAX_POOLED
+        {
+            pool.push(s);
         }
+        out
+    }
+
+    fn scratch(&self) -> Scratch {
+        let mut s = self
+            .pool
+            .lock()
+            .ok()
+            .and_then(|mut p| p.pop())
+            .unwrap_or_default();
+        s.fit(self.len);
+        s
+    }
+
+    fn search_with(&self, q: &Query, s: &mut Scratch) -> Vec<(u32, u32)> {
         if let Some(e) = self.emails.get(&q.lower) {
-            offer(&mut scores, *e, 1000);
+            s.offer(*e, 1000);
         }
         if q.words.is_empty() {
-            return scores.into_iter().collect();
+            return s.results();
         }
         if let Some(list) = self.full_names.get(&q.joined) {
             for e in list {
-                offer(&mut scores, *e, 900);
+                s.offer(*e, 900);
             }
         }
-        let per_word: Vec<(HashMap<u32, u8>, HashSet<u32>)> = q
-            .words
-            .iter()
-            .map(|w| (self.name_levels(w), self.other_matches(w)))
-            .collect();
         // Candidates: entries every word matches somehow (name at any level, or another field).
-        let mut candidates: Option<HashSet<u32>> = None;
-        for (levels, others) in &per_word {
-            let here: HashSet<u32> = levels.keys().chain(others.iter()).copied().collect();
-            candidates = Some(match candidates {
-                None => here,
-                Some(c) => c.intersection(&here).copied().collect(),
-            });
+        for (i, w) in q.words.iter().enumerate() {
+            self.mark_word(w, s);
+            if i == 0 {
+                let Scratch {
+                    alive,
+                    word_touched,
+                    level,
+                    other,
+                    weakest,
+                    bonus,
+                    found,
+                    ..
+                } = &mut *s;
+                alive.extend_from_slice(word_touched);
+                for e in alive.iter() {
+                    let e = *e as usize;
+                    let (l, o) = (level[e], other[e]);
+                    weakest[e] = l;
+                    bonus[e] = u16::from(l);
+                    found[e] = l >= PREFIX || o;
+                }
+            } else {
+                let Scratch {
+                    alive,
+                    level,
+                    other,
+                    weakest,
+                    bonus,
+                    found,
+                    ..
+                } = &mut *s;
+                alive.retain(|e| {
+                    let e = *e as usize;
+                    let (l, o) = (level[e], other[e]);
+                    if l == 0 && !o {
+                        return false;
+                    }
+                    weakest[e] = weakest[e].min(l);
+                    bonus[e] = bonus[e].saturating_add(u16::from(l));
+                    found[e] = found[e] && (l >= PREFIX || o);
+                    true
+                });
+            }
+            s.clear_word();
         }
-        for entry in candidates.unwrap_or_default() {
-            let levels: Vec<u8> = per_word
-                .iter()
-                .map(|(l, _)| l.get(&entry).copied().unwrap_or(0))
-                .collect();
-            let bonus = levels.iter().map(|l| u32::from(*l)).sum::<u32>().min(99);
-            let weakest = levels.iter().copied().min().unwrap_or(0);
-            let score = match weakest {
+        for i in 0..s.alive.len() {
+            let entry = s.alive[i];
+            let e = entry as usize;
+            let bonus = u32::from(s.bonus[e]).min(99);
+            let score = match s.weakest[e] {
                 EXACT => 800 + bonus,
                 PREFIX => 700 + bonus,
                 FUZZY => 500 + bonus,
-                _ => {
-                    let all_found = per_word
-                        .iter()
-                        .zip(&levels)
-                        .all(|((_, others), l)| *l >= PREFIX || others.contains(&entry));
-                    if all_found { 200 + bonus } else { 0 }
-                }
+                _ if s.found[e] => 200 + bonus,
+                _ => 0,
             };
             if score > 0 {
-                offer(&mut scores, entry, score);
+                s.offer(entry, score);
             }
         }
         if q.lower.len() >= 3 {
@@ -257,13 +321,84 @@ impl SearchIndex {
                     break;
                 }
                 // As in `score`: the email-prefix tier applies only where no name tier did.
-                let s = scores.get(entry).copied().unwrap_or(0);
-                if s < 500 {
-                    offer(&mut scores, *entry, 400);
+                if s.score_of(*entry) < 500 {
+                    s.offer(*entry, 400);
                 }
             }
         }
-        scores.into_iter().collect()
+        s.results()
+    }
+}
+
+/// Searches kept ready for reuse; more concurrent searches than this allocate their own.
+const MAX_POOLED: usize = 4;
+
+/// Per-entry working arrays of one search, indexed by entry. Reused between searches (cleared
+/// through the lists of touched entries, never by sweeping), so a search allocates nothing in
+/// proportion to the company and touches only the entries that match.
+#[derive(Debug, Default)]
+struct Scratch {
+    /// Current word: best name-word level per entry (0 = none).
+    level: Vec<u8>,
+    /// Current word: whether another field matches.
+    other: Vec<bool>,
+    /// Entries the current word touched.
+    word_touched: Vec<u32>,
+    /// Entries every word so far matched; their `weakest`, `bonus` and `found` are valid.
+    alive: Vec<u32>,
+    weakest: Vec<u8>,
+    bonus: Vec<u16>,
+    /// Every word so far matched the name at prefix level or better, or another field.
+    found: Vec<bool>,
+    score: Vec<u16>,
+    scored: Vec<u32>,
+}
+
+impl Scratch {
+    fn fit(&mut self, n: usize) {
+        self.level.resize(n, 0);
+        self.other.resize(n, false);
+        self.weakest.resize(n, 0);
+        self.bonus.resize(n, 0);
+        self.found.resize(n, false);
+        self.score.resize(n, 0);
+    }
+
+    fn clear_word(&mut self) {
+        for e in self.word_touched.drain(..) {
+            self.level[e as usize] = 0;
+            self.other[e as usize] = false;
+        }
+    }
+
+    fn score_of(&self, entry: u32) -> u32 {
+        self.score.get(entry as usize).map_or(0, |s| u32::from(*s))
+    }
+
+    fn offer(&mut self, entry: u32, score: u32) {
+        let Some(slot) = self.score.get_mut(entry as usize) else {
+            return;
+        };
+        if *slot == 0 {
+            self.scored.push(entry);
+        }
+        *slot = (*slot).max(u16::try_from(score).unwrap_or(u16::MAX));
+    }
+
+    fn results(&self) -> Vec<(u32, u32)> {
+        self.scored
+            .iter()
+            .map(|e| (*e, self.score_of(*e)))
+            .collect()
+    }
+
+    /// Back to all zeros, for the next search.
+    fn reset(&mut self) {
+        self.clear_word();
+        for e in self.scored.drain(..) {
+            self.score[e as usize] = 0;
+        }
+        self.alive.clear();
     }
 }
 

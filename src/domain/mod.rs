@@ -9,5 +9,6 @@ pub mod normalize;
 pub mod records;
 pub mod resolve;
 pub mod search;
+pub mod snapshot;
 pub mod time_off;
 pub mod types;

@@ -10,7 +10,7 @@ use super::http::{Body, Request};
 use super::model::absence::{
     parse_absence_period, parse_balance, parse_time_off, parse_time_off_type,
 };
-use super::pagination::{fetch_v1, item_id, page_index_stream};
+use super::pagination::{Paging, fetch_v1, item_id, paged};
 use super::types::{Absence, Balance, TimeOffType};
 use crate::error::{Error, Result};
 
@@ -95,7 +95,15 @@ impl PersonioClient {
     pub fn time_offs(&self, query: &AbsenceQuery) -> impl Stream<Item = Result<Absence>> + '_ {
         let requests = query.requests("/v1/company/time-offs", "read absences");
         futures::stream::iter(requests)
-            .flat_map(move |req| page_index_stream(self.http(), req, ABSENCE_PAGE_SIZE, item_id))
+            .flat_map(move |req| {
+                paged(
+                    self.http(),
+                    req,
+                    ABSENCE_PAGE_SIZE,
+                    Paging::PageIndex,
+                    item_id,
+                )
+            })
             .map(|item| {
                 item.and_then(|v| parse_time_off(&v).map_err(|e| unreadable("time-off", e.0)))
             })
@@ -105,7 +113,15 @@ impl PersonioClient {
     pub fn hour_absences(&self, query: &AbsenceQuery) -> impl Stream<Item = Result<Absence>> + '_ {
         let requests = query.requests("/v1/company/absence-periods", "read absences");
         futures::stream::iter(requests)
-            .flat_map(move |req| page_index_stream(self.http(), req, ABSENCE_PAGE_SIZE, item_id))
+            .flat_map(move |req| {
+                paged(
+                    self.http(),
+                    req,
+                    ABSENCE_PAGE_SIZE,
+                    Paging::PageIndex,
+                    item_id,
+                )
+            })
             .map(|item| {
                 item.and_then(|v| {
                     parse_absence_period(&v).map_err(|e| unreadable("absence period", e.0))
@@ -138,7 +154,7 @@ impl PersonioClient {
     pub async fn time_off_types(&self) -> Result<std::sync::Arc<Vec<TimeOffType>>> {
         self.inner
             .time_off_types
-            .get_or_load(|| async {
+            .get_or_load(async {
                 let req = Request::get(
                     "/v1/company/time-off-types",
                     "read absence types",
@@ -196,14 +212,13 @@ impl PersonioClient {
         if let (Some(c), Some(map)) = (&new.comment, body.as_object_mut()) {
             map.insert("comment".into(), Value::String(c.clone()));
         }
-        let req = Request {
-            method: Method::POST,
-            path: "/v1/company/time-offs".into(),
-            query: Vec::new(),
-            body: Some(Body::Json(body)),
-            permission: "write absences",
-            resource: "employee or time-off type",
-        };
+        let req = Request::new(
+            Method::POST,
+            "/v1/company/time-offs",
+            "write absences",
+            "employee or time-off type",
+        )
+        .body(Body::Json(body));
         let body = fetch_v1(self.http(), &req).await?;
         // The spec's schema double-wraps `{success, data}` inside `data`; accept both.
         let data = match body.data.get("data") {
@@ -237,14 +252,13 @@ impl PersonioClient {
         if let Some(c) = &new.comment {
             form.push(("comment".to_string(), c.clone()));
         }
-        let req = Request {
-            method: Method::POST,
-            path: "/v1/company/absence-periods".into(),
-            query: Vec::new(),
-            body: Some(Body::Form(form)),
-            permission: "write absences",
-            resource: "employee or time-off type",
-        };
+        let req = Request::new(
+            Method::POST,
+            "/v1/company/absence-periods",
+            "write absences",
+            "employee or time-off type",
+        )
+        .body(Body::Form(form));
         let body = fetch_v1(self.http(), &req).await?;
         // The spec's example returns `data` as an array of one period.
         let item = match body.data {
@@ -254,29 +268,34 @@ impl PersonioClient {
         parse_absence_period(&item).map_err(|e| unreadable("created absence period", e.0))
     }
 
-    /// Deletes a day-unit time-off.
+    /// Deletes a day-unit time-off (`DELETE /v1/company/time-offs/{id}`).
+    ///
+    /// Sent once, never replayed: a 404 is `NOT_FOUND` (no such time-off, or already deleted);
+    /// a timeout, cut connection or 5xx after sending is an unknown outcome
+    /// ([`super::failure::is_outcome_unknown`]) — the caller looks the absence up before anything
+    /// else, because a blind second DELETE would report "not found" for a deletion that worked.
     pub async fn delete_time_off(&self, id: i64) -> Result<()> {
-        self.delete(format!("/v1/company/time-offs/{id}")).await
-    }
-
-    /// Deletes an hour-unit absence period.
-    pub async fn delete_hour_absence(&self, id: &str) -> Result<()> {
-        if !id.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
-            return Err(Error::validation("an absence period id is a UUID"));
-        }
-        self.delete(format!("/v1/company/absence-periods/{id}"))
+        self.delete(format!("/v1/company/time-offs/{id}"), "time-off")
             .await
     }
 
-    async fn delete(&self, path: String) -> Result<()> {
-        let req = Request {
-            method: Method::DELETE,
-            path,
-            query: Vec::new(),
-            body: None,
-            permission: "write absences",
-            resource: "absence",
-        };
+    /// Deletes an hour-unit absence period (`DELETE /v1/company/absence-periods/{uuid}`), with
+    /// the same outcome rules as [`delete_time_off`](Self::delete_time_off).
+    pub async fn delete_hour_absence(&self, id: &str) -> Result<()> {
+        let well_formed =
+            (1..=64).contains(&id.len()) && id.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
+        if !well_formed {
+            return Err(Error::validation("an absence period id is a UUID"));
+        }
+        self.delete(
+            format!("/v1/company/absence-periods/{id}"),
+            "absence period",
+        )
+        .await
+    }
+
+    async fn delete(&self, path: String, resource: &'static str) -> Result<()> {
+        let req = Request::new(Method::DELETE, path, "write absences", resource);
         fetch_v1(self.http(), &req).await.map(|_| ())
     }
 }

@@ -12,7 +12,8 @@ use serde_json::Value;
 use tokio::sync::Mutex;
 
 use super::config::{AuthFlavor, ClientConfig};
-use super::limits::{Bucket, Limiter};
+use super::failure::describe_transport_error;
+use super::limits::Limiter;
 use super::model::envelope;
 use crate::error::{Error, ErrorCode, Result};
 
@@ -126,15 +127,19 @@ async fn fetch_token(
     cfg: &ClientConfig,
     limiter: &Limiter,
 ) -> Result<(SecretString, Duration)> {
-    limiter.acquire(Bucket::Auth).await;
+    let path = match cfg.auth {
+        AuthFlavor::V1 => "/v1/auth",
+        AuthFlavor::V2 => "/v2/auth/token",
+    };
+    limiter.acquire(path).await;
     let base = cfg.normalized_base();
     let id = cfg.client_id.as_str();
     let secret = cfg.client_secret.expose_secret();
     let request = match cfg.auth {
         AuthFlavor::V1 => http
-            .post(format!("{base}/v1/auth"))
+            .post(format!("{base}{path}"))
             .json(&serde_json::json!({"client_id": id, "client_secret": secret})),
-        AuthFlavor::V2 => http.post(format!("{base}/v2/auth/token")).form(&[
+        AuthFlavor::V2 => http.post(format!("{base}{path}")).form(&[
             ("grant_type", "client_credentials"),
             ("client_id", id),
             ("client_secret", secret),
@@ -149,15 +154,19 @@ async fn fetch_token(
         .map_err(|e| {
             Error::unavailable(format!(
                 "could not reach Personio's auth endpoint ({})",
-                super::http::describe_transport_error(&e)
+                describe_transport_error(&e)
             ))
         })?;
     let status = response.status();
-    limiter.observe(Bucket::Auth, response.headers());
+    limiter.observe(
+        path,
+        status == reqwest::StatusCode::TOO_MANY_REQUESTS,
+        response.headers(),
+    );
     let bytes = response.bytes().await.map_err(|e| {
         Error::unavailable(format!(
             "auth response was cut off ({})",
-            super::http::describe_transport_error(&e)
+            describe_transport_error(&e)
         ))
     })?;
     if status == reqwest::StatusCode::TOO_MANY_REQUESTS {

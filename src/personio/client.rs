@@ -2,59 +2,50 @@
 //! the token cache, rate limiter and caches.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use tokio::sync::Mutex;
+use moka::future::Cache;
 
 use super::config::ClientConfig;
 use super::http::Http;
 use super::model::attributes::AttributeInfo;
 use super::types::TimeOffType;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
-/// A value fetched from Personio and kept for a while. Errors are not cached.
-pub(crate) struct Cached<T> {
-    slot: Mutex<Option<(Instant, Arc<T>)>>,
-    ttl: Duration,
+/// One value fetched from Personio and kept for a while: a single-entry `moka` cache, so loads
+/// are single-flight (concurrent callers share one request) and errors are never cached.
+pub(crate) struct Kept<T: Send + Sync + 'static> {
+    cache: Cache<(), Arc<T>>,
 }
 
-impl<T> Cached<T> {
-    pub(crate) fn new(ttl: Duration) -> Self {
-        Cached {
-            slot: Mutex::new(None),
-            ttl,
+impl<T: Send + Sync + 'static> Kept<T> {
+    fn new(ttl: Duration) -> Self {
+        Kept {
+            cache: Cache::builder().max_capacity(1).time_to_live(ttl).build(),
         }
     }
 
-    /// The cached value, or the result of `load` (single-flight: the lock is held while loading).
-    pub(crate) async fn get_or_load<F, Fut>(&self, load: F) -> Result<Arc<T>>
+    /// The kept value, or the result of `load`.
+    pub(crate) async fn get_or_load<Fut>(&self, load: Fut) -> Result<Arc<T>>
     where
-        F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Result<T>>,
     {
-        let mut slot = self.slot.lock().await;
-        if let Some((at, value)) = slot.as_ref()
-            && at.elapsed() < self.ttl
-        {
-            return Ok(value.clone());
-        }
-        let value = Arc::new(load().await?);
-        *slot = Some((Instant::now(), value.clone()));
-        Ok(value)
+        self.cache
+            .try_get_with((), async { load.await.map(Arc::new) })
+            .await
+            .map_err(|e: Arc<Error>| e.as_ref().clone())
     }
-}
 
-impl<T> Cached<T> {
     /// Stores a freshly fetched value.
     pub(crate) async fn replace(&self, value: T) {
-        *self.slot.lock().await = Some((Instant::now(), Arc::new(value)));
+        self.cache.insert((), Arc::new(value)).await;
     }
 }
 
 pub(crate) struct Inner {
     pub(crate) http: Http,
-    pub(crate) attributes: Cached<Vec<AttributeInfo>>,
-    pub(crate) time_off_types: Cached<Vec<TimeOffType>>,
+    pub(crate) attributes: Kept<Vec<AttributeInfo>>,
+    pub(crate) time_off_types: Kept<Vec<TimeOffType>>,
 }
 
 /// The permission-aware Personio client.
@@ -77,9 +68,9 @@ impl PersonioClient {
             inner: Arc::new(Inner {
                 http: Http::new(cfg)?,
                 // The readable-attribute list changes only when an admin edits the credential.
-                attributes: Cached::new(Duration::from_secs(15 * 60)),
+                attributes: Kept::new(Duration::from_secs(15 * 60)),
                 // Types change rarely; a short TTL still picks up new ones within minutes.
-                time_off_types: Cached::new(Duration::from_secs(10 * 60)),
+                time_off_types: Kept::new(Duration::from_secs(10 * 60)),
             }),
         })
     }

@@ -5,7 +5,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 
 /// Which Personio auth endpoint issues the bearer token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum AuthFlavor {
     /// `POST /v1/auth` — the default, because every endpoint the tools use is a v1 endpoint
     /// (balances exist only in v1) and v1 tokens are accepted there everywhere.
@@ -15,18 +15,52 @@ pub enum AuthFlavor {
     V2,
 }
 
-/// Client-side token buckets, set to Personio's published limits (REFERENCE.md §6).
+impl AuthFlavor {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthFlavor::V1 => "v1",
+            AuthFlavor::V2 => "v2",
+        }
+    }
+}
+
+impl std::fmt::Display for AuthFlavor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Parses `v1` / `v2` (any case), so a command line can name the flavour without this layer
+/// knowing about the command line.
+impl std::str::FromStr for AuthFlavor {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "v1" => Ok(AuthFlavor::V1),
+            "v2" => Ok(AuthFlavor::V2),
+            other => Err(format!("unknown auth flavour {other:?}; use v1 or v2")),
+        }
+    }
+}
+
+/// Client-side token buckets, set to Personio's documented limits (REFERENCE.md §6).
 #[derive(Debug, Clone)]
 pub struct LimitsConfig {
     /// `GET /v1/company/employees`: 300 per minute...
     pub employees_per_minute: u32,
     /// ...with bursts of at most 15 per second.
     pub employees_burst: u32,
-    /// `POST /v1/auth`: 60 per minute (v2 allows 150; we use the stricter figure for both).
+    /// `POST /v1/auth`: 60 per minute (v2 allows 150; we use the stricter figure for both)...
     pub auth_per_minute: u32,
-    /// Every other endpoint: a share (1,200/min) of Personio's 2,000/min per-IP v1 limit.
-    pub default_per_second: u32,
-    pub default_burst: u32,
+    /// ...of which this many may go at once.
+    pub auth_burst: u32,
+    /// Every v1 endpoint together: 2,000 per minute per caller address...
+    pub v1_per_minute: u32,
+    /// ...of which this many may go at once (the rest is spread over the minute).
+    pub v1_burst: u32,
+    /// Follow Personio's `X-RateLimit-*` answers (pause when spent, shrink to a lower limit).
+    pub follow_headers: bool,
 }
 
 impl LimitsConfig {
@@ -37,8 +71,10 @@ impl LimitsConfig {
             employees_per_minute: 6_000_000,
             employees_burst: 100_000,
             auth_per_minute: 600_000,
-            default_per_second: 100_000,
-            default_burst: 100_000,
+            auth_burst: 100_000,
+            v1_per_minute: 6_000_000,
+            v1_burst: 100_000,
+            follow_headers: false,
         }
     }
 }
@@ -49,8 +85,12 @@ impl Default for LimitsConfig {
             employees_per_minute: 300,
             employees_burst: 15,
             auth_per_minute: 60,
-            default_per_second: 20,
-            default_burst: 40,
+            auth_burst: 10,
+            v1_per_minute: 2_000,
+            // Enough for any one tool call and for 30 back-to-back calls of the busiest tool; the
+            // remaining 1,800 are spread over the minute so no minute ever exceeds 2,000.
+            v1_burst: 200,
+            follow_headers: true,
         }
     }
 }

@@ -6,12 +6,17 @@ use serde_json::Value;
 use super::client::PersonioClient;
 use super::http::Request;
 use super::model::employee::parse_employee;
-use super::pagination::{fetch_v1, item_id, record_offset_stream};
+use super::pagination::{fetch_v1, item_id, paged_concurrently};
 use super::types::Employee;
 use crate::error::{Error, Result};
 
 /// Personio's maximum page size for employees (enforced since 2025-01-31).
 pub const EMPLOYEE_PAGE_SIZE: u32 = 100;
+
+/// Pages of a listing requested at once after the first (which tells how many there are). Well
+/// within Personio's burst of 15 listing requests, and few enough that the parsed pages in flight
+/// stay small next to the directory itself.
+const PAGES_IN_FLIGHT: usize = 2;
 
 /// Filters and projection for listing employees.
 #[derive(Debug, Clone, Default)]
@@ -46,10 +51,17 @@ fn parse(item: Value) -> Result<Employee> {
 }
 
 impl PersonioClient {
-    /// Streams every employee matching `query`, one page (≤ 100) per request.
+    /// Streams every employee matching `query`, in Personio's order, one page (≤ 100) per
+    /// request and a few requests at a time.
     pub fn employees(&self, query: &EmployeeQuery) -> impl Stream<Item = Result<Employee>> + '_ {
-        record_offset_stream(self.http(), query.request(), EMPLOYEE_PAGE_SIZE, item_id)
-            .map(|item| item.and_then(parse))
+        paged_concurrently(
+            self.http(),
+            query.request(),
+            EMPLOYEE_PAGE_SIZE,
+            PAGES_IN_FLIGHT,
+            item_id,
+        )
+        .map(|item| item.and_then(parse))
     }
 
     /// Collects [`employees`](Self::employees).

@@ -1,12 +1,20 @@
-//! Client-side rate limiting shared by every caller of one client.
+//! Client-side pacing shared by every caller of one client.
 //!
-//! Personio throttles per endpoint family (REFERENCE.md §6). Waiting in a token bucket before
-//! sending is cheaper than collecting 429s and backing off, so each family has a `governor`
-//! bucket sized to Personio's published limit. When a response says the server-side budget is
-//! exhausted (`X-RateLimit-Remaining: 0`), the family also pauses until the advertised reset.
+//! Personio throttles per endpoint class (REFERENCE.md §6): the employee listing 300 a minute in
+//! bursts of 15, the token endpoints 60 (v1) or 150 (v2) a minute, and every v1 endpoint together
+//! 2,000 a minute per caller address. Waiting in a local token bucket is cheaper than drawing 429s
+//! and backing off for at least a second, so each class has a `governor` bucket cut to that
+//! documented limit, and a request takes a token from its class *and* from the v1 budget.
+//!
+//! The buckets are sized so they never add latency while the budget lasts: a burst of requests
+//! goes out at once and pacing starts only when Personio's own budget would run out. Personio's
+//! answers then adjust them live: `X-RateLimit-Remaining: 0` pauses the class until
+//! `X-RateLimit-Reset`, and an `X-RateLimit-Limit` below the documented figure (an account on a
+//! stricter plan) shrinks the bucket to it. Relaxed limits (load tests against the sandbox only)
+//! switch all of this off.
 
 use std::num::NonZeroU32;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
@@ -14,19 +22,19 @@ use reqwest::header::HeaderMap;
 
 use super::config::LimitsConfig;
 
-/// The endpoint families Personio limits separately.
+/// The endpoint classes Personio limits separately.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Bucket {
     /// `GET /v1/company/employees` (the listing Personio limits to 300/min, bursts of 15/s).
     Employees,
-    /// `/v1/auth`, `/v2/auth/token`: 60/min.
+    /// `/v1/auth`, `/v2/auth/token`: 60/min (v1).
     Auth,
     /// Everything else.
     Default,
 }
 
 impl Bucket {
-    /// The family a request path belongs to.
+    /// The class a request path belongs to.
     pub fn for_path(path: &str) -> Bucket {
         if path.starts_with("/v1/auth") || path.starts_with("/v2/auth") {
             Bucket::Auth
@@ -38,19 +46,91 @@ impl Bucket {
     }
 }
 
+/// Whether a path counts against Personio's per-address v1 budget.
+fn counts_against_v1(path: &str) -> bool {
+    path.starts_with("/v1/")
+}
+
+/// One class: its bucket (replaceable when Personio announces a lower limit) and a pause.
 struct Family {
-    bucket: DefaultDirectRateLimiter,
-    /// Set from `X-RateLimit-*` headers when the server says the budget is spent.
+    bucket: RwLock<Arc<DefaultDirectRateLimiter>>,
+    /// Requests per minute the current bucket allows.
+    per_minute: Mutex<u32>,
+    burst: u32,
+    /// Set from `X-RateLimit-*` headers when Personio says the budget is spent.
     paused_until: Mutex<Option<Instant>>,
 }
 
 impl Family {
-    fn new(quota: Quota) -> Self {
+    fn new(per_minute: u32, burst: u32) -> Self {
         Family {
-            bucket: RateLimiter::direct(quota),
+            bucket: RwLock::new(Arc::new(RateLimiter::direct(quota(per_minute, burst)))),
+            per_minute: Mutex::new(per_minute),
+            burst,
             paused_until: Mutex::new(None),
         }
     }
+
+    fn current(&self) -> Option<Arc<DefaultDirectRateLimiter>> {
+        self.bucket.read().ok().map(|b| b.clone())
+    }
+
+    async fn acquire(&self) {
+        let pause = self
+            .paused_until
+            .lock()
+            .ok()
+            .and_then(|p| *p)
+            .and_then(|until| until.checked_duration_since(Instant::now()));
+        if let Some(wait) = pause {
+            tracing::debug!(?wait, "pausing: Personio says the rate budget is spent");
+            tokio::time::sleep(wait).await;
+        }
+        if let Some(bucket) = self.current() {
+            bucket.until_ready().await;
+        }
+    }
+
+    fn pause_for(&self, wait: Duration) {
+        if let Ok(mut paused) = self.paused_until.lock() {
+            let until = Instant::now() + wait;
+            // Never shorten a pause another answer asked for.
+            if paused.is_none_or(|p| p < until) {
+                *paused = Some(until);
+            }
+        }
+    }
+
+    /// Shrinks the bucket to `limit` per minute when Personio announces less than we assumed.
+    fn tighten(&self, limit: u32) {
+        let Ok(mut current) = self.per_minute.lock() else {
+            return;
+        };
+        if limit == 0 || limit >= *current {
+            return;
+        }
+        tracing::info!(
+            from = *current,
+            to = limit,
+            "Personio announces a lower rate limit; pacing to it"
+        );
+        *current = limit;
+        if let Ok(mut bucket) = self.bucket.write() {
+            *bucket = Arc::new(RateLimiter::direct(quota(limit, self.burst.min(limit))));
+        }
+    }
+}
+
+fn nz(n: u32) -> NonZeroU32 {
+    NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN)
+}
+
+/// `n` per minute, refilled evenly, with bursts of up to `burst`.
+fn quota(n: u32, burst: u32) -> Quota {
+    let period = Duration::from_secs(60) / n.max(1);
+    Quota::with_period(period)
+        .unwrap_or_else(|| Quota::per_minute(nz(n)))
+        .allow_burst(nz(burst))
 }
 
 /// The token buckets of one client.
@@ -58,28 +138,24 @@ pub struct Limiter {
     employees: Family,
     auth: Family,
     default: Family,
-}
-
-fn nz(n: u32) -> NonZeroU32 {
-    NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN)
-}
-
-/// `n` per minute with a burst of `burst`.
-fn per_minute(n: u32, burst: u32) -> Quota {
-    let period = Duration::from_secs(60) / n.max(1);
-    Quota::with_period(period)
-        .unwrap_or_else(|| Quota::per_minute(nz(n)))
-        .allow_burst(nz(burst))
+    v1: Family,
+    follow_headers: bool,
 }
 
 impl Limiter {
     pub fn new(cfg: &LimitsConfig) -> Self {
+        // A bucket of rate r and burst b admits b + r·60 s requests in any minute; the refill
+        // rate leaves room for the burst so that the total stays within the documented minute.
+        let within =
+            |limit: u32, burst: u32| Family::new(limit.saturating_sub(burst).max(1), burst);
         Limiter {
-            employees: Family::new(per_minute(cfg.employees_per_minute, cfg.employees_burst)),
-            auth: Family::new(per_minute(cfg.auth_per_minute, cfg.auth_per_minute.min(10))),
-            default: Family::new(
-                Quota::per_second(nz(cfg.default_per_second)).allow_burst(nz(cfg.default_burst)),
-            ),
+            // Personio documents this one as a rate with bursts (300/min, 15/s), not a window.
+            employees: Family::new(cfg.employees_per_minute, cfg.employees_burst),
+            auth: within(cfg.auth_per_minute, cfg.auth_burst),
+            // v2 resource endpoints are undocumented; they get the v1 figures.
+            default: within(cfg.v1_per_minute, cfg.v1_burst),
+            v1: within(cfg.v1_per_minute, cfg.v1_burst),
+            follow_headers: cfg.follow_headers,
         }
     }
 
@@ -91,35 +167,58 @@ impl Limiter {
         }
     }
 
-    /// Waits until one request of this family may be sent.
-    pub async fn acquire(&self, bucket: Bucket) {
-        let family = self.family(bucket);
-        let pause = family
-            .paused_until
-            .lock()
-            .ok()
-            .and_then(|p| *p)
-            .and_then(|until| until.checked_duration_since(Instant::now()));
-        if let Some(wait) = pause {
-            tracing::debug!(?bucket, ?wait, "pausing: server-side rate budget spent");
-            tokio::time::sleep(wait).await;
+    /// The buckets a request to `path` draws from: its own class (unless that is just "every
+    /// other v1 endpoint") and the v1 budget.
+    fn families(&self, path: &str) -> impl Iterator<Item = &Family> {
+        let bucket = Bucket::for_path(path);
+        let v1 = counts_against_v1(path);
+        let own = (!(v1 && bucket == Bucket::Default)).then(|| self.family(bucket));
+        own.into_iter().chain(v1.then_some(&self.v1))
+    }
+
+    /// Waits until one request to `path` may be sent.
+    pub async fn acquire(&self, path: &str) {
+        for family in self.families(path) {
+            family.acquire().await;
         }
-        family.bucket.until_ready().await;
     }
 
-    /// Takes a token if one is free now, without waiting.
-    pub fn try_acquire(&self, bucket: Bucket) -> bool {
-        self.family(bucket).bucket.check().is_ok()
+    /// Takes a token for `path` if one is free now, without waiting.
+    pub fn try_acquire(&self, path: &str) -> bool {
+        self.families(path)
+            .all(|f| f.current().is_some_and(|b| b.check().is_ok()))
     }
 
-    /// Learns from `X-RateLimit-Remaining` / `X-RateLimit-Reset` (seconds until reset, or a Unix
-    /// timestamp) so the next request of the family waits instead of drawing a 429.
-    pub fn observe(&self, bucket: Bucket, headers: &HeaderMap) {
+    /// Learns from a response to `path`: follows a lower `X-RateLimit-Limit`, and when
+    /// `X-RateLimit-Remaining` is 0 pauses the class — until `X-RateLimit-Reset` after a 429
+    /// (Personio refused: wait as told), but only one refill interval (60 s / limit) after a
+    /// success, because a reset on a success counts until the bucket is *full* again, and the
+    /// next single request is allowed long before that.
+    pub fn observe(&self, path: &str, throttled: bool, headers: &HeaderMap) {
+        if !self.follow_headers {
+            return;
+        }
+        let bucket = Bucket::for_path(path);
+        // Personio names the limit of the class that answered; "other" v1 endpoints share the v1 one.
+        let family = match bucket {
+            Bucket::Default if counts_against_v1(path) => &self.v1,
+            b => self.family(b),
+        };
+        let limit = header_u64(headers, "x-ratelimit-limit");
+        if let Some(limit) = limit {
+            family.tighten(u32::try_from(limit).unwrap_or(u32::MAX));
+        }
         let Some(wait) = reset_wait(headers) else {
             return;
         };
-        if let Ok(mut paused) = self.family(bucket).paused_until.lock() {
-            *paused = Some(Instant::now() + wait);
+        if throttled {
+            family.pause_for(wait);
+        } else {
+            let per_minute = limit
+                .unwrap_or_else(|| u64::from(family.per_minute.lock().map(|p| *p).unwrap_or(1)));
+            let interval =
+                Duration::from_secs(60) / u32::try_from(per_minute.max(1)).unwrap_or(u32::MAX);
+            family.pause_for(wait.min(interval));
         }
     }
 }
@@ -168,6 +267,8 @@ mod tests {
         assert_eq!(Bucket::for_path("/v1/company/employees"), Bucket::Employees);
         assert_eq!(Bucket::for_path("/v1/company/employees/7"), Bucket::Default);
         assert_eq!(Bucket::for_path("/v1/company/time-offs"), Bucket::Default);
+        assert!(counts_against_v1("/v1/company/time-offs"));
+        assert!(!counts_against_v1("/v2/persons"));
     }
 
     #[test]
@@ -188,17 +289,89 @@ mod tests {
         let limiter = Limiter::new(&LimitsConfig::default());
         for i in 0..15 {
             assert!(
-                limiter.try_acquire(Bucket::Employees),
+                limiter.try_acquire("/v1/company/employees"),
                 "request {i} of the burst"
             );
         }
         assert!(
-            !limiter.try_acquire(Bucket::Employees),
+            !limiter.try_acquire("/v1/company/employees"),
             "the 16th must wait"
         );
         assert!(
-            limiter.try_acquire(Bucket::Default),
-            "other families are independent"
+            limiter.try_acquire("/v1/company/time-offs"),
+            "other classes are independent"
         );
+    }
+
+    #[test]
+    fn other_endpoints_take_a_hundred_back_to_back_without_waiting() {
+        // 30 calls of list_absences (2 requests) or create_time_off (3) must not be paced.
+        let limiter = Limiter::new(&LimitsConfig::default());
+        for i in 0..100 {
+            assert!(limiter.try_acquire("/v1/company/time-offs"), "request {i}");
+        }
+    }
+
+    #[test]
+    fn a_lower_announced_limit_shrinks_the_bucket_and_a_higher_one_does_not() {
+        let limiter = Limiter::new(&LimitsConfig::default());
+        let mut h = HeaderMap::new();
+        h.insert("x-ratelimit-limit", HeaderValue::from_static("5000"));
+        limiter.observe("/v1/company/employees", false, &h);
+        for _ in 0..15 {
+            assert!(limiter.try_acquire("/v1/company/employees"));
+        }
+        let limiter = Limiter::new(&LimitsConfig::default());
+        h.insert("x-ratelimit-limit", HeaderValue::from_static("2"));
+        limiter.observe("/v1/company/employees", false, &h);
+        assert!(limiter.try_acquire("/v1/company/employees"));
+        assert!(limiter.try_acquire("/v1/company/employees"));
+        assert!(
+            !limiter.try_acquire("/v1/company/employees"),
+            "a burst of at most the announced 2"
+        );
+    }
+
+    #[test]
+    fn a_spent_budget_pauses_until_reset_after_a_429_but_one_interval_after_a_success() {
+        let limiter = Limiter::new(&LimitsConfig::default());
+        let mut h = HeaderMap::new();
+        h.insert("x-ratelimit-limit", HeaderValue::from_static("300"));
+        h.insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
+        h.insert("x-ratelimit-reset", HeaderValue::from_static("3"));
+        let paused = |l: &Limiter| {
+            l.employees
+                .paused_until
+                .lock()
+                .ok()
+                .and_then(|p| *p)
+                .map(|u| u.saturating_duration_since(Instant::now()))
+                .unwrap_or_default()
+        };
+        limiter.observe("/v1/company/employees", false, &h);
+        assert!(
+            paused(&limiter) <= Duration::from_millis(200),
+            "{:?}",
+            paused(&limiter)
+        );
+        assert!(paused(&limiter) > Duration::ZERO);
+        limiter.observe("/v1/company/employees", true, &h);
+        assert!(
+            paused(&limiter) > Duration::from_secs(2),
+            "{:?}",
+            paused(&limiter)
+        );
+    }
+
+    #[test]
+    fn relaxed_limits_ignore_the_headers() {
+        let limiter = Limiter::new(&LimitsConfig::relaxed());
+        let mut h = HeaderMap::new();
+        h.insert("x-ratelimit-limit", HeaderValue::from_static("1"));
+        h.insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
+        limiter.observe("/v1/company/employees", true, &h);
+        for _ in 0..100 {
+            assert!(limiter.try_acquire("/v1/company/employees"));
+        }
     }
 }

@@ -1,26 +1,34 @@
-//! The Personio HTTP client: auth, rate limits, retries, pagination, lenient parsing and the scope
+//! The Personio HTTP client: auth, pacing, retries, pagination, lenient parsing and the scope
 //! report. Knows nothing of MCP.
 //!
+//! Imports point one way: `request` ← `failure` ← `auth` ← `http` ← `pagination` ← the operations.
 //! - [`config`]: settings (secrets as `SecretString`).
-//! - [`http`]: the request executor (limiter → token → send → classify → retry).
+//! - [`request`]: one logical request; [`failure`]: how its failures are classified.
+//! - [`limits`]: pacing to Personio's limits; [`auth`]: the token cache.
+//! - [`http`]: the request executor (pace → token → send → classify → retry).
 //! - [`model`]: Personio's wire formats, parsed leniently into [`types`].
 //! - [`employees`], [`absences`], [`scope`]: the operations, as methods of [`PersonioClient`].
 
 pub mod absences;
 pub mod auth;
+pub mod capability;
 pub mod client;
 pub mod config;
 pub mod employees;
+pub mod failure;
 pub mod http;
 pub mod limits;
 pub mod model;
 pub mod pagination;
+pub mod request;
 pub mod scope;
 pub mod types;
 
 pub use absences::{AbsenceQuery, NewHourAbsence, NewTimeOff};
+pub use capability::{Capability, CapabilityCheck, Needs, Readiness};
 pub use client::PersonioClient;
 pub use config::{AuthFlavor, ClientConfig};
 pub use employees::EmployeeQuery;
+pub use failure::is_outcome_unknown;
 pub use scope::{OmittedAttributes, ScopeReport};
 pub use types::*;

@@ -1,21 +1,103 @@
 //! Pagination as async streams, so callers can stop early and never hold a whole company in a
 //! `Vec` unless they want to.
 //!
-//! Personio pages two different ways (REFERENCE.md §4):
+//! Personio pages two different ways (REFERENCE.md §4), and one loop serves both; only the rule
+//! for the next `offset` and for stopping differs ([`Paging`]):
 //! - employees: `offset` is a **record** offset;
 //! - time-offs and absence-periods: `offset` is a **page index** whose base is disputed (0 and 1
 //!   may both mean the first page). The stream starts at 0, follows `metadata.current_page` when
-//!   Personio reports it, de-duplicates by id, and stops on a short page, on
-//!   `current_page >= total_pages`, or on the second page in a row that brings nothing new.
+//!   Personio reports it, and stops on a short page, on `current_page >= total_pages`, or on the
+//!   second page in a row that brings nothing new.
+//!
+//! Both de-duplicate by id, and both stop after a hard maximum of pages, so a server that never
+//! says "last page" cannot keep us looping.
 
 use std::collections::HashSet;
 
-use futures::Stream;
+use futures::{Stream, StreamExt};
 use serde_json::Value;
 
-use super::http::{Http, Request, unsuccessful_body};
-use super::model::envelope::{self, BodyError, V1Body};
+use super::failure::unsuccessful_body;
+use super::http::{Http, Request};
+use super::model::envelope::{self, BodyError, PageMeta, V1Body};
 use crate::error::{Error, Result};
+
+/// Far beyond any real account (100 × 100,000 employees), small enough to end a runaway loop.
+const MAX_PAGES: u32 = 100_000;
+
+/// How an endpoint counts its `offset`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Paging {
+    /// `offset` = records already read (employees).
+    Records,
+    /// `offset` = page index, base disputed (time-offs, absence-periods).
+    PageIndex,
+}
+
+/// Where a listing stands between two pages.
+#[derive(Debug)]
+struct Cursor {
+    paging: Paging,
+    page_size: u64,
+    offset: u64,
+    barren_pages: u32,
+}
+
+impl Cursor {
+    fn new(paging: Paging, page_size: u32) -> Self {
+        Cursor {
+            paging,
+            page_size: u64::from(page_size),
+            offset: 0,
+            barren_pages: 0,
+        }
+    }
+
+    /// Moves past a page of `received` items (`fresh` of them new); `false` when it was the last.
+    fn advance(&mut self, received: u64, fresh: u64, meta: &PageMeta) -> bool {
+        // The server may cap the page size below what we asked (Personio caps employees at 100).
+        let effective = meta
+            .limit
+            .map_or(self.page_size, |l| l.min(self.page_size))
+            .max(1);
+        if received == 0 {
+            return false;
+        }
+        match self.paging {
+            Paging::Records => {
+                self.offset += received;
+                let more_by_total = meta.total_elements.map(|t| self.offset < t);
+                let short = received < effective;
+                more_by_total != Some(false) && !(short && more_by_total != Some(true))
+            }
+            Paging::PageIndex => {
+                if received < effective {
+                    return false;
+                }
+                if let (Some(current), Some(total)) = (meta.current_page, meta.total_pages)
+                    && current >= total
+                {
+                    return false;
+                }
+                if fresh == 0 {
+                    // 0 and 1 may both be the first page: one repeat is expected, two are the end.
+                    self.barren_pages += 1;
+                    if self.barren_pages >= 2 {
+                        return false;
+                    }
+                } else {
+                    self.barren_pages = 0;
+                }
+                // Follow the server's own page numbering when it tells us where we are.
+                self.offset = match meta.current_page {
+                    Some(current) if current >= self.offset => current + 1,
+                    _ => self.offset + 1,
+                };
+                true
+            }
+        }
+    }
+}
 
 /// Executes a request and parses the v1 envelope, mapping body failures to errors.
 pub async fn fetch_v1(http: &Http, req: &Request) -> Result<V1Body> {
@@ -24,70 +106,51 @@ pub async fn fetch_v1(http: &Http, req: &Request) -> Result<V1Body> {
         BodyError::Unsuccessful(m) => unsuccessful_body(&m, req),
         BodyError::Malformed(why) => Error::upstream(format!(
             "Personio sent an unreadable response for {} ({why})",
-            req.path
+            super::http::route_of(&req.path)
         )),
     })
 }
 
-fn data_array(body: V1Body, req: &Request) -> Result<(Vec<Value>, envelope::PageMeta)> {
+fn data_array(body: V1Body, req: &Request) -> Result<(Vec<Value>, PageMeta)> {
     match body.data {
         Value::Array(items) => Ok((items, body.meta)),
         Value::Null => Ok((Vec::new(), body.meta)),
         _ => Err(Error::upstream(format!(
             "Personio sent a non-list `data` for {}",
-            req.path
+            super::http::route_of(&req.path)
         ))),
     }
 }
 
-/// Record-offset pagination (employees). Yields raw items; `key` extracts the dedupe id.
-pub fn record_offset_stream<'a>(
+/// Every item of a paginated v1 listing, page by page; `key` extracts the de-duplication id.
+pub fn paged<'a>(
     http: &'a Http,
     base: Request,
     page_size: u32,
+    paging: Paging,
     key: fn(&Value) -> Option<String>,
 ) -> impl Stream<Item = Result<Value>> + 'a {
-    async_stream::try_stream! {
-        let mut offset: u64 = 0;
-        let mut seen: HashSet<String> = HashSet::new();
-        loop {
-            let req = base.clone().query("limit", page_size).query("offset", offset);
-            let (items, meta) = data_array(fetch_v1(http, &req).await?, &req)?;
-            let received = items.len() as u64;
-            for item in items {
-                if let Some(k) = key(&item)
-                    && !seen.insert(k)
-                {
-                    continue;
-                }
-                yield item;
-            }
-            // The server may cap the page size below what we asked (Personio caps at 100).
-            let effective = meta.limit.map_or(u64::from(page_size), |l| l.min(u64::from(page_size))).max(1);
-            offset += received;
-            let more_by_total = meta.total_elements.map(|t| offset < t);
-            let short = received < effective;
-            if received == 0 || more_by_total == Some(false) || (short && more_by_total != Some(true)) {
-                break;
-            }
-        }
-    }
+    paged_from(
+        http,
+        base,
+        page_size,
+        Cursor::new(paging, page_size),
+        HashSet::new(),
+        key,
+    )
 }
 
-/// Page-index pagination (time-offs, absence-periods). See the module doc for the stop rules.
-pub fn page_index_stream<'a>(
+fn paged_from<'a>(
     http: &'a Http,
     base: Request,
     page_size: u32,
+    mut cursor: Cursor,
+    mut seen: HashSet<String>,
     key: fn(&Value) -> Option<String>,
 ) -> impl Stream<Item = Result<Value>> + 'a {
     async_stream::try_stream! {
-        let mut page: u64 = 0;
-        let mut seen: HashSet<String> = HashSet::new();
-        let mut barren_pages = 0u32;
-        // A hard stop far beyond any real account, so a server that never stops cannot loop us forever.
-        for _ in 0..100_000u32 {
-            let req = base.clone().query("limit", page_size).query("offset", page);
+        for _ in 0..MAX_PAGES {
+            let req = base.clone().query("limit", page_size).query("offset", cursor.offset);
             let (items, meta) = data_array(fetch_v1(http, &req).await?, &req)?;
             let received = items.len() as u64;
             let mut fresh = 0u64;
@@ -100,29 +163,68 @@ pub fn page_index_stream<'a>(
                 fresh += 1;
                 yield item;
             }
-            let effective = meta.limit.map_or(u64::from(page_size), |l| l.min(u64::from(page_size))).max(1);
-            if received == 0 || received < effective {
+            if !cursor.advance(received, fresh, &meta) {
                 break;
             }
-            if let (Some(current), Some(total)) = (meta.current_page, meta.total_pages)
-                && current >= total
+        }
+    }
+}
+
+/// A record-offset listing (employees) whose first page announces `total_elements`: the other
+/// pages are then fetched up to `concurrency` at a time (each still paced by the limiter, so
+/// Personio's burst allowance is used instead of waiting for one page after another), and
+/// yielded in order. Without a total it continues one page after another, like [`paged`].
+pub fn paged_concurrently<'a>(
+    http: &'a Http,
+    base: Request,
+    page_size: u32,
+    concurrency: usize,
+    key: fn(&Value) -> Option<String>,
+) -> impl Stream<Item = Result<Value>> + 'a {
+    async_stream::try_stream! {
+        let mut cursor = Cursor::new(Paging::Records, page_size);
+        let mut seen: HashSet<String> = HashSet::new();
+        let req = base.clone().query("limit", page_size).query("offset", 0);
+        let (items, meta) = data_array(fetch_v1(http, &req).await?, &req)?;
+        let received = items.len() as u64;
+        let effective = meta.limit.map_or(u64::from(page_size), |l| l.min(u64::from(page_size))).max(1);
+        let mut fresh = 0u64;
+        for item in items {
+            if let Some(k) = key(&item)
+                && !seen.insert(k)
             {
-                break;
+                continue;
             }
-            if fresh == 0 {
-                // 0 and 1 may both be the first page: one repeat is expected, two are the end.
-                barren_pages += 1;
-                if barren_pages >= 2 {
-                    break;
+            fresh += 1;
+            yield item;
+        }
+        let known_total = meta.total_elements.filter(|_| received == effective);
+        if let Some(total) = known_total {
+            let offsets = (1..u64::from(MAX_PAGES))
+                .map(|k| k * effective)
+                .take_while(move |o| *o < total);
+            let pages = futures::stream::iter(offsets)
+                .map(|offset| {
+                    let req = base.clone().query("limit", page_size).query("offset", offset);
+                    async move { data_array(fetch_v1(http, &req).await?, &req) }
+                })
+                .buffered(concurrency.max(1));
+            for await page in pages {
+                let (items, _) = page?;
+                for item in items {
+                    if let Some(k) = key(&item)
+                        && !seen.insert(k)
+                    {
+                        continue;
+                    }
+                    yield item;
                 }
-            } else {
-                barren_pages = 0;
             }
-            // Follow the server's own page numbering when it tells us where we are.
-            page = match meta.current_page {
-                Some(current) if current >= page => current + 1,
-                _ => page + 1,
-            };
+            // People hired during the load appear with the directory's next refresh.
+        } else if cursor.advance(received, fresh, &meta) {
+            for await item in paged_from(http, base, page_size, cursor, seen, key) {
+                yield item?;
+            }
         }
     }
 }
@@ -138,5 +240,50 @@ pub fn item_id(item: &Value) -> Option<String> {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta(limit: Option<u64>, total: Option<u64>, page: Option<(u64, u64)>) -> PageMeta {
+        PageMeta {
+            limit,
+            total_elements: total,
+            current_page: page.map(|p| p.0),
+            total_pages: page.map(|p| p.1),
+            ..PageMeta::default()
+        }
+    }
+
+    #[test]
+    fn record_offsets_count_records_and_stop_at_the_total() {
+        let mut c = Cursor::new(Paging::Records, 100);
+        assert!(c.advance(100, 100, &meta(Some(100), Some(250), None)));
+        assert_eq!(c.offset, 100);
+        assert!(c.advance(100, 100, &meta(Some(100), Some(250), None)));
+        assert!(!c.advance(50, 50, &meta(Some(100), Some(250), None)));
+        // A server capping the page below the request: a "short" page is not the end.
+        let mut c = Cursor::new(Paging::Records, 200);
+        assert!(c.advance(100, 100, &meta(Some(100), None, None)));
+        assert!(!c.advance(40, 40, &meta(Some(100), None, None)));
+    }
+
+    #[test]
+    fn page_indices_follow_the_server_and_stop_on_repeats() {
+        let mut c = Cursor::new(Paging::PageIndex, 2);
+        // The server calls our offset 0 its page 1: next we ask for 2.
+        assert!(c.advance(2, 2, &meta(Some(2), None, Some((1, 5)))));
+        assert_eq!(c.offset, 2);
+        let mut c = Cursor::new(Paging::PageIndex, 2);
+        assert!(c.advance(2, 2, &meta(None, None, None)));
+        assert!(
+            c.advance(2, 0, &meta(None, None, None)),
+            "one repeat is expected"
+        );
+        assert!(!c.advance(2, 0, &meta(None, None, None)), "two are the end");
+        assert!(!Cursor::new(Paging::PageIndex, 2).advance(2, 2, &meta(None, None, Some((3, 3)))));
+        assert!(!Cursor::new(Paging::PageIndex, 2).advance(1, 1, &meta(None, None, None)));
     }
 }

@@ -3,12 +3,16 @@
 //! Personio silently drops every employee attribute the API credential may not read
 //! (REFERENCE.md §7): no error, the key is simply absent. This module learns the readable set
 //! from `GET /v1/company/employees/attributes` and turns "absent" into an explicit report — which
-//! attribute, under which label, needed by which tool, and where an admin enables it.
+//! attribute, under which label, needed for what, and where an admin enables it.
+//!
+//! Readiness is reported per Personio capability (`capability.rs`), never per MCP tool.
 
 use std::collections::BTreeSet;
 
 use serde::Serialize;
 
+use super::capability::capability_readiness;
+pub use super::capability::{Capability, CapabilityCheck, Needs, Readiness};
 use super::client::PersonioClient;
 use super::http::Request;
 use super::model::attributes::{AttributeInfo, parse_attributes};
@@ -19,52 +23,28 @@ use crate::error::{ErrorCode, Result};
 pub const ATTRIBUTE_HINT: &str = "A Personio admin can allow it in Personio › Settings › Integrations › API credentials › \
 Readable employee attributes.";
 
-/// Standard attributes the tools use, with Personio's English labels (unreadable attributes are
+/// Standard attributes the server uses, with Personio's English labels (unreadable attributes are
 /// not listed by Personio, so the label has to come from us) and what needs them.
 pub const RECOMMENDED: &[(&str, &str, &str)] = &[
-    (
-        "first_name",
-        "First name",
-        "search_employee, get_employee, every name lookup",
-    ),
-    (
-        "last_name",
-        "Last name",
-        "search_employee, get_employee, every name lookup",
-    ),
+    ("first_name", "First name", "finding and naming people"),
+    ("last_name", "Last name", "finding and naming people"),
     (
         "email",
         "Email",
-        "search_employee, resolving people by email",
+        "finding people by email, matching callers",
     ),
-    (
-        "status",
-        "Status",
-        "search_employee (active/inactive filter)",
-    ),
-    ("position", "Position", "search_employee, get_employee"),
+    ("status", "Status", "telling active from former employees"),
+    ("position", "Position", "employee details and search"),
     (
         "department",
         "Department",
-        "search_employee and list_absences department filter",
+        "department filters of people and absences",
     ),
-    ("office", "Office", "search_employee office filter"),
-    (
-        "team",
-        "Team",
-        "search_employee and list_absences team filter",
-    ),
-    (
-        "supervisor",
-        "Supervisor",
-        "search_employee, manager access to reports",
-    ),
-    ("hire_date", "Hire date", "search_employee, get_employee"),
-    (
-        "termination_date",
-        "Termination date",
-        "search_employee, get_employee",
-    ),
+    ("office", "Office", "office filters"),
+    ("team", "Team", "team filters of people and absences"),
+    ("supervisor", "Supervisor", "manager access to reports"),
+    ("hire_date", "Hire date", "employee details"),
+    ("termination_date", "Termination date", "employee details"),
 ];
 
 /// The label Personio shows for a standard attribute key, when we know it.
@@ -98,7 +78,7 @@ pub struct MissingAttribute {
 }
 
 /// The attributes a call needed but could not read, with the fix.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 pub struct OmittedAttributes {
     pub omitted: Vec<MissingAttribute>,
     /// How to enable them; empty when nothing is missing.
@@ -137,30 +117,13 @@ pub struct EndpointCheck {
     pub access: EndpointAccess,
 }
 
-/// How well a tool will work with this credential.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ToolReadiness {
-    Full,
-    Partial,
-    Unavailable,
-    Unknown,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ToolCheck {
-    pub tool: &'static str,
-    pub readiness: ToolReadiness,
-    pub reason: String,
-}
-
 /// Everything known about the credential's reach.
 #[derive(Debug, Clone, Serialize)]
 pub struct ScopeReport {
     pub readable_attributes: Vec<AttributeInfo>,
     pub missing_recommended: Vec<MissingAttribute>,
     pub endpoints: Vec<EndpointCheck>,
-    pub tools: Vec<ToolCheck>,
+    pub capabilities: Vec<CapabilityCheck>,
     pub hint: String,
 }
 
@@ -171,6 +134,38 @@ impl ScopeReport {
             .iter()
             .any(|e| e.name == "list employees" && e.access == EndpointAccess::Works)
     }
+
+    /// The check of one capability.
+    pub fn capability(&self, c: Capability) -> Option<&CapabilityCheck> {
+        self.capabilities.iter().find(|k| k.capability == c)
+    }
+
+    /// The readiness of an operation that needs `caps` in the way `needs` says, with the reasons
+    /// of whatever is not fully ready.
+    pub fn readiness_of(&self, caps: &[Capability], needs: Needs) -> (Readiness, String) {
+        let checks: Vec<&CapabilityCheck> =
+            caps.iter().filter_map(|c| self.capability(*c)).collect();
+        let worst = checks.iter().map(|c| c.readiness).min();
+        let best = checks.iter().map(|c| c.readiness).max();
+        let readiness = match (needs, worst, best) {
+            (_, None, _) | (_, _, None) => Readiness::Unknown,
+            (Needs::All, Some(w), _) => w,
+            (Needs::Any, Some(w), Some(b)) if w == b => b,
+            (Needs::Any, Some(_), Some(b)) if b >= Readiness::Partial => Readiness::Partial,
+            (Needs::Any, Some(_), Some(b)) => b,
+        };
+        let reasons: Vec<String> = checks
+            .iter()
+            .filter(|c| c.readiness != Readiness::Full)
+            .map(|c| format!("{}: {}", c.capability.as_str(), c.reason))
+            .collect();
+        let reason = if reasons.is_empty() {
+            "everything it needs answered".to_string()
+        } else {
+            reasons.join("; ")
+        };
+        (readiness, reason)
+    }
 }
 
 impl PersonioClient {
@@ -178,7 +173,7 @@ impl PersonioClient {
     pub async fn readable_attributes(&self) -> Result<std::sync::Arc<Vec<AttributeInfo>>> {
         self.inner
             .attributes
-            .get_or_load(|| async {
+            .get_or_load(async {
                 let req = Request::get(
                     "/v1/company/employees/attributes",
                     "read employee attributes",
@@ -212,7 +207,7 @@ impl PersonioClient {
         Ok(omitted_from(&readable, needed))
     }
 
-    /// The full report: readable vs missing attributes, endpoint access, tool readiness.
+    /// The full report: readable vs missing attributes, endpoint access, capability readiness.
     pub async fn scope_report(&self) -> Result<ScopeReport> {
         let readable = self.readable_attributes().await?;
         let needed: Vec<&str> = RECOMMENDED.iter().map(|(k, _, _)| *k).collect();
@@ -293,12 +288,10 @@ impl PersonioClient {
             method: "POST",
             path: "/v1/company/time-offs",
             access: EndpointAccess::NotProbed {
-                reason:
-                    "writes are never tested by writing; the first create_time_off call will tell"
-                        .into(),
+                reason: "writes are never tested by writing; the first write will tell".into(),
             },
         });
-        let tools = tool_readiness(&endpoints, &missing);
+        let capabilities = capability_readiness(&endpoints, &missing);
         Ok(ScopeReport {
             readable_attributes: readable.as_ref().clone(),
             hint: if missing.is_empty() {
@@ -308,7 +301,7 @@ impl PersonioClient {
             },
             missing_recommended: missing.omitted,
             endpoints,
-            tools,
+            capabilities,
         })
     }
 
@@ -382,100 +375,6 @@ pub fn omitted_from(readable: &[AttributeInfo], needed: &[&str]) -> OmittedAttri
     }
 }
 
-fn works(endpoints: &[EndpointCheck], name: &str) -> bool {
-    endpoints
-        .iter()
-        .any(|e| e.name == name && e.access == EndpointAccess::Works)
-}
-
-fn tool_readiness(endpoints: &[EndpointCheck], missing: &OmittedAttributes) -> Vec<ToolCheck> {
-    let employees = works(endpoints, "list employees");
-    let names_missing = missing
-        .omitted
-        .iter()
-        .any(|m| m.key == "first_name" || m.key == "last_name");
-    let directory = |tool: &'static str| -> ToolCheck {
-        if !employees {
-            ToolCheck {
-                tool,
-                readiness: ToolReadiness::Unavailable,
-                reason: "the credential cannot list employees".into(),
-            }
-        } else if names_missing {
-            ToolCheck {
-                tool,
-                readiness: ToolReadiness::Partial,
-                reason: "names are not readable, so people can only be found by id or email".into(),
-            }
-        } else if !missing.is_empty() {
-            ToolCheck {
-                tool,
-                readiness: ToolReadiness::Partial,
-                reason: format!(
-                    "works, without: {}",
-                    missing
-                        .omitted
-                        .iter()
-                        .map(|m| m.label.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            }
-        } else {
-            ToolCheck {
-                tool,
-                readiness: ToolReadiness::Full,
-                reason: "all recommended attributes are readable".into(),
-            }
-        }
-    };
-    let needs = |tool: &'static str, names: &[&str]| -> ToolCheck {
-        let failing: Vec<&str> = names
-            .iter()
-            .copied()
-            .filter(|n| !works(endpoints, n))
-            .collect();
-        if !employees || failing.len() == names.len() {
-            ToolCheck {
-                tool,
-                readiness: ToolReadiness::Unavailable,
-                reason: format!("not allowed or failing: {}", failing.join(", ")),
-            }
-        } else if !failing.is_empty() {
-            ToolCheck {
-                tool,
-                readiness: ToolReadiness::Partial,
-                reason: format!("not allowed or failing: {}", failing.join(", ")),
-            }
-        } else {
-            ToolCheck {
-                tool,
-                readiness: ToolReadiness::Full,
-                reason: "every endpoint it uses answered".into(),
-            }
-        }
-    };
-    vec![
-        directory("search_employee"),
-        directory("get_employee"),
-        needs("get_pto_balance", &["read balances"]),
-        needs(
-            "list_absences",
-            &["list day absences", "list hour absences"],
-        ),
-        needs("list_time_off_types", &["list time-off types"]),
-        ToolCheck {
-            tool: "create_time_off",
-            readiness: if employees && works(endpoints, "list time-off types") {
-                ToolReadiness::Unknown
-            } else {
-                ToolReadiness::Unavailable
-            },
-            reason: "write permission is only known at the first write (never probed)".into(),
-        },
-    ]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -499,5 +398,69 @@ mod tests {
         assert!(o.hint.contains("Readable employee attributes"));
         assert!(o.hint.contains("Supervisor"));
         assert!(omitted_from(&readable, &["first_name"]).is_empty());
+    }
+
+    fn endpoint(name: &'static str, works: bool) -> EndpointCheck {
+        EndpointCheck {
+            name,
+            method: "GET",
+            path: "/",
+            access: if works {
+                EndpointAccess::Works
+            } else {
+                EndpointAccess::Forbidden {
+                    missing_permission: "x".into(),
+                }
+            },
+        }
+    }
+
+    #[test]
+    fn capabilities_follow_their_endpoints_and_combine_by_need() {
+        let endpoints = vec![
+            endpoint("list employees", true),
+            endpoint("list time-off types", true),
+            endpoint("read balances", false),
+            endpoint("list day absences", true),
+            endpoint("list hour absences", false),
+        ];
+        let report = ScopeReport {
+            readable_attributes: Vec::new(),
+            missing_recommended: Vec::new(),
+            capabilities: capability_readiness(&endpoints, &OmittedAttributes::default()),
+            endpoints,
+            hint: String::new(),
+        };
+        let of = |c| report.capability(c).map(|k| k.readiness);
+        assert_eq!(of(Capability::ReadEmployees), Some(Readiness::Full));
+        assert_eq!(of(Capability::ReadBalances), Some(Readiness::Unavailable));
+        assert_eq!(of(Capability::CreateAbsences), Some(Readiness::Unknown));
+        assert_eq!(report.capabilities.len(), Capability::ALL.len());
+        let both = [Capability::ReadDayAbsences, Capability::ReadHourAbsences];
+        let (r, why) = report.readiness_of(&both, Needs::Any);
+        assert_eq!(r, Readiness::Partial);
+        assert!(why.contains("read hour absences"), "{why}");
+        assert_eq!(
+            report.readiness_of(&both, Needs::All).0,
+            Readiness::Unavailable
+        );
+        assert_eq!(
+            report
+                .readiness_of(
+                    &[Capability::ReadEmployees, Capability::ReadTimeOffTypes],
+                    Needs::All
+                )
+                .0,
+            Readiness::Full
+        );
+        assert_eq!(
+            report
+                .readiness_of(
+                    &[Capability::ReadEmployees, Capability::CreateAbsences],
+                    Needs::All
+                )
+                .0,
+            Readiness::Unknown
+        );
     }
 }

@@ -42,7 +42,7 @@ impl<T> Attr<T> {
 }
 
 /// Employment status as Personio reports it; unknown values are kept rather than dropped.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EmployeeStatus {
     Active,
@@ -200,7 +200,7 @@ impl Employee {
 }
 
 /// The unit an absence type is measured in. Never converted into one another.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Unit {
     Days,

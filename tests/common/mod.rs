@@ -46,13 +46,7 @@ pub fn config(sb: &SandboxHandle, client_id: &str) -> ClientConfig {
 
 /// No client-side throttling (for tests that fire many requests at once).
 pub fn unthrottled(mut cfg: ClientConfig) -> ClientConfig {
-    cfg.limits = LimitsConfig {
-        employees_per_minute: 60_000,
-        employees_burst: 1_000,
-        auth_per_minute: 6_000,
-        default_per_second: 1_000,
-        default_burst: 1_000,
-    };
+    cfg.limits = LimitsConfig::relaxed();
     cfg
 }
 

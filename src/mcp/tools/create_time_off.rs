@@ -345,7 +345,10 @@ mod tests {
         let r = parse_request(&args(serde_json::json!({"employee": "me", "time_off_type": "x", "start_date": "2031-06-03", "half_day_end": true}))).unwrap();
         assert_eq!(r.end_date, r.start_date, "end_date defaults to start_date");
         assert!(r.half_day_end && !r.half_day_start);
-        let e = parse_request(&args(serde_json::json!({"employee": "me", "time_off_type": "x", "start_date": "2031-02-30"}))).unwrap_err();
+        let e = parse_request(&args(
+            serde_json::json!({"employee": "me", "time_off_type": "x", "start_date": "2031-02-30"}),
+        ))
+        .unwrap_err();
         assert!(e.message.contains("start_date"), "{}", e.message);
         let e = parse_request(&args(serde_json::json!({"employee": "me", "time_off_type": "x", "start_date": "2031-06-03", "start_time": "9h"}))).unwrap_err();
         assert!(e.message.contains("start_time"), "{}", e.message);

@@ -17,20 +17,81 @@ pub mod search_employee;
 use rmcp::handler::server::router::tool::ToolRouter;
 
 use super::server::PersonioServer;
+use crate::personio::{Capability, Needs};
 
-/// Every tool of the server, with portable schemas (see `mcp::schemas`).
+/// One tool file's routes and the Personio capabilities its tool needs (for the scope report).
+pub struct Entry {
+    pub routes: fn() -> ToolRouter<PersonioServer>,
+    pub needs: &'static [Capability],
+    pub mode: Needs,
+}
+
+/// Every tool of the server: one line per tool file.
+pub const TOOLS: &[Entry] = &[
+    Entry {
+        routes: PersonioServer::search_employee_router,
+        needs: &[Capability::ReadEmployees],
+        mode: Needs::All,
+    },
+    Entry {
+        routes: PersonioServer::get_employee_router,
+        needs: &[Capability::ReadEmployees],
+        mode: Needs::All,
+    },
+    Entry {
+        routes: PersonioServer::get_pto_balance_router,
+        needs: &[Capability::ReadEmployees, Capability::ReadBalances],
+        mode: Needs::All,
+    },
+    Entry {
+        routes: PersonioServer::list_absences_router,
+        needs: &[Capability::ReadDayAbsences, Capability::ReadHourAbsences],
+        mode: Needs::Any,
+    },
+    Entry {
+        routes: PersonioServer::list_time_off_types_router,
+        needs: &[Capability::ReadTimeOffTypes],
+        mode: Needs::All,
+    },
+    Entry {
+        routes: PersonioServer::create_time_off_router,
+        needs: &[
+            Capability::ReadEmployees,
+            Capability::ReadTimeOffTypes,
+            Capability::CreateAbsences,
+        ],
+        mode: Needs::All,
+    },
+    Entry {
+        routes: PersonioServer::cancel_time_off_router,
+        needs: &[Capability::DeleteAbsences],
+        mode: Needs::All,
+    },
+];
+
+/// Every tool, with portable schemas (see `mcp::schemas`).
 pub fn router() -> ToolRouter<PersonioServer> {
-    let mut router = PersonioServer::search_employee_router()
-        + PersonioServer::get_employee_router()
-        + PersonioServer::get_pto_balance_router()
-        + PersonioServer::list_absences_router()
-        + PersonioServer::list_time_off_types_router()
-        + PersonioServer::create_time_off_router()
-        + PersonioServer::cancel_time_off_router();
+    let mut router = ToolRouter::new();
+    for entry in TOOLS {
+        router += (entry.routes)();
+    }
     for route in router.map.values_mut() {
         super::schemas::make_portable(&mut route.attr);
     }
     router
+}
+
+/// What each tool needs of the Personio credential, by tool name (from the routers).
+pub fn needs() -> Vec<(String, &'static [Capability], Needs)> {
+    TOOLS
+        .iter()
+        .flat_map(|e| {
+            (e.routes)()
+                .list_all()
+                .into_iter()
+                .map(move |t| (t.name.to_string(), e.needs, e.mode))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -52,7 +113,11 @@ mod tests {
             );
             assert!(tool.output_schema.is_some(), "{}: output schema", tool.name);
             let text = serde_json::to_string(&tool.input_schema).unwrap();
-            assert!(!text.contains("$ref") && !text.contains("uint"), "{}: portable", tool.name);
+            assert!(
+                !text.contains("$ref") && !text.contains("uint"),
+                "{}: portable",
+                tool.name
+            );
         }
     }
 }

@@ -1,0 +1,191 @@
+"""Load driver for `cargo bench --bench load -- sdk` (issue 16): the official MCP Python SDK drives
+`personio-mcp serve` over stdio against a running sandbox, the way an assistant's client does.
+
+Per function it sends CALLS calls back to back (one at a time), RUNS times, and reports every
+call's latency (time.perf_counter around `call_tool`), the sandbox's upstream request count per
+route for the function (from its `/__sandbox/stats`), and the number of 429s Personio's limits
+produced. It also reports spawn → initialize, the first (cold) search, and the server's RSS when
+idle and after the run. Everything goes to stdout as one JSON document; benches/load.rs prints
+the tables.
+
+Run by benches/load.rs with the project's pinned venv (scripts/setup-e2e.sh); by hand:
+  .venv/bin/python benches/sdk_driver.py --bin target/release/personio-mcp --base-url http://127.0.0.1:PORT
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import anyio
+from mcp import Client, StdioServerParameters
+from mcp.client.stdio import stdio_client
+
+
+def admin(base: str, method: str, path: str) -> Any:
+    req = urllib.request.Request(f"{base}{path}", method=method)
+    with urllib.request.urlopen(req, timeout=30) as r:
+        body = r.read()
+    return json.loads(body) if body else None
+
+
+def stats(base: str) -> dict[str, Any]:
+    return admin(base, "GET", "/__sandbox/stats")
+
+
+def reset(base: str) -> None:
+    admin(base, "DELETE", "/__sandbox/stats")
+
+
+def by_route(s: dict[str, Any]) -> dict[str, int]:
+    return {k: v.get("total", 0) for k, v in (s.get("by_route") or {}).items() if not k.startswith("GET /__")}
+
+
+def count_429(s: dict[str, Any]) -> int:
+    return int((s.get("by_status") or {}).get("429", 0))
+
+
+def rss_kib(pid: int, field: str = "VmRSS:") -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field):
+            return int(line.split()[1])
+    return 0
+
+
+def server_pid(binary: str) -> int | None:
+    """The server process this driver spawned (a child of ours running `binary`)."""
+    me = os.getpid()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            exe = os.readlink(entry / "exe")
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == me and os.path.basename(exe) == os.path.basename(binary):
+            return int(entry.name)
+    return None
+
+
+def structured(result: Any) -> dict[str, Any]:
+    if result.is_error:
+        text = " ".join(getattr(c, "text", "") for c in result.content)
+        raise RuntimeError(f"tool error: {text[:300]}")
+    return result.structured_content or {}
+
+
+async def timed(client: Client, name: str, args: dict[str, Any]) -> tuple[float, Any]:
+    t = time.perf_counter()
+    r = await client.call_tool(name, args)
+    return (time.perf_counter() - t) * 1e3, r
+
+
+def weekdays_from(start: dt.date, count: int) -> list[dt.date]:
+    """`count` Monday..Thursday dates from `start` on (each followed by a weekday: 2-day requests)."""
+    out, d = [], start
+    while len(out) < count:
+        if d.weekday() <= 3:
+            out.append(d)
+        d += dt.timedelta(days=1)
+    return out
+
+
+async def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--base-url", required=True)
+    ap.add_argument("--calls", type=int, default=30)
+    ap.add_argument("--runs", type=int, default=2)
+    opts = ap.parse_args()
+    base = opts.base_url
+    env = {
+        "RUST_LOG": "warn",
+        "PERSONIO_BASE_URL": base,
+        "PERSONIO_CLIENT_ID": "sandbox-client",
+        "PERSONIO_CLIENT_SECRET": "sandbox-secret",
+        "PERSONIO_MCP_ENABLE_WRITES": "true",
+        "PERSONIO_MCP_SKIP_CONFIRMATION": "true",
+    }
+    params = StdioServerParameters(command=opts.bin, args=["serve"], env=env)
+    out: dict[str, Any] = {"calls": opts.calls, "runs": opts.runs, "functions": {}}
+    reset(base)
+    t0 = time.perf_counter()
+    with open(os.devnull, "w") as errlog:
+        async with Client(stdio_client(params, errlog=errlog)) as client:
+            out["startup_ms"] = (time.perf_counter() - t0) * 1e3
+            pid = server_pid(opts.bin)
+            await anyio.sleep(0.5)
+            out["rss_idle_kib"] = rss_kib(pid) if pid else None
+
+            # First call on a cold server: token, attribute list and the whole directory.
+            ms, r = await timed(client, "search_employee", {"query": "müller", "limit": 5})
+            first = structured(r)
+            s = stats(base)
+            out["first_search"] = {"ms": ms, "requests": by_route(s), "status_429": count_429(s)}
+            people = first["employees"]
+            person = people[0]
+            pid_arg = str(person["id"])
+            name = person["name"]
+            email = person.get("email")
+            many = structured(await client.call_tool("search_employee", {"query": "ann", "limit": 50}))
+            ids = [str(e["id"]) for e in many["employees"]]
+            types = structured(await client.call_tool("list_time_off_types", {}))["types"]
+            day_type = next(t for t in types if t.get("unit") == "days" and "vacation" in t["name"].lower())
+            year = dt.date.today().year
+            dates = weekdays_from(dt.date(year + 1, 2, 2), opts.calls * opts.runs)
+            creates = iter(
+                {
+                    "employee": ids[i % len(ids)],
+                    "time_off_type": str(day_type["id"]),
+                    "start_date": d.isoformat(),
+                    "end_date": (d + dt.timedelta(days=1)).isoformat(),
+                }
+                for i, d in enumerate(dates)
+            )
+            functions: list[tuple[str, str, Any]] = [
+                ("search by name", "search_employee", lambda: {"query": name}),
+                ("search by email", "search_employee", lambda: {"query": email}),
+                ("get employee", "get_employee", lambda: {"employee": pid_arg}),
+                ("PTO balance", "get_pto_balance", lambda: {"employee": pid_arg}),
+                (
+                    "list absences (1 person, 1 year)",
+                    "list_absences",
+                    lambda: {"employee": pid_arg, "from": f"{year}-01-01", "to": f"{year}-12-31"},
+                ),
+                ("list time-off types", "list_time_off_types", lambda: {}),
+                ("create time-off (2 days)", "create_time_off", lambda: next(creates)),
+            ]
+            for label, tool, args in functions:
+                samples: list[float] = []
+                errors: list[str] = []
+                reset(base)
+                for _ in range(opts.runs):
+                    for _ in range(opts.calls):
+                        ms, r = await timed(client, tool, args())
+                        samples.append(ms)
+                        if r.is_error:
+                            errors.append(" ".join(getattr(c, "text", "") for c in r.content)[:200])
+                s = stats(base)
+                out["functions"][label] = {
+                    "tool": tool,
+                    "ms": samples,
+                    "errors": errors,
+                    "requests": by_route(s),
+                    "status_429": count_429(s),
+                }
+            out["rss_after_kib"] = rss_kib(pid) if pid else None
+            out["rss_peak_kib"] = rss_kib(pid, "VmHWM:") if pid else None
+    json.dump(out, sys.stdout)
+
+
+if __name__ == "__main__":
+    anyio.run(main)
