@@ -337,7 +337,7 @@ pub async fn run(cli: Cli) -> std::process::ExitCode {
             // Check the HTTP settings before connecting: a refusal must not wait for Personio.
             let http = match args.http.http {
                 None => None,
-                Some(bind) => match args.http.config(bind) {
+                Some(bind) => match args.http.config(bind).await {
                     Ok(config) => Some(config),
                     Err(e) => return fail("serve", e),
                 },
