@@ -4,7 +4,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -51,7 +51,17 @@ pub async fn guard_mcp(State(sec): State<Arc<Security>>, mut req: Request, next:
         .map(|c| c.0.ip());
     let principal = match authenticate(&sec, req.headers(), addr).await {
         Ok(p) => p,
-        Err(refusal) => return refusal,
+        Err(mut refusal) => {
+            // The unread body may still be on its way: hyper then closes the connection after
+            // the answer, and a client that reused it (an OAuth client retrying after its
+            // login) would see a dead socket. Say so, so that the client opens a new one.
+            if has_body(req.headers()) {
+                refusal
+                    .headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            }
+            return refusal;
+        }
     };
     if let Err(refused) = sec.rate_limits.check(principal.as_ref()) {
         // The role only: an email is a personal value and stays out of the log.
@@ -65,6 +75,15 @@ pub async fn guard_mcp(State(sec): State<Arc<Security>>, mut req: Request, next:
         req.extensions_mut().insert(p);
     }
     next.run(req).await
+}
+
+/// Whether a request announces a body (a length above zero, or chunked).
+fn has_body(headers: &HeaderMap) -> bool {
+    headers.contains_key(header::TRANSFER_ENCODING)
+        || headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim() != "0")
 }
 
 /// The caller a request proves: a static token first, then (when configured) an OAuth access
