@@ -15,6 +15,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Parsed once at start-up: the size of the largest variant (serve's flags) costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve MCP over stdio (for Claude Desktop, Cursor, VS Code...), or over HTTP with --http.
@@ -398,7 +400,7 @@ pub async fn run(cli: Cli) -> std::process::ExitCode {
             // Check the HTTP settings before connecting: a refusal must not wait for Personio.
             let http = match args.http.http {
                 None => None,
-                Some(bind) => match args.http.config(bind) {
+                Some(bind) => match args.http.config(bind).await {
                     Ok(config) => Some(config),
                     Err(e) => return fail("serve", e),
                 },

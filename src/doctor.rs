@@ -13,11 +13,42 @@ pub struct DoctorArgs {
     /// Print the report as JSON instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Also check the OAuth set-up of `serve --http` (same flags): issuer, keys, audience, claims.
+    #[command(flatten, next_help_heading = "OAuth")]
+    pub oauth: crate::transport::oauth::OAuthArgs,
 }
 
-/// Exit codes: 0 usable, 1 reachable but unusable (e.g. cannot list employees), 2 no connection
-/// or credentials rejected.
+/// Exit codes: 0 usable, 1 reachable but unusable (e.g. cannot list employees) or the OAuth
+/// set-up has problems, 2 no connection or credentials rejected or the OAuth flags are wrong.
 pub async fn run(args: DoctorArgs) -> std::process::ExitCode {
+    let code = personio(&args).await;
+    // The OAuth part is independent of Personio: report it even when Personio failed.
+    let config = match args.oauth.to_config(None) {
+        Ok(Some(c)) => c,
+        Ok(None) => return code,
+        Err(e) => {
+            println!("\nOAuth: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    let report = crate::transport::oauth::doctor::report(&config).await;
+    if args.json {
+        match serde_json::to_string_pretty(&serde_json::json!({ "oauth": report })) {
+            Ok(j) => println!("{j}"),
+            Err(e) => eprintln!("cannot render the OAuth report: {e}"),
+        }
+    } else {
+        println!("\n{}", report.to_text());
+    }
+    if report.ok || code != std::process::ExitCode::SUCCESS {
+        code
+    } else {
+        std::process::ExitCode::from(1)
+    }
+}
+
+/// The Personio part of the report; returns its exit code.
+async fn personio(args: &DoctorArgs) -> std::process::ExitCode {
     let conn = match args.connection.connect().await {
         Ok(c) => c,
         Err(e) => {

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::http::HttpConfig;
+use super::oauth::{OAuth, OAuthArgs};
 use super::security::{ConfigError, HostPolicy, OriginPolicy, RateLimit, TokenStore};
 
 /// `serve --http`: MCP over HTTP instead of stdio, and how it is secured. Everything but `--http`
@@ -88,6 +89,19 @@ pub struct HttpArgs {
     /// On SIGINT/SIGTERM, seconds to let in-flight calls finish before closing sessions.
     #[arg(long, env = "PERSONIO_MCP_SHUTDOWN_TIMEOUT", value_name = "SECS", default_value_t = HttpConfig::DEFAULT_SHUTDOWN_TIMEOUT.as_secs(), help_heading = "HTTP")]
     pub shutdown_timeout: u64,
+    /// OAuth 2.1 (issue 18): accept access tokens from the company's identity provider beside
+    /// the static tokens.
+    #[command(flatten, next_help_heading = "OAuth")]
+    pub oauth: OAuthArgs,
+    /// Directory for state that must survive restarts; here: the signing key the built-in OAuth
+    /// authorization server generates. Default: the OS's per-user data directory.
+    #[arg(
+        long,
+        env = "PERSONIO_MCP_STATE_DIR",
+        value_name = "DIR",
+        help_heading = "OAuth"
+    )]
+    pub state_dir: Option<PathBuf>,
 }
 
 /// `IP:PORT`, or `localhost:PORT` (read as 127.0.0.1).
@@ -104,9 +118,11 @@ fn parse_http_addr(s: &str) -> Result<SocketAddr, String> {
 }
 
 impl HttpArgs {
-    /// The HTTP configuration, with tokens read from the file and/or PERSONIO_MCP_AUTH_TOKENS.
-    /// Refuses a non-loopback address without tokens.
-    pub fn config(&self, bind: SocketAddr) -> Result<HttpConfig, ConfigError> {
+    /// The HTTP configuration, with tokens read from the file and/or PERSONIO_MCP_AUTH_TOKENS,
+    /// and OAuth set up against its identity provider (which must answer: a server that would
+    /// refuse every OAuth caller should not start). Refuses a non-loopback address without
+    /// tokens or OAuth.
+    pub async fn config(&self, bind: SocketAddr) -> Result<HttpConfig, ConfigError> {
         let mut config = HttpConfig::new(bind);
         let mut tokens = match &self.auth_tokens {
             Some(path) => TokenStore::from_file(path)?,
@@ -140,6 +156,31 @@ impl HttpArgs {
             burst: self.rate_limit_anonymous_burst,
         };
         config.shutdown_timeout = Duration::from_secs(self.shutdown_timeout);
+        let state_dir = self
+            .state_dir
+            .clone()
+            .or_else(crate::policy::state::default_state_dir);
+        let oauth = self
+            .oauth
+            .to_config(state_dir)
+            .map_err(|e| ConfigError(e.to_string()))?;
+        if let Some(oauth) = oauth {
+            // Clients reach the server under its public name: that Host is not a rebinding attempt.
+            if let Some(host) = oauth.public_url.host_str() {
+                match oauth.public_url.port() {
+                    Some(port) => config.allowed_hosts.allow(&format!("{host}:{port}")),
+                    None => config.allowed_hosts.allow(host),
+                }
+            }
+            // Cheap checks first: a refusal must not wait for the identity provider.
+            config.oauth = Some(OAuth::new(oauth.clone()).await.map_err(|e| {
+                ConfigError(format!(
+                    "{e}. Check --oauth-issuer / --oauth-upstream-issuer ({}) and that this \
+                     machine can reach it",
+                    oauth.upstream.as_ref().map_or(&oauth.issuer, |u| &u.issuer)
+                ))
+            })?);
+        }
         config.validate()?;
         Ok(config)
     }

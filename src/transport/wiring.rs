@@ -28,6 +28,7 @@ fn personio_readiness(app: &App) -> ReadinessCheck {
 /// until SIGINT/SIGTERM, shuts down gracefully.
 pub async fn serve(app: App, config: HttpConfig) -> std::io::Result<()> {
     let authenticated = !config.tokens.is_empty();
+    let oauth_issuer = config.oauth.as_ref().map(|o| o.issuer().to_string());
     let principals = security::principal_count(&config.tokens);
     let unspecified = config.bind.ip().is_unspecified();
     let custom_hosts = config.allowed_hosts != HostPolicy::loopback();
@@ -48,9 +49,12 @@ pub async fn serve(app: App, config: HttpConfig) -> std::io::Result<()> {
     tracing::info!(
         "MCP over HTTP on http://{addr}: Streamable HTTP at /mcp, legacy SSE at /sse + /message, probes at /healthz and /readyz"
     );
+    if let Some(issuer) = &oauth_issuer {
+        tracing::info!(issuer = %issuer, "OAuth on: access tokens of this issuer are accepted");
+    }
     if authenticated {
         tracing::info!(principals, "bearer authentication on");
-    } else {
+    } else if oauth_issuer.is_none() {
         tracing::warn!(
             "no auth tokens configured: any local process may call the tools, and calls carry no principal"
         );

@@ -140,6 +140,9 @@ def oidc_provider(tmp: Path, people: dict[str, dict[str, Any]]) -> Iterator[str]
         yield json.loads(_first_line(proc, "the OpenID Provider"))["issuer"]
     finally:
         _stop(proc)
+        for pipe in (proc.stdin, proc.stdout):
+            if pipe:
+                pipe.close()
 
 
 def _free_port() -> int:

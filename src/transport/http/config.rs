@@ -6,13 +6,14 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 
+use crate::transport::oauth::OAuth;
 use crate::transport::security::{ConfigError, HostPolicy, OriginPolicy, RateLimit, TokenStore};
 
 /// HTTP server settings (the `serve --http` flags).
 #[derive(Debug, Clone)]
 pub struct HttpConfig {
     pub bind: SocketAddr,
-    /// Empty: no authentication (refused unless `bind` is a loopback address).
+    /// Empty and no `oauth`: no authentication (refused unless `bind` is a loopback address).
     pub tokens: TokenStore,
     pub allowed_hosts: HostPolicy,
     pub allowed_origins: OriginPolicy,
@@ -37,6 +38,9 @@ pub struct HttpConfig {
     pub anonymous_rate_limit: RateLimit,
     /// How long shutdown waits for in-flight calls before closing sessions anyway.
     pub shutdown_timeout: Duration,
+    /// OAuth access tokens accepted beside the static tokens (issue 18); `None`: static tokens
+    /// only.
+    pub oauth: Option<OAuth>,
 }
 
 impl HttpConfig {
@@ -71,17 +75,23 @@ impl HttpConfig {
             rate_limit: RateLimit::PER_PRINCIPAL,
             anonymous_rate_limit: RateLimit::ANONYMOUS,
             shutdown_timeout: Self::DEFAULT_SHUTDOWN_TIMEOUT,
+            oauth: None,
         }
+    }
+
+    /// Callers must prove who they are: static tokens or OAuth (or both) are configured.
+    pub fn authenticated(&self) -> bool {
+        !self.tokens.is_empty() || self.oauth.is_some()
     }
 
     /// Refuses a configuration that would expose the tools without authentication.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        if self.tokens.is_empty() && !self.bind.ip().is_loopback() {
+        if !self.authenticated() && !self.bind.ip().is_loopback() {
             return Err(ConfigError(format!(
                 "refusing to serve MCP on {} without authentication: that address is reachable from \
                  other machines. Configure bearer tokens with --auth-tokens FILE (or the environment \
-                 variables PERSONIO_MCP_AUTH_TOKENS_FILE / PERSONIO_MCP_AUTH_TOKENS), or bind to a \
-                 loopback address such as 127.0.0.1:8000",
+                 variables PERSONIO_MCP_AUTH_TOKENS_FILE / PERSONIO_MCP_AUTH_TOKENS), or OAuth with \
+                 --oauth-issuer and --public-url, or bind to a loopback address such as 127.0.0.1:8000",
                 self.bind
             )));
         }

@@ -154,6 +154,7 @@ where
             rate_limits: RateLimits::new(c.rate_limit, c.anonymous_rate_limit),
             auth_failures: AuthFailures::default(),
             max_body_bytes: c.max_body_bytes,
+            oauth: c.oauth.clone(),
         });
 
         let mcp =
@@ -197,18 +198,31 @@ where
                 draining.clone(),
             )))
             .layer(middleware::from_fn_with_state(
-                security,
+                security.clone(),
                 security::guard_origin,
             ));
         // Refusals (401, 403, 413, 429, 503) are expected traffic: log server errors at WARN.
-        protected
+        let mut app = protected
             .merge(probes)
             .fallback(|| async { StatusCode::NOT_FOUND })
-            .layer(middleware::from_fn(json_error_bodies))
-            .layer(
-                TraceLayer::new_for_http()
-                    .on_failure(DefaultOnFailure::new().level(tracing::Level::WARN)),
-            )
+            .layer(middleware::from_fn(json_error_bodies));
+        if let Some(oauth) = &c.oauth {
+            // Outside the token check (they are how a client gets a token) and the Origin policy
+            // (browser navigations, cross-origin token requests), and without the JSON error
+            // rewriting (OAuth errors have their own shape).
+            app = app.merge(
+                oauth
+                    .metadata_router()
+                    .layer(middleware::from_fn_with_state(
+                        security,
+                        security::guard_host,
+                    )),
+            );
+        }
+        app.layer(
+            TraceLayer::new_for_http()
+                .on_failure(DefaultOnFailure::new().level(tracing::Level::WARN)),
+        )
     }
 }
 

@@ -85,6 +85,16 @@ pub struct OAuth {
     inner: Arc<Inner>,
 }
 
+/// Names the issuer only: the configuration may hold the upstream client secret (kept secret by
+/// its type, but there is nothing else worth printing).
+impl std::fmt::Debug for OAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuth")
+            .field("issuer", &self.issuer())
+            .finish_non_exhaustive()
+    }
+}
+
 struct Inner {
     config: OAuthConfig,
     verifier: Verifier,

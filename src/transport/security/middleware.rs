@@ -1,16 +1,18 @@
 //! The front door as axum middleware: the checks of the module docs, in order.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::header;
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::auth_failures::AuthFailures;
 use super::tokens::{Credential, bearer, unauthorized};
 use super::{HostPolicy, OriginPolicy, RateLimits, Rejection, TokenStore};
+use crate::policy::principal::{Principal, Role};
+use crate::transport::oauth::{ChallengeKind, Identity, OAuth};
 
 /// Everything the front door needs, shared by all requests.
 pub struct Security {
@@ -20,10 +22,13 @@ pub struct Security {
     pub rate_limits: RateLimits,
     pub auth_failures: AuthFailures,
     pub max_body_bytes: usize,
+    /// OAuth access tokens, tried when no static token matches.
+    pub oauth: Option<OAuth>,
 }
 
 /// Host, Origin, body cap, bearer token and rate limit, in that order (see the module docs).
-/// Inserts the caller's [`Principal`] into the request extensions when tokens are configured.
+/// Inserts the caller's [`Principal`] into the request extensions when tokens or OAuth are
+/// configured.
 pub async fn guard_mcp(State(sec): State<Arc<Security>>, mut req: Request, next: Next) -> Response {
     if let Err(r) = sec.hosts.check(req.uri(), req.headers()) {
         return r.into_response();
@@ -40,29 +45,22 @@ pub async fn guard_mcp(State(sec): State<Arc<Security>>, mut req: Request, next:
     {
         return Rejection::PayloadTooLarge(sec.max_body_bytes).into_response();
     }
-    let principal = if sec.tokens.is_empty() {
-        None
-    } else {
-        match bearer(req.headers()) {
-            Credential::Missing => return unauthorized(false),
-            Credential::Bearer(token) => {
-                let addr = req
-                    .extensions()
-                    .get::<ConnectInfo<SocketAddr>>()
-                    .map(|c| c.0.ip());
-                if let Some(throttled) = sec.auth_failures.throttled(addr).await {
-                    return throttled;
-                }
-                match sec.tokens.authenticate(token) {
-                    Some(p) => Some(p),
-                    None => {
-                        return match sec.auth_failures.failed(addr).await {
-                            Some(throttled) => throttled,
-                            None => unauthorized(true),
-                        };
-                    }
-                }
+    let addr = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let principal = match authenticate(&sec, req.headers(), addr).await {
+        Ok(p) => p,
+        Err(mut refusal) => {
+            // The unread body may still be on its way: hyper then closes the connection after
+            // the answer, and a client that reused it (an OAuth client retrying after its
+            // login) would see a dead socket. Say so, so that the client opens a new one.
+            if has_body(req.headers()) {
+                refusal
+                    .headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
             }
+            return refusal;
         }
     };
     if let Err(refused) = sec.rate_limits.check(principal.as_ref()) {
@@ -75,6 +73,71 @@ pub async fn guard_mcp(State(sec): State<Arc<Security>>, mut req: Request, next:
     }
     if let Some(p) = principal {
         req.extensions_mut().insert(p);
+    }
+    next.run(req).await
+}
+
+/// Whether a request announces a body (a length above zero, or chunked).
+fn has_body(headers: &HeaderMap) -> bool {
+    headers.contains_key(header::TRANSFER_ENCODING)
+        || headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim() != "0")
+}
+
+/// The caller a request proves: a static token first, then (when configured) an OAuth access
+/// token. `Ok(None)` when no authentication is configured at all. Every wrong credential, static
+/// or OAuth, counts against the client address's failure budget.
+async fn authenticate(
+    sec: &Security,
+    headers: &HeaderMap,
+    addr: Option<IpAddr>,
+) -> Result<Option<Principal>, Response> {
+    if sec.tokens.is_empty() && sec.oauth.is_none() {
+        return Ok(None);
+    }
+    let token = match bearer(headers) {
+        Credential::Bearer(token) => token,
+        // No token: tell an OAuth client where to get one (RFC 9728 §5.1).
+        Credential::Missing => {
+            return Err(match &sec.oauth {
+                Some(oauth) => oauth.challenge(ChallengeKind::MissingToken).into_response(),
+                None => unauthorized(false),
+            });
+        }
+    };
+    if let Some(throttled) = sec.auth_failures.throttled(addr).await {
+        return Err(throttled);
+    }
+    if let Some(p) = sec.tokens.authenticate(token) {
+        return Ok(Some(p));
+    }
+    let refusal = match &sec.oauth {
+        Some(oauth) => match oauth.authenticate(headers).await {
+            Ok(identity) => return Ok(Some(principal_of(identity))),
+            Err(challenge) => challenge.into_response(),
+        },
+        None => unauthorized(true),
+    };
+    Err(sec.auth_failures.failed(addr).await.unwrap_or(refusal))
+}
+
+/// The caller an OAuth identity stands for. Without the HR role the caller is a manager: the
+/// policy derives reports from Personio's supervisor tree, so a person without reports sees
+/// exactly what an employee sees.
+fn principal_of(identity: Identity) -> Principal {
+    Principal {
+        email: identity.email,
+        role: if identity.hr { Role::Hr } else { Role::Manager },
+    }
+}
+
+/// Only the Host check (anti DNS-rebinding), for the OAuth routes: they are browser navigations
+/// and cross-origin token requests, so the Origin allow-list does not apply to them.
+pub async fn guard_host(State(sec): State<Arc<Security>>, req: Request, next: Next) -> Response {
+    if let Err(r) = sec.hosts.check(req.uri(), req.headers()) {
+        return r.into_response();
     }
     next.run(req).await
 }

@@ -35,7 +35,7 @@ use axum::response::{IntoResponse, Response};
 pub use auth_failures::AuthFailures;
 pub use cors::cors;
 pub use hosts::HostPolicy;
-pub use middleware::{Security, guard_mcp, guard_origin};
+pub use middleware::{Security, guard_host, guard_mcp, guard_origin};
 pub use origins::OriginPolicy;
 pub use rate_limit::{RateLimit, RateLimits};
 pub use token_strength::MIN_TOKEN_LEN;
