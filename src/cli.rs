@@ -400,7 +400,7 @@ pub async fn run(cli: Cli) -> std::process::ExitCode {
             // Check the HTTP settings before connecting: a refusal must not wait for Personio.
             let http = match args.http.http {
                 None => None,
-                Some(bind) => match args.http.config(bind).await {
+                Some(bind) => match args.http.config(bind, args.options.state_dir.clone()).await {
                     Ok(config) => Some(config),
                     Err(e) => return fail("serve", e),
                 },

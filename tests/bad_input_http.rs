@@ -134,7 +134,7 @@ async fn broken_frames_over_http_get_clear_errors_and_the_server_stays_up() {
     for (id, args) in [
         (
             4,
-            json!({"name": "search_employee", "arguments": {"query": 5}}),
+            json!({"name": "search_employee", "arguments": {"query": {"x": 5}}}),
         ),
         (
             5,

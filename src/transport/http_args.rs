@@ -93,15 +93,6 @@ pub struct HttpArgs {
     /// the static tokens.
     #[command(flatten, next_help_heading = "OAuth")]
     pub oauth: OAuthArgs,
-    /// Directory for state that must survive restarts; here: the signing key the built-in OAuth
-    /// authorization server generates. Default: the OS's per-user data directory.
-    #[arg(
-        long,
-        env = "PERSONIO_MCP_STATE_DIR",
-        value_name = "DIR",
-        help_heading = "OAuth"
-    )]
-    pub state_dir: Option<PathBuf>,
 }
 
 /// `IP:PORT`, or `localhost:PORT` (read as 127.0.0.1).
@@ -122,7 +113,13 @@ impl HttpArgs {
     /// and OAuth set up against its identity provider (which must answer: a server that would
     /// refuse every OAuth caller should not start). Refuses a non-loopback address without
     /// tokens or OAuth.
-    pub async fn config(&self, bind: SocketAddr) -> Result<HttpConfig, ConfigError> {
+    ///
+    /// `state_dir` (`--state-dir`): where the built-in authorization server keeps its signing key.
+    pub async fn config(
+        &self,
+        bind: SocketAddr,
+        state_dir: Option<PathBuf>,
+    ) -> Result<HttpConfig, ConfigError> {
         let mut config = HttpConfig::new(bind);
         let mut tokens = match &self.auth_tokens {
             Some(path) => TokenStore::from_file(path)?,
@@ -156,10 +153,7 @@ impl HttpArgs {
             burst: self.rate_limit_anonymous_burst,
         };
         config.shutdown_timeout = Duration::from_secs(self.shutdown_timeout);
-        let state_dir = self
-            .state_dir
-            .clone()
-            .or_else(crate::policy::state::default_state_dir);
+        let state_dir = state_dir.or_else(crate::policy::state::default_state_dir);
         let oauth = self
             .oauth
             .to_config(state_dir)
