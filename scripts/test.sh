@@ -16,4 +16,5 @@ scripts/setup-e2e-ts.sh
 scripts/setup-browser.sh
 scripts/setup-oauth.sh
 scripts/setup-packaging.sh
-exec cargo test "$@"
+# --no-fail-fast: one run reports every failing suite, not just the first.
+exec cargo test --no-fail-fast "$@"
