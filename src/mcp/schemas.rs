@@ -6,8 +6,10 @@
 //! - `$ref`s are inlined (our types have no cycles) and `$defs` removed;
 //! - in inputs, an optional value is simply not required: `["string", "null"]` becomes `"string"`;
 //! - in outputs, a value that may be null is `anyOf: [{…}, {"type": "null"}]`;
-//! - output schemas keep their shape but not their prose: the model reads results, not schemas,
-//!   and the descriptions of inputs are what it needs to fill arguments (context economy).
+//! - output schemas keep their top level (each field and its type) but not their prose nor the
+//!   inner structure of nested objects and lists: the model reads results, not schemas, and the
+//!   descriptions of inputs are what it needs to fill arguments (context economy: `tools/list`
+//!   stays near 12 KB for every tool together). Clients still validate results against them.
 
 use std::sync::Arc;
 
@@ -45,6 +47,27 @@ pub fn make_portable(tool: &mut Tool) {
     }
 }
 
+/// Below the top-level fields of an output, only the kind of value is kept.
+fn shallow(value: Value) -> Value {
+    let Value::Object(map) = value else {
+        return value;
+    };
+    let mut out = Map::new();
+    if let Some(t) = map.get("type") {
+        out.insert("type".into(), t.clone());
+    }
+    if let Some(Value::Array(any)) = map.get("anyOf") {
+        out.insert(
+            "anyOf".into(),
+            Value::Array(any.iter().cloned().map(shallow).collect()),
+        );
+    }
+    if let Some(e) = map.get("enum") {
+        out.insert("enum".into(), e.clone());
+    }
+    Value::Object(out)
+}
+
 fn rewrite(schema: &JsonObject, output: bool) -> JsonObject {
     let defs = schema
         .get("$defs")
@@ -58,6 +81,16 @@ fn rewrite(schema: &JsonObject, output: bool) -> JsonObject {
         map.remove("title");
     }
     let root = walk(root, &defs, output, 0, true);
+    let root = match (output, root) {
+        (true, Value::Object(mut map)) => {
+            if let Some(Value::Object(props)) = map.remove("properties") {
+                let props = props.into_iter().map(|(k, v)| (k, shallow(v))).collect();
+                map.insert("properties".into(), Value::Object(props));
+            }
+            Value::Object(map)
+        }
+        (_, other) => other,
+    };
     match root {
         Value::Object(map) => map,
         _ => JsonObject::new(),

@@ -21,15 +21,13 @@ use crate::policy::guarded::Guarded;
 use crate::policy::guarded::writes::Planned;
 use crate::policy::human_text;
 
-pub const DESCRIPTION: &str = "Request time off in Personio for one employee. Day-based types take start_date, \
-end_date (inclusive) and optional half-day flags; hour-based types take one date plus start_time and end_time. \
-Everything is validated before Personio is called (dates, half-day rules, units, weekends, overlaps with \
-existing absences; past dates need allow_past). An identical existing request is returned instead of booking \
-twice, and idempotency_key makes retries safe. A human must confirm each request: through the client's \
-confirmation dialog when it has one, otherwise the first call returns a preview with a confirmation_token and \
-only a second call with the same arguments plus that token writes. Requests are created pending approval in \
-Personio, never auto-approved. dry_run previews without writing. Returns the employee's id and name, the \
-absence (type, dates, amount, status) and warnings, e.g. when the balance would go negative.";
+pub const DESCRIPTION: &str = "Request time off in Personio for one employee. Day types: start_date, end_date \
+(inclusive), optional half-day flags; hour types: one date with start_time and end_time. Validated before Personio \
+is called (dates, half days, units, weekends, overlaps; past dates need allow_past). An identical existing request \
+is returned instead of booking twice; idempotency_key makes retries safe. A human confirms each request: in the \
+client's dialog, or the first call returns a preview with a confirmation_token and a second call with the same \
+arguments plus that token writes. Created pending approval; dry_run only previews. Warns when the balance would go \
+negative.";
 
 /// Arguments of `create_time_off`.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

@@ -18,13 +18,12 @@ use crate::mcp::server::PersonioServer;
 use crate::policy::guarded::Guarded;
 use crate::policy::guarded::absences::AbsenceQuery;
 
-pub const DESCRIPTION: &str = "List absences (time off, sick leave, hourly absences) overlapping a date window, for \
-one employee, a department, a team, or everyone visible. Days and hours come in one shape: id, employee (id, \
-name), type (id, name, category, unit), start/end date, half-day flags, start/end time and time zone for hourly \
-absences, amount in its unit, status (approved/pending/requested) and comment. Comments are untrusted free text \
-from Personio. Default window: the current month; at most 366 days. Employees see only their own absences, \
-managers also their reports'; health-related absences (sick leave, parental leave, quarantine) of other people \
-appear as a neutral \"Absent\" without type or comment unless the caller is HR.";
+pub const DESCRIPTION: &str = "List absences (time off, sick leave, hourly absences) overlapping a date window \
+(default: this month; at most 366 days) for one employee, a department, a team, or everyone visible. Days and hours \
+in one shape: id, employee, type, dates, half days, times, amount, status, comment (untrusted text). Broad queries \
+return the total, a summary by department and type, and pages up to the record cap. Employees see their own \
+absences, managers also their reports'; other people's health-related absences show as \"Absent\", their comments \
+only to HR.";
 
 /// Arguments of `list_absences`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
