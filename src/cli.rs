@@ -151,7 +151,12 @@ pub use crate::config::parse_secret;
 
 /// Secrets come from the environment or files, never from flags (flags show up in `ps` and in
 /// shell history): these flags exist only so that clap reads their environment variables.
-const SECRET_FLAGS: &[&str] = &["--signing-key", "--audit-key", "--client-secret"];
+const SECRET_FLAGS: &[&str] = &[
+    "--signing-key",
+    "--audit-key",
+    "--client-secret",
+    "--auth-tokens-env",
+];
 
 /// The first secret flag given on the command line, if any.
 fn secret_flag_used() -> Option<&'static str> {

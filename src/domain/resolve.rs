@@ -64,7 +64,7 @@ pub fn resolve_among(
             .cloned()
             .ok_or_else(|| {
                 Error::not_found(format!("no employee has id {id}"))
-                    .with_hint("Use search_employee to find the right person.")
+                    .with_hint("Search for the person by name to find the right id.")
             });
     }
     if reference.contains('@') {
@@ -72,7 +72,7 @@ pub fn resolve_among(
             return Ok(e.clone());
         }
         return Err(Error::not_found("no employee has that email address")
-            .with_hint("Check the spelling, or search by name with search_employee."));
+            .with_hint("Check the spelling, or search for the person by name."));
     }
     let hits = snapshot.search(reference, &admits);
     let Some((top, _)) = hits.first() else {

@@ -93,6 +93,10 @@ pub struct HttpArgs {
     /// the static tokens.
     #[command(flatten, next_help_heading = "OAuth")]
     pub oauth: OAuthArgs,
+    /// Tokens from the environment (PERSONIO_MCP_AUTH_TOKENS; environment only — a flag would show
+    /// up in `ps`).
+    #[arg(long = "auth-tokens-env", env = "PERSONIO_MCP_AUTH_TOKENS", hide = true, hide_env_values = true, value_parser = crate::config::parse_secret)]
+    pub auth_tokens_env: Option<secrecy::SecretString>,
 }
 
 /// `IP:PORT`, or `localhost:PORT` (read as 127.0.0.1).
@@ -125,10 +129,11 @@ impl HttpArgs {
             Some(path) => TokenStore::from_file(path)?,
             None => TokenStore::default(),
         };
-        if let Ok(text) = std::env::var("PERSONIO_MCP_AUTH_TOKENS")
-            && !text.trim().is_empty()
-        {
-            tokens.extend_from(&text, "PERSONIO_MCP_AUTH_TOKENS", true)?;
+        if let Some(text) = &self.auth_tokens_env {
+            use secrecy::ExposeSecret;
+            if !text.expose_secret().trim().is_empty() {
+                tokens.extend_from(text.expose_secret(), "PERSONIO_MCP_AUTH_TOKENS", true)?;
+            }
         }
         config.tokens = tokens;
         if !self.allowed_hosts.is_empty() {

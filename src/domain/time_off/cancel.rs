@@ -30,7 +30,7 @@ impl AbsenceId {
             return Ok(AbsenceId::Hour(raw.to_ascii_lowercase()));
         }
         Err(Error::validation(
-            "absence_id must be the id list_absences returns: a number (day absences) or a UUID (hourly absences)",
+            "absence_id must be the id an absence listing returns: a number (day absences) or a UUID (hourly absences)",
         ))
     }
 
@@ -112,7 +112,7 @@ pub async fn delete(
                     Err(again) => Err(again),
                 },
                 Err(lookup) => Err(e.with_hint(format!(
-                    "Personio could not be checked afterwards ({}); look the absence up with list_absences before trying again.",
+                    "Personio could not be checked afterwards ({}); list the person's absences before trying again.",
                     lookup.code
                 ))),
             }
@@ -127,7 +127,7 @@ pub fn not_found(id: &AbsenceId) -> Error {
         "no absence has id {} (it may have been cancelled already)",
         id.as_string()
     ))
-    .with_hint("List the absences with list_absences to see what is booked; nothing was changed.")
+    .with_hint("List the absences to see what is booked; nothing was changed.")
 }
 
 #[cfg(test)]

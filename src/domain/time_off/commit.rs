@@ -147,7 +147,7 @@ pub async fn commit(
                     Err(lookup) => {
                         // Unknown state: do not risk a second write.
                         return Err(e.with_hint(format!(
-                            "Personio could not be checked afterwards ({}); look the absence up with list_absences before trying again.",
+                            "Personio could not be checked afterwards ({}); list the person's absences before trying again.",
                             lookup.code
                         )));
                     }

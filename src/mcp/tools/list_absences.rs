@@ -11,7 +11,6 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::common::{AbsenceOut, check_limit, cursor, parse_date};
-use crate::domain::calendar::month_of;
 use crate::error::{Error, Result};
 use crate::mcp::dispatch::ToolOutput;
 use crate::mcp::server::PersonioServer;
@@ -114,7 +113,7 @@ impl PersonioServer {
 
 pub async fn run(g: Guarded, args: ListAbsencesArgs) -> Result<ListAbsencesResult> {
     let limit = check_limit(args.limit, 50, 200)?;
-    let (month_start, month_end) = month_of(g.today());
+    let (month_start, month_end) = g.this_month();
     let from = match &args.from {
         Some(f) => parse_date("from", f)?,
         None => month_start,
@@ -124,7 +123,6 @@ pub async fn run(g: Guarded, args: ListAbsencesArgs) -> Result<ListAbsencesResul
         None if args.from.is_some() => from.max(month_end),
         None => month_end,
     };
-    crate::domain::absences::check_window(from, to)?;
     let fingerprint = format!(
         "{:?}|{:?}|{:?}|{from}|{to}|{:?}|{:?}",
         args.employee, args.department, args.team, args.time_off_types, args.status

@@ -99,6 +99,11 @@ impl Guarded {
         self.records.today()
     }
 
+    /// The first and last day of the current month in the company's calendar.
+    pub fn this_month(&self) -> (NaiveDate, NaiveDate) {
+        crate::domain::calendar::month_of(self.records.today())
+    }
+
     /// The company's time zone.
     pub fn zone(&self) -> Tz {
         self.records.zone()
