@@ -41,6 +41,10 @@ const STANDARD_FORMATS: &[&str] = &[
 
 /// Rewrites a tool's input and output schemas in place.
 pub fn make_portable(tool: &mut Tool) {
+    // The title is the tool's own; a copy in the annotations only costs context.
+    if let Some(a) = tool.annotations.as_mut() {
+        a.title = None;
+    }
     tool.input_schema = Arc::new(rewrite(&tool.input_schema, false));
     if let Some(out) = &tool.output_schema {
         tool.output_schema = Some(Arc::new(rewrite(out, true)));
@@ -83,6 +87,7 @@ fn rewrite(schema: &JsonObject, output: bool) -> JsonObject {
     let root = walk(root, &defs, output, 0, true);
     let root = match (output, root) {
         (true, Value::Object(mut map)) => {
+            map.remove("required");
             if let Some(Value::Object(props)) = map.remove("properties") {
                 let props = props.into_iter().map(|(k, v)| (k, shallow(v))).collect();
                 map.insert("properties".into(), Value::Object(props));

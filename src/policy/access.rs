@@ -141,10 +141,10 @@ impl Caller {
     pub fn resolve_person(&self, snapshot: &Snapshot, reference: &str) -> Result<Arc<Employee>> {
         if reference.trim().eq_ignore_ascii_case("me") {
             let id = self.employee_id.ok_or_else(|| {
-                Error::validation("\"me\" needs a caller identity, and this server has none")
-                    .with_hint(
-                        "Use an id, email or name, or start the server with --as YOUR_EMAIL.",
-                    )
+                Error::validation(
+                    "argument `employee`: \"me\" needs a caller identity, and this server has none",
+                )
+                .with_hint("Use an id, email or name, or start the server with --as YOUR_EMAIL.")
             })?;
             return snapshot
                 .by_id(id)

@@ -44,6 +44,8 @@ REQUEST_TIMEOUT_S = 60.0
 
 READ_TOOLS = ["search_employee", "get_employee", "get_pto_balance", "list_absences", "list_time_off_types"]
 WRITE_TOOL = "create_time_off"
+CANCEL_TOOL = "cancel_time_off"
+WRITE_TOOLS = [WRITE_TOOL, CANCEL_TOOL]
 
 
 def _required_env(name: str, what: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import META_2026, READ_TOOLS, WRITE_TOOL, RawSession
+from conftest import META_2026, READ_TOOLS, WRITE_TOOLS, RawSession
 
 
 def assert_all_json_rpc(lines: list[bytes]) -> None:
@@ -38,7 +38,7 @@ def test_stdout_is_pure_json_rpc_at_trace_level_legacy(server_bin: str, tmp_path
         s.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
         listed = s.request({"jsonrpc": "2.0", "id": 2, "method": "tools/list"})
         tools = {t["name"]: t for t in listed["result"]["tools"]}
-        assert set(tools) == {*READ_TOOLS, WRITE_TOOL}
+        assert set(tools) == {*READ_TOOLS, *WRITE_TOOLS}
         for name, tool in tools.items():
             ann = tool.get("annotations", {})
             for hint in ("readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"):
@@ -68,7 +68,7 @@ def test_stdout_is_pure_json_rpc_at_trace_level_2026(server_bin: str, tmp_path: 
         for cap in ("tools", "prompts", "resources", "completions"):
             assert cap in result["capabilities"], f"discover does not advertise {cap}"
         listed = s.request({"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {"_meta": META_2026}})
-        assert {t["name"] for t in listed["result"]["tools"]} == {*READ_TOOLS, WRITE_TOOL}
+        assert {t["name"] for t in listed["result"]["tools"]} == {*READ_TOOLS, *WRITE_TOOLS}
         call = s.request({"jsonrpc": "2.0", "id": 3, "method": "tools/call",
                           "params": {"name": "search_employee", "arguments": {"query": "müller"}, "_meta": META_2026}})
         assert call["result"]["isError"] is False, call

@@ -14,7 +14,7 @@ import pytest
 
 from mcp import MCPError, types
 
-from conftest import ERAS, READ_TOOLS, WRITE_TOOL, Server, Tools, assert_schema_rejects_broken
+from conftest import ERAS, READ_TOOLS, WRITE_TOOL, WRITE_TOOLS, Server, Tools, assert_schema_rejects_broken
 
 pytestmark = pytest.mark.anyio
 
@@ -83,7 +83,7 @@ async def test_write_gate_default_read_only_and_enabled(server: Server, mode: st
     callable (protocol error). --enable-writes: listed and working (see the tests below)."""
     async with server.connect(mode) as client:
         tools = await Tools.of(client)
-        assert sorted(tools.tools) == sorted([*READ_TOOLS, WRITE_TOOL])
+        assert sorted(tools.tools) == sorted([*READ_TOOLS, *WRITE_TOOLS])
         _assert_write_annotations(tools.tools[WRITE_TOOL])
         err = await tools.error(WRITE_TOOL, {"employee": "Jürgen Müller", "time_off_type": "Paid vacation",
                                              "start_date": "2030-01-08"}, "WRITES_DISABLED")
@@ -97,7 +97,7 @@ async def test_write_gate_default_read_only_and_enabled(server: Server, mode: st
 
     async with server.connect(mode, writes=True) as client:
         tools = await Tools.of(client)
-        assert sorted(tools.tools) == sorted([*READ_TOOLS, WRITE_TOOL])
+        assert sorted(tools.tools) == sorted([*READ_TOOLS, *WRITE_TOOLS])
         _assert_write_annotations(tools.tools[WRITE_TOOL])
 
 

@@ -20,12 +20,10 @@ use crate::policy::guarded::Guarded;
 use crate::policy::guarded::writes::CancelPlan;
 use crate::policy::human_text;
 
-pub const DESCRIPTION: &str = "Cancel (delete) a booked absence in Personio by the id list_absences returns \
-(a number for day absences, a UUID for hourly ones). Employees may cancel their own absences, HR anyone's. A \
-human must confirm, like create_time_off: through the client's dialog, or a preview with a confirmation_token \
-that a second call with the same arguments passes back. dry_run previews; idempotency_key makes retries safe. An \
-absence that is already gone answers NOT_FOUND and nothing else happens. Hourly absences are found from a month \
-ago to eleven months ahead.";
+pub const DESCRIPTION: &str = "Cancel (delete) a booked absence by the id list_absences returns (number: day \
+absence; UUID: hourly). Employees cancel their own, HR anyone's. A person confirms as with create_time_off (dialog, \
+or preview + confirmation_token passed back); dry_run previews; idempotency_key makes retries safe. An absence \
+already gone is NOT_FOUND.";
 
 /// Arguments of `cancel_time_off`.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -38,6 +36,7 @@ pub struct CancelTimeOffArgs {
     pub dry_run: Option<bool>,
     /// The confirmation_token returned by the preview, to confirm this exact cancellation.
     #[serde(default)]
+    #[schemars(length(max = 4096))]
     pub confirmation_token: Option<String>,
     /// Any unique string; repeating the call with it returns the first result (kept 24 hours).
     #[serde(default)]
@@ -51,6 +50,7 @@ pub struct CancelTimeOffResult {
     pub cancelled: bool,
     pub dry_run: bool,
     /// cancelled; preview (dry run); confirmation_required; declined.
+    #[schemars(extend("enum" = ["cancelled", "preview", "confirmation_required", "declined"]))]
     pub status: String,
     pub employee: PersonOut,
     /// The absence concerned (as it was).

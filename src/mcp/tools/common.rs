@@ -30,6 +30,7 @@ pub struct EmployeeSummary {
     pub team: Option<String>,
     pub supervisor: Option<PersonOut>,
     /// active, onboarding, leave or inactive.
+    #[schemars(extend("enum" = ["active", "onboarding", "leave", "inactive", null]))]
     pub status: Option<String>,
     /// YYYY-MM-DD
     pub hire_date: Option<String>,

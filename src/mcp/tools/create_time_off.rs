@@ -33,45 +33,45 @@ negative.";
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateTimeOffArgs {
-    /// Employee id, work email, a name matching exactly one person, or "me".
+    /// Employee: id, work email, unique name, or "me".
     pub employee: String,
-    /// Time-off type id or name (see list_time_off_types).
+    /// Time-off type id or name.
     pub time_off_type: String,
     /// First day, YYYY-MM-DD.
     pub start_date: String,
-    /// Last day (inclusive), YYYY-MM-DD. Default: start_date. Hour types: must equal start_date.
+    /// Last day (inclusive), YYYY-MM-DD. Default: start_date.
     #[serde(default)]
     pub end_date: Option<String>,
-    /// Day types: the first day is only a half day (off from midday).
+    /// Day types: first day off from midday only.
     #[serde(default)]
     pub half_day_start: Option<bool>,
-    /// Day types: the last day is only a half day (off until midday).
+    /// Day types: last day off until midday only.
     #[serde(default)]
     pub half_day_end: Option<bool>,
-    /// Hour types: start time HH:MM (24 h, the employee's local time).
+    /// Hour types: start time HH:MM (local).
     #[serde(default)]
     pub start_time: Option<String>,
     /// Hour types: end time HH:MM, same day.
     #[serde(default)]
     pub end_time: Option<String>,
-    /// Optional comment for the approver (max 1000 characters).
+    /// Comment for the approver (≤ 1000 characters).
     #[serde(default)]
     #[schemars(length(max = 1000))]
     pub comment: Option<String>,
-    /// Only validate and preview; write nothing. Default false.
+    /// Preview only; write nothing.
     #[serde(default)]
     pub dry_run: Option<bool>,
-    /// Allow a start date in the past (recording past absences). Default false.
+    /// Allow a start date in the past.
     #[serde(default)]
     pub allow_past: Option<bool>,
-    /// The confirmation_token returned by the preview, to confirm and write this exact request.
+    /// The preview's confirmation_token, to write this exact request.
     #[serde(default)]
+    #[schemars(length(max = 4096))]
     pub confirmation_token: Option<String>,
-    /// Any unique string for this request; repeating a call with the same key returns the first
-    /// result instead of booking again (kept 24 hours).
+    /// Unique string; a repeated call with it returns the first result (24 h).
     #[serde(default)]
     pub idempotency_key: Option<String>,
-    /// HR only, and only when the server allows it: create the absence approved.
+    /// HR only, if the server allows: create it approved.
     #[serde(default)]
     pub auto_approve: Option<bool>,
 }
@@ -85,6 +85,7 @@ pub struct CreateTimeOffResult {
     /// True when an identical absence already existed and was returned instead.
     pub already_existed: bool,
     /// pending or approved (stored); preview (dry run); confirmation_required; declined.
+    #[schemars(extend("enum" = ["pending", "approved", "requested", "preview", "confirmation_required", "declined"]))]
     pub status: String,
     pub employee: PersonOut,
     /// The stored absence (null unless stored or already existing).
@@ -92,6 +93,7 @@ pub struct CreateTimeOffResult {
     /// Amount the request consumes, in `unit`.
     pub amount: f64,
     /// days or hours
+    #[schemars(extend("enum" = ["days", "hours"]))]
     pub unit: String,
     /// The request in one sentence (what the human confirms).
     pub summary: String,

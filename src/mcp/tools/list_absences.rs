@@ -28,33 +28,33 @@ only to HR.";
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListAbsencesArgs {
-    /// Only this employee: id, work email, a name matching exactly one person, or "me".
+    /// Only this employee: id, email, unique name, or "me".
     #[serde(default)]
     pub employee: Option<String>,
-    /// Only people of this department (name, case-insensitive).
+    /// Only this department.
     #[serde(default)]
     pub department: Option<String>,
-    /// Only people of this team (name, case-insensitive).
+    /// Only this team.
     #[serde(default)]
     pub team: Option<String>,
-    /// First day of the window, YYYY-MM-DD. Default: first day of this month.
+    /// First day, YYYY-MM-DD (default: start of this month).
     #[serde(default)]
     pub from: Option<String>,
-    /// Last day of the window (inclusive), YYYY-MM-DD. Default: last day of this month.
+    /// Last day, YYYY-MM-DD (default: end of this month).
     #[serde(default)]
     pub to: Option<String>,
-    /// Only these time-off types (ids or names).
+    /// Only these types (ids or names).
     #[serde(default)]
     pub time_off_types: Option<Vec<String>>,
-    /// Only these statuses: approved, pending, requested.
+    /// Only these statuses.
     #[serde(default)]
     #[schemars(extend("items" = {"type": "string", "enum": ["approved", "pending", "requested"]}))]
     pub status: Option<Vec<String>>,
-    /// Results per page, 1 to 200. Default 50.
+    /// Results per page (default 50).
     #[serde(default)]
     #[schemars(range(min = 1, max = 200))]
     pub limit: Option<u32>,
-    /// next_cursor of the previous page, to continue.
+    /// next_cursor of the previous page.
     #[serde(default)]
     pub cursor: Option<String>,
 }
