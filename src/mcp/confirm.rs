@@ -103,6 +103,34 @@ pub trait WriteOp: Send + Sync {
     ) -> impl Future<Output = Result<Self::Output>> + Send;
 }
 
+/// Whom tokens and idempotency keys are bound to: the caller's email, or "local" for the
+/// operator of a stdio server without `--as`.
+fn bound_to(principal: Option<&crate::policy::principal::Principal>) -> String {
+    principal.map_or("local".to_string(), |p| p.email.clone())
+}
+
+/// Runs a write for a resolved caller outside an MCP request (tests, the command line).
+pub async fn run_for<W: WriteOp>(
+    g: &Guarded,
+    op: W,
+    controls: WriteControls,
+    confirmation: Confirmation,
+    app: &crate::app::App,
+) -> Result<Outcome<W::Output>> {
+    let bound = bound_to(g.caller().principal.as_ref());
+    let (idempotency, confirmations) = (app.idempotency(), app.confirmations());
+    write(
+        g,
+        &op,
+        &controls,
+        confirmation,
+        &bound,
+        idempotency,
+        confirmations,
+    )
+    .await
+}
+
 /// The form a human fills in to confirm.
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct ConfirmForm {
@@ -317,23 +345,8 @@ impl PersonioServer {
         let forwarder = ProgressForwarder::new(ctx);
         let (principal, guarded) = self.guarded(ctx, &forwarder).await;
         forwarder.finish().await;
-        let bound_to = principal
-            .as_ref()
-            .map_or("local".to_string(), |p| p.email.clone());
-        let app = self.app();
         let outcome = match &guarded {
-            Ok(g) => {
-                write(
-                    g,
-                    &op,
-                    &controls,
-                    confirmation,
-                    &bound_to,
-                    app.idempotency(),
-                    app.confirmations(),
-                )
-                .await
-            }
+            Ok(g) => run_for(g, op, controls, confirmation, self.app()).await,
             Err(e) => Err(e.clone()),
         };
         let tool = Self::tool_name(ctx);

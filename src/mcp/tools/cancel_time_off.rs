@@ -118,22 +118,8 @@ pub async fn run(
     confirmation: crate::mcp::confirm::Confirmation,
     app: &crate::app::App,
 ) -> Result<crate::mcp::confirm::Outcome<CancelTimeOffResult>> {
-    let bound_to = g
-        .caller()
-        .principal
-        .as_ref()
-        .map_or("local".to_string(), |p| p.email.clone());
     let controls = controls(&args);
-    crate::mcp::confirm::write(
-        g,
-        &CancelTimeOff(args),
-        &controls,
-        confirmation,
-        &bound_to,
-        app.idempotency(),
-        app.confirmations(),
-    )
-    .await
+    crate::mcp::confirm::run_for(g, CancelTimeOff(args), controls, confirmation, app).await
 }
 
 /// A cancellation as a write of the shared flow.
