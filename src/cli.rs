@@ -378,6 +378,31 @@ fn state_store(
     }
 }
 
+/// Says on stderr when `--expose-attribute` / `--hr-sensitive-attribute` name attributes the
+/// credential cannot read (a typo, or a missing permission): they would silently expose nothing.
+/// Runs beside start-up, so a slow Personio does not delay serving.
+async fn warn_unknown_attributes(app: App) {
+    let fields = &app.rules().fields;
+    if fields.exposed_custom.is_empty() && fields.hr_sensitive.is_empty() {
+        return;
+    }
+    match app.records().client().readable_attributes().await {
+        Ok(readable) => {
+            let known: Vec<(String, String, Option<String>)> = readable
+                .iter()
+                .map(|a| (a.key.clone(), a.label.clone(), a.universal_id.clone()))
+                .collect();
+            for name in fields.unknown_names(&known) {
+                tracing::warn!(
+                    "attribute setting `{name}` matches no attribute this Personio credential can read; it exposes \
+                     nothing (check the spelling, or the credential's readable attributes with `personio-mcp doctor`)"
+                );
+            }
+        }
+        Err(e) => tracing::warn!(code = %e.code, "could not check the configured attribute names"),
+    }
+}
+
 /// A tool error for scripts: `{"error": {"code", "message"}}`, read from the result's text
 /// (which starts with the stable code).
 fn error_json(result: &Value) -> Value {
@@ -414,6 +439,7 @@ pub async fn run(cli: Cli) -> std::process::ExitCode {
                 Ok(x) => x,
                 Err(e) => return fail("serve", describe(&e)),
             };
+            tokio::spawn(warn_unknown_attributes(app.clone()));
             let served = match http {
                 None => crate::transport::stdio::serve(app).await,
                 Some(config) => crate::transport::wiring::serve(app, config).await,
