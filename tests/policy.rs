@@ -543,3 +543,122 @@ async fn no_sensitive_value_or_secret_leaks_through_any_tool_role_log_or_audit()
         .collect();
     assert!(leaked.is_empty(), "sensitive values leaked: {leaked:?}");
 }
+
+// --- Issue 14: regression tests named after the adversarial review's findings. ---
+
+/// Finding 1: a manager's view of a report's balances listed sick leave (exactly her sick days).
+#[tokio::test]
+async fn balances_leak_health_data() {
+    let sb = sandbox(250).await;
+    let app = app(&sb);
+    let c = cast(&app).await;
+    let health = personio_mcp::policy::privacy::Privacy::default();
+    let boss = caller(&app, &email(&c.manager), Role::Manager)
+        .await
+        .unwrap();
+    let seen = get_pto_balance::run(
+        app.guard_as(boss),
+        args(json!({"employee": c.report.id.to_string()})),
+    )
+    .await
+    .unwrap();
+    assert!(!seen.balances.is_empty(), "the manager still sees vacation balances");
+    for b in &seen.balances {
+        assert!(
+            !health.is_health(b.category.as_deref(), Some(&b.name)),
+            "health balance shown to the manager: {}",
+            b.name
+        );
+    }
+    let hr = get_pto_balance::run(
+        app.guard_as(Caller::operator()),
+        args(json!({"employee": c.report.id.to_string()})),
+    )
+    .await
+    .unwrap();
+    assert!(
+        hr.balances
+            .iter()
+            .any(|b| health.is_health(b.category.as_deref(), Some(&b.name))),
+        "HR sees the health-related balances"
+    );
+}
+
+/// Finding 8: a token for an employee terminated years ago still read the directory.
+#[tokio::test]
+async fn leavers_keep_access() {
+    let sb = sandbox(250).await;
+    let app = app(&sb);
+    let snapshot = app.records().snapshot(None).await.unwrap();
+    let leaver = snapshot
+        .all()
+        .find(|e| {
+            e.status.value() == Some(&EmployeeStatus::Inactive) && e.email.value().is_some()
+        })
+        .expect("the seeded company has former employees")
+        .clone();
+    let e = caller(&app, &email(&leaver), Role::Employee)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Forbidden);
+    assert!(e.message.contains("former employee"), "{}", e.message);
+    // And colleagues do not find the leaver at all.
+    let me = caller(&app, &email(&c_any_active(&app).await), Role::Employee)
+        .await
+        .unwrap();
+    let found = personio_mcp::mcp::tools::search_employee::run(
+        app.guard_as(me.clone()),
+        args(json!({"query": leaver.full_name()})),
+    )
+    .await
+    .unwrap();
+    assert!(found.employees.iter().all(|x| x.id != leaver.id));
+    let refused = personio_mcp::mcp::tools::search_employee::run(
+        app.guard_as(me),
+        args(json!({"query": "a", "include_inactive": true})),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(refused.code, ErrorCode::Forbidden);
+}
+
+async fn c_any_active(app: &App) -> Employee {
+    let snapshot = app.records().snapshot(None).await.unwrap();
+    snapshot
+        .all()
+        .find(|e| e.status.value() == Some(&EmployeeStatus::Active) && e.email.value().is_some())
+        .unwrap()
+        .as_ref()
+        .clone()
+}
+
+/// Finding 12: "Doctor's appointment" (category other) showed to a manager with its comment.
+#[tokio::test]
+async fn health_masking_by_category_alone() {
+    let sb = sandbox(250).await;
+    let app = app(&sb);
+    let c = cast(&app).await;
+    let health = personio_mcp::policy::privacy::Privacy::default();
+    let boss = caller(&app, &email(&c.manager), Role::Manager)
+        .await
+        .unwrap();
+    let year = app.today().format("%Y").to_string();
+    let seen = list_absences::run(
+        app.guard_as(boss),
+        args(json!({"employee": c.report.id.to_string(), "from": format!("{year}-01-01"), "to": format!("{year}-12-31"), "limit": 200})),
+    )
+    .await
+    .unwrap();
+    assert!(!seen.absences.is_empty());
+    for a in &seen.absences {
+        assert!(a.comment.is_none(), "a colleague's comment reached the manager");
+        assert!(
+            !health.is_health(
+                a.time_off_type.category.as_deref(),
+                a.time_off_type.name.as_deref()
+            ),
+            "a health-related type reached the manager: {:?}",
+            a.time_off_type.name
+        );
+    }
+}
