@@ -562,7 +562,10 @@ async fn balances_leak_health_data() {
     )
     .await
     .unwrap();
-    assert!(!seen.balances.is_empty(), "the manager still sees vacation balances");
+    assert!(
+        !seen.balances.is_empty(),
+        "the manager still sees vacation balances"
+    );
     for b in &seen.balances {
         assert!(
             !health.is_health(b.category.as_deref(), Some(&b.name)),
@@ -592,9 +595,7 @@ async fn leavers_keep_access() {
     let snapshot = app.records().snapshot(None).await.unwrap();
     let leaver = snapshot
         .all()
-        .find(|e| {
-            e.status.value() == Some(&EmployeeStatus::Inactive) && e.email.value().is_some()
-        })
+        .find(|e| e.status.value() == Some(&EmployeeStatus::Inactive) && e.email.value().is_some())
         .expect("the seeded company has former employees")
         .clone();
     let e = caller(&app, &email(&leaver), Role::Employee)
@@ -651,7 +652,10 @@ async fn health_masking_by_category_alone() {
     .unwrap();
     assert!(!seen.absences.is_empty());
     for a in &seen.absences {
-        assert!(a.comment.is_none(), "a colleague's comment reached the manager");
+        assert!(
+            a.comment.is_none(),
+            "a colleague's comment reached the manager"
+        );
         assert!(
             !health.is_health(
                 a.time_off_type.category.as_deref(),
