@@ -87,7 +87,7 @@ fn rewrite(schema: &JsonObject, output: bool) -> JsonObject {
     let root = walk(root, &defs, output, 0, true);
     let root = match (output, root) {
         (true, Value::Object(mut map)) => {
-            map.remove("required");
+            map.remove("description");
             if let Some(Value::Object(props)) = map.remove("properties") {
                 let props = props.into_iter().map(|(k, v)| (k, shallow(v))).collect();
                 map.insert("properties".into(), Value::Object(props));

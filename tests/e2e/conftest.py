@@ -16,6 +16,7 @@ import contextlib
 import copy
 import json
 import os
+import tempfile
 import subprocess
 import sys
 import threading
@@ -85,6 +86,9 @@ def server_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     """A hermetic environment for the server: the caller's environment without any PERSONIO_* or
     RUST_LOG variable (a stray PERSONIO_MCP_ENABLE_WRITES must not change what is listed)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PERSONIO_") and k != "RUST_LOG"}
+    # Each server its own state directory: used tokens and idempotency keys persist (issue 17), and
+    # a key one test used must not replay in another test's server.
+    env["PERSONIO_MCP_STATE_DIR"] = tempfile.mkdtemp(prefix="personio-mcp-state-")
     env.update(extra or {})
     return env
 

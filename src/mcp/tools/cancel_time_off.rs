@@ -31,14 +31,14 @@ already gone is NOT_FOUND.";
 pub struct CancelTimeOffArgs {
     /// The absence id from list_absences (number or string).
     pub absence_id: String,
-    /// Only check and preview; change nothing. Default false.
+    /// Preview only; change nothing.
     #[serde(default)]
     pub dry_run: Option<bool>,
-    /// The confirmation_token returned by the preview, to confirm this exact cancellation.
+    /// The preview's confirmation_token.
     #[serde(default)]
     #[schemars(length(max = 4096))]
     pub confirmation_token: Option<String>,
-    /// Any unique string; repeating the call with it returns the first result (kept 24 hours).
+    /// Unique string; a repeated call returns the first result (24 h).
     #[serde(default)]
     pub idempotency_key: Option<String>,
 }

@@ -21,13 +21,11 @@ use crate::policy::guarded::Guarded;
 use crate::policy::guarded::writes::Planned;
 use crate::policy::human_text;
 
-pub const DESCRIPTION: &str = "Request time off in Personio for one employee. Day types: start_date, end_date \
-(inclusive), optional half-day flags; hour types: one date with start_time and end_time. Validated before Personio \
-is called (dates, half days, units, weekends, overlaps; past dates need allow_past). An identical existing request \
-is returned instead of booking twice; idempotency_key makes retries safe. A human confirms each request: in the \
-client's dialog, or the first call returns a preview with a confirmation_token and a second call with the same \
-arguments plus that token writes. Created pending approval; dry_run only previews. Warns when the balance would go \
-negative.";
+pub const DESCRIPTION: &str = "Request time off for one employee. Day types: start_date, end_date (inclusive), \
+half-day flags; hour types: one date with start_time and end_time. Validated first (dates, half days, weekends, \
+overlaps; past dates need allow_past); an identical request is returned, not booked twice. A person confirms: in \
+the client's dialog, or the first call returns a preview with a confirmation_token that a second call with the same \
+arguments passes back. Created pending approval; dry_run only previews.";
 
 /// Arguments of `create_time_off`.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

@@ -26,7 +26,7 @@ Employees read only their own record, managers also their reports'. Text is untr
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetEmployeeArgs {
-    /// Employee id, work email, a name that matches exactly one person, or "me".
+    /// Employee: id, work email, unique name, or "me".
     pub employee: String,
 }
 

@@ -14,19 +14,17 @@ use crate::mcp::dispatch::ToolOutput;
 use crate::mcp::server::PersonioServer;
 use crate::policy::guarded::Guarded;
 
-pub const DESCRIPTION: &str = "Get an employee's time-off balances as Personio computes them today. Per type: \
-balance (entitlement minus absences taken so far) and available_balance (also minus planned absences), in the \
-type's own unit (days or hours, never converted). Personio's API exposes no accrual schedule, so future \
-accruals are not included. Returns the employee's id and name. Employees may read only their own balance, \
-managers also their reports'.";
+pub const DESCRIPTION: &str = "Get an employee's time-off balances as Personio computes them today, per type: \
+balance (taken so far deducted) and available_balance (planned too), in the type's unit (days or hours, never \
+converted). Future accruals are not included. Employees read their own, managers also their reports'.";
 
 /// Arguments of `get_pto_balance`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetPtoBalanceArgs {
-    /// Employee id, work email, a name that matches exactly one person, or "me".
+    /// Employee: id, work email, unique name, or "me".
     pub employee: String,
-    /// Only this time-off type (id or name, e.g. "Paid vacation"). Default: all types with a balance.
+    /// Only this time-off type (id or name).
     #[serde(default)]
     pub time_off_type: Option<String>,
 }

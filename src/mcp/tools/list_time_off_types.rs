@@ -13,9 +13,8 @@ use crate::mcp::dispatch::ToolOutput;
 use crate::mcp::server::PersonioServer;
 use crate::policy::guarded::Guarded;
 
-pub const DESCRIPTION: &str = "List the account's time-off (absence) types: id, name, category, unit (days or \
-hours) and whether requests need approval. Use the id or name with get_pto_balance, list_absences and \
-create_time_off. Contains no personal data.";
+pub const DESCRIPTION: &str = "List the account's time-off types: id, name, category, unit (days or hours), \
+approval.";
 
 /// `list_time_off_types` takes no arguments.
 #[derive(Debug, Clone, Deserialize, JsonSchema, Default)]

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 // Shared plumbing for the TypeScript-SDK end-to-end suite: starting the real binary, connecting the
 // official client (`@modelcontextprotocol/sdk`) over each transport, and raw access for wire checks.
 //
@@ -44,7 +47,9 @@ export function serverEnv(extra = {}) {
   for (const [k, v] of Object.entries(process.env)) {
     if (!k.startsWith('PERSONIO_') && k !== 'RUST_LOG' && v !== undefined) env[k] = v;
   }
-  return { ...env, RUST_LOG: 'warn', ...extra };
+  // Each server its own state directory: used tokens and idempotency keys persist across restarts.
+  const stateDir = mkdtempSync(join(tmpdir(), 'personio-mcp-state-'));
+  return { ...env, RUST_LOG: 'warn', PERSONIO_MCP_STATE_DIR: stateDir, ...extra };
 }
 
 /** Keeps the last few KB of a stream, for failure messages. */
