@@ -130,7 +130,8 @@ class Server:
             args=server_args(writes=writes, credential=credential, extra=extra_args),
             # Merged over the SDK's minimal default environment (PATH, HOME, ...), which carries
             # no PERSONIO_* variables.
-            env={"RUST_LOG": "warn"},
+            # Each server its own state directory: used tokens and idempotency keys persist.
+            env={"RUST_LOG": "warn", "PERSONIO_MCP_STATE_DIR": tempfile.mkdtemp(prefix="personio-mcp-state-")},
         )
         body_error: BaseException | None = None
         with open(log_path, "w", encoding="utf-8") as errlog:
