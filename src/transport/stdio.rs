@@ -133,15 +133,10 @@ async fn write_output(
     let mut lines = BufReader::new(from_server).lines();
     let mut replies_open = true;
     loop {
+        // Framing errors first: an error for a bad line was queued before any later line was even
+        // forwarded, so it must not be overtaken by the reply to that later line.
         tokio::select! {
-            line = lines.next_line() => match line? {
-                Some(l) => {
-                    output.write_all(l.as_bytes()).await?;
-                    output.write_all(b"\n").await?;
-                    output.flush().await?;
-                }
-                None => break,
-            },
+            biased;
             reply = replies.recv(), if replies_open => match reply {
                 Some(r) => {
                     output.write_all(r.as_bytes()).await?;
@@ -149,6 +144,14 @@ async fn write_output(
                     output.flush().await?;
                 }
                 None => replies_open = false,
+            },
+            line = lines.next_line() => match line? {
+                Some(l) => {
+                    output.write_all(l.as_bytes()).await?;
+                    output.write_all(b"\n").await?;
+                    output.flush().await?;
+                }
+                None => break,
             },
         }
     }
