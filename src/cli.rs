@@ -59,24 +59,8 @@ pub struct ServerOptions {
     /// email that matches exactly one employee.
     #[arg(long = "as", value_name = "EMAIL", env = "PERSONIO_MCP_AS")]
     pub as_email: Option<String>,
-    /// Custom attribute (Personio label or dynamic_<id> key) that may be returned to every role.
-    /// Repeatable; default none. Sensitive attributes are never exposed this way.
-    #[arg(
-        long = "expose-attribute",
-        value_name = "LABEL_OR_KEY",
-        env = "PERSONIO_MCP_EXPOSE_ATTRIBUTES",
-        value_delimiter = ','
-    )]
-    pub expose_attributes: Vec<String>,
-    /// Sensitive attribute (label, key or universal id, e.g. fix_salary) that HR callers may see.
-    /// Repeatable; default none.
-    #[arg(
-        long = "hr-sensitive-attribute",
-        value_name = "LABEL_OR_KEY",
-        env = "PERSONIO_MCP_HR_SENSITIVE_ATTRIBUTES",
-        value_delimiter = ','
-    )]
-    pub hr_sensitive_attributes: Vec<String>,
+    #[command(flatten)]
+    pub attributes: crate::attribute_args::AttributeArgs,
     /// Further absence categories treated as health data (besides sick_leave,
     /// maternity_parental_leave and quarantine). Repeatable.
     #[arg(
@@ -290,11 +274,7 @@ pub fn settings(options: &ServerOptions) -> Result<Settings, crate::Error> {
         )?),
         _ => None,
     };
-    let fields = crate::policy::fields::FieldPolicy {
-        exposed_custom: options.expose_attributes.clone(),
-        hr_sensitive: options.hr_sensitive_attributes.clone(),
-    };
-    fields.check()?;
+    let fields = options.attributes.policy()?;
     Ok(Settings {
         writes: WritePolicy {
             mode: if options.read_only {
@@ -382,17 +362,14 @@ fn state_store(
 /// credential cannot read (a typo, or a missing permission): they would silently expose nothing.
 /// Runs beside start-up, so a slow Personio does not delay serving.
 async fn warn_unknown_attributes(app: App) {
-    let fields = &app.rules().fields;
-    if fields.exposed_custom.is_empty() && fields.hr_sensitive.is_empty() {
-        return;
-    }
-    match app.records().client().readable_attributes().await {
-        Ok(readable) => {
-            let known: Vec<(String, String, Option<String>)> = readable
-                .iter()
-                .map(|a| (a.key.clone(), a.label.clone(), a.universal_id.clone()))
-                .collect();
-            for name in fields.unknown_names(&known) {
+    match crate::attribute_args::unknown_attribute_names(
+        &app.rules().fields,
+        app.records().client(),
+    )
+    .await
+    {
+        Ok(names) => {
+            for name in names {
                 tracing::warn!(
                     "attribute setting `{name}` matches no attribute this Personio credential can read; it exposes \
                      nothing (check the spelling, or the credential's readable attributes with `personio-mcp doctor`)"

@@ -10,6 +10,10 @@ use crate::personio::scope::{EndpointAccess, ScopeReport};
 pub struct DoctorArgs {
     #[command(flatten)]
     pub connection: ConnectionArgs,
+    /// The attribute settings the server would start with: checked against what the credential
+    /// can read, so a typo shows here instead of silently exposing nothing.
+    #[command(flatten)]
+    pub attributes: crate::attribute_args::AttributeArgs,
     /// Print the report as JSON instead of text.
     #[arg(long)]
     pub json: bool,
@@ -86,13 +90,24 @@ async fn personio(args: &DoctorArgs) -> std::process::ExitCode {
             return std::process::ExitCode::from(1);
         }
     };
+    let problems = attribute_problems(args, &conn.client).await;
     if args.json {
-        match serde_json::to_string_pretty(&report) {
+        let mut value = serde_json::to_value(&report).unwrap_or_default();
+        if let Some(map) = value.as_object_mut() {
+            map.insert("attribute_settings".into(), serde_json::json!(problems));
+        }
+        match serde_json::to_string_pretty(&value) {
             Ok(j) => println!("{j}"),
             Err(e) => eprintln!("cannot render the report: {e}"),
         }
     } else {
         render(&mut out, &report);
+        if !problems.is_empty() {
+            let _ = writeln!(out, "\nAttribute settings:");
+            for p in &problems {
+                let _ = writeln!(out, "  WARNING {p}");
+            }
+        }
         print!("{out}");
     }
     if let Some(s) = conn.sandbox {
@@ -102,6 +117,30 @@ async fn personio(args: &DoctorArgs) -> std::process::ExitCode {
         std::process::ExitCode::SUCCESS
     } else {
         std::process::ExitCode::from(1)
+    }
+}
+
+/// What is wrong with `--expose-attribute` / `--hr-sensitive-attribute`, one sentence each:
+/// a sensitive attribute offered to every role, or a name no readable attribute has.
+async fn attribute_problems(
+    args: &DoctorArgs,
+    client: &crate::personio::PersonioClient,
+) -> Vec<String> {
+    let fields = match args.attributes.policy() {
+        Ok(f) => f,
+        Err(e) => return vec![e.message],
+    };
+    match crate::attribute_args::unknown_attribute_names(&fields, client).await {
+        Ok(names) => names
+            .into_iter()
+            .map(|n| {
+                format!(
+                    "`{n}` matches no attribute this credential can read: the setting exposes nothing \
+                     (check the spelling against the readable attributes above)"
+                )
+            })
+            .collect(),
+        Err(e) => vec![format!("the attribute settings could not be checked: {e}")],
     }
 }
 

@@ -5,6 +5,7 @@
 //! The [`sandbox`] is the outside world: it shares no code with the client.
 
 pub mod app;
+pub mod attribute_args;
 pub mod cli;
 pub mod config;
 pub mod doctor;

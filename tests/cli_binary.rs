@@ -149,3 +149,44 @@ fn tools_list_hides_writes_only_in_read_only_mode() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["error"]["code"], "WRITES_DISABLED");
 }
+
+/// Issue 13 point 9: a misspelt attribute setting exposes nothing, so `doctor` says so (and a
+/// correct one is not reported).
+#[test]
+fn doctor_warns_about_attribute_settings_that_match_nothing_readable() {
+    let o = run(&[
+        "doctor",
+        "--sandbox",
+        "--expose-attribute",
+        "dynamic_24407,Lieblingsfarbe",
+    ]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    assert!(out.contains("Attribute settings:"), "{out}");
+    assert!(
+        out.contains("`Lieblingsfarbe` matches no attribute"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("`dynamic_24407` matches"),
+        "a readable attribute is not reported: {out}"
+    );
+
+    let o = run(&[
+        "doctor",
+        "--sandbox",
+        "--json",
+        "--expose-attribute",
+        "Lieblingsfarbe",
+    ]);
+    let (out, err) = text(&o);
+    let v: serde_json::Value = serde_json::from_str(&out).expect(&err);
+    let problems = v["attribute_settings"].as_array().expect("a list");
+    assert_eq!(problems.len(), 1, "{v}");
+
+    let o = run(&["doctor", "--sandbox"]);
+    assert!(
+        !text(&o).0.contains("Attribute settings:"),
+        "nothing configured, nothing said"
+    );
+}

@@ -1172,3 +1172,39 @@ async fn cors_preflight_for_an_allowed_origin_names_what_mcp_needs() {
         .unwrap();
     assert_eq!(header(&r, "access-control-allow-origin"), "");
 }
+
+/// Issue 13 point 7: 2026-07-28 removed `ping` and `logging/setLevel`, so a modern request for
+/// either gets "method not found" (-32601); a legacy session keeps both.
+#[tokio::test]
+async fn ping_and_set_level_exist_in_the_legacy_era_only() {
+    let sb = relaxed_sandbox().await;
+    let server = personio_server(config(), app(&sb)).await;
+    let http = server.client(None);
+    for method in ["ping", "logging/setLevel"] {
+        let params = if method == "ping" {
+            json!({})
+        } else {
+            json!({"level": "warning"})
+        };
+        let r = http.modern_send(7, method, params.clone(), None).await;
+        let status = r.status();
+        let text = r.text().await.unwrap();
+        let body: Value = text
+            .lines()
+            .find_map(|l| l.strip_prefix("data:"))
+            .map(|d| serde_json::from_str(d.trim()).unwrap())
+            .unwrap_or_else(|| serde_json::from_str(&text).unwrap_or(Value::Null));
+        assert_eq!(
+            body["error"]["code"], -32601,
+            "{method} in 2026-07-28 (HTTP {status}): {text}"
+        );
+
+        let mut s = StreamableSession::open(&http).await;
+        let (_, r) = s.request(method, params, None).await;
+        assert!(
+            r.get("error").is_none(),
+            "{method} in a legacy session: {r}"
+        );
+        assert!(r["result"].is_object(), "{method} in a legacy session: {r}");
+    }
+}

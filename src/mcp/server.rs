@@ -137,6 +137,25 @@ impl ServerHandler for PersonioServer {
         Ok(arguments::rephrase_decoding_error(response))
     }
 
+    /// `logging/setLevel` belongs to the legacy era (2026-07-28 removed it, like `ping`, which
+    /// rmcp already gates). Legacy clients such as the Python SDK's `set_logging_level` get an
+    /// empty success; nothing changes, because this server logs to stderr (`RUST_LOG`) and sends
+    /// no `notifications/message` (so it does not advertise the `logging` capability either).
+    async fn set_level(
+        &self,
+        request: SetLevelRequestParams,
+        ctx: RequestContext<RoleServer>,
+    ) -> std::result::Result<(), ErrorData> {
+        if ctx
+            .protocol_version()
+            .is_some_and(|v| v >= ProtocolVersion::V_2026_07_28)
+        {
+            return Err(ErrorData::method_not_found::<SetLevelRequestMethod>());
+        }
+        tracing::debug!(level = ?request.level, "logging/setLevel accepted (logs go to stderr)");
+        Ok(())
+    }
+
     async fn list_tools(
         &self,
         _request: Option<PaginatedRequestParams>,
