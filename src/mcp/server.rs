@@ -141,9 +141,11 @@ impl ServerHandler for PersonioServer {
     /// rmcp already gates). Legacy clients such as the Python SDK's `set_logging_level` get an
     /// empty success; nothing changes, because this server logs to stderr (`RUST_LOG`) and sends
     /// no `notifications/message` (so it does not advertise the `logging` capability either).
+    /// rmcp marks the type deprecated (SEP-2577); the legacy era still has the method.
+    #[allow(deprecated)]
     async fn set_level(
         &self,
-        request: SetLevelRequestParams,
+        _request: SetLevelRequestParams,
         ctx: RequestContext<RoleServer>,
     ) -> std::result::Result<(), ErrorData> {
         if ctx
@@ -152,7 +154,7 @@ impl ServerHandler for PersonioServer {
         {
             return Err(ErrorData::method_not_found::<SetLevelRequestMethod>());
         }
-        tracing::debug!(level = ?request.level, "logging/setLevel accepted (logs go to stderr)");
+        tracing::debug!("logging/setLevel accepted (logs go to stderr)");
         Ok(())
     }
 
