@@ -2,107 +2,10 @@
 //! clear error (or a sane result), nothing panics, and the server keeps answering.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed assertion
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
+mod common;
 
+use common::stdio::StdioServer as Server;
 use serde_json::{Value, json};
-
-struct Server {
-    child: std::process::Child,
-    stdin: std::process::ChildStdin,
-    /// Lines from stdout, read by a thread so that a missing answer fails the test instead of hanging it.
-    lines: std::sync::mpsc::Receiver<String>,
-    next_id: i64,
-}
-
-const ANSWER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
-
-impl Server {
-    fn start() -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_personio-mcp"))
-            .args(["serve", "--sandbox", "--enable-writes"])
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stdin = child.stdin.take().unwrap();
-        let stdout = BufReader::new(child.stdout.take().unwrap());
-        let (tx, lines) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in stdout.lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut s = Server {
-            child,
-            stdin,
-            lines,
-            next_id: 100,
-        };
-        let init = s.request("initialize", json!({"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "bad-input", "version": "0"}}));
-        assert_eq!(init["result"]["serverInfo"]["name"], "personio-mcp");
-        s.send_raw(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}).to_string());
-        s
-    }
-
-    fn send_raw(&mut self, line: &str) {
-        self.stdin.write_all(line.as_bytes()).unwrap();
-        self.stdin.write_all(b"\n").unwrap();
-        self.stdin.flush().unwrap();
-    }
-
-    /// The next message on stdout (fails after [`ANSWER_TIMEOUT`]).
-    fn next(&mut self) -> Value {
-        let line = self
-            .lines
-            .recv_timeout(ANSWER_TIMEOUT)
-            .expect("the server answered");
-        serde_json::from_str(&line)
-            .unwrap_or_else(|_| panic!("stdout carries only JSON-RPC, got: {line}"))
-    }
-
-    /// Reads messages until the response with `id` (notifications are skipped).
-    fn read(&mut self, id: &Value) -> Value {
-        loop {
-            let v = self.next();
-            if &v["id"] == id {
-                return v;
-            }
-        }
-    }
-
-    fn request(&mut self, method: &str, params: Value) -> Value {
-        self.next_id += 1;
-        let id = json!(self.next_id);
-        self.send_raw(
-            &json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}).to_string(),
-        );
-        self.read(&id)
-    }
-
-    fn call(&mut self, tool: &str, arguments: Value) -> Value {
-        self.request("tools/call", json!({"name": tool, "arguments": arguments}))
-    }
-
-    fn alive(&mut self) {
-        let r = self.call("list_time_off_types", json!({}));
-        assert_eq!(
-            r["result"]["isError"], false,
-            "the server still answers: {r}"
-        );
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-    }
-}
 
 /// A tool error the assistant can act on: `isError` with a stable code and a message, or rmcp's
 /// argument-decoding error text.

@@ -103,7 +103,7 @@ impl PersonioServer {
         self.audit(
             "completion/complete",
             Audited {
-                principal: principal.as_ref(),
+                caller: &principal,
                 targets: Vec::new(),
                 fields: vec![format!("argument:{}", known_argument(arg))],
                 outcome,

@@ -351,7 +351,7 @@ impl PersonioServer {
         };
         let tool = Self::tool_name(ctx);
         let audited = |targets, fields, outcome, status| Audited {
-            principal: principal.as_ref(),
+            caller: &principal,
             targets,
             fields,
             outcome,

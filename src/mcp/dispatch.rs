@@ -33,9 +33,25 @@ pub trait ToolOutput: Serialize {
     }
 }
 
+/// Who called, for the audit log: the principal the transport (or `--as`) names, and whether it
+/// resolved to a current employee. An unresolved caller holds no role, whatever it claimed.
+#[derive(Debug, Clone)]
+pub struct AuditCaller {
+    pub principal: Option<Principal>,
+    pub resolved: bool,
+}
+
+impl AuditCaller {
+    /// The audit line's `principal` and `role`: "none" for a caller that did not resolve.
+    fn fields(&self) -> (String, String) {
+        let (who, role) = crate::policy::audit::AuditLog::principal_fields(self.principal.as_ref());
+        (who, if self.resolved { role } else { "none".into() })
+    }
+}
+
 /// One finished call, as the audit log sees it.
 pub struct Audited<'a> {
-    pub principal: Option<&'a Principal>,
+    pub caller: &'a AuditCaller,
     pub targets: Vec<i64>,
     pub fields: Vec<String>,
     pub outcome: std::result::Result<(), &'a Error>,
@@ -69,14 +85,18 @@ impl PersonioServer {
         &self,
         ctx: &RequestContext<RoleServer>,
         forwarder: &ProgressForwarder,
-    ) -> (Option<Principal>, Result<Guarded>) {
+    ) -> (AuditCaller, Result<Guarded>) {
         let principal = self.principal(ctx);
         let guarded = self
             .app()
             .guard(principal.as_ref(), forwarder.progress())
             .await;
         let principal = principal.or_else(|| self.app().default_principal().cloned());
-        (principal, guarded)
+        let caller = AuditCaller {
+            principal,
+            resolved: guarded.is_ok(),
+        };
+        (caller, guarded)
     }
 
     /// Runs one read tool: facade → `run` → audit → result.
@@ -104,7 +124,7 @@ impl PersonioServer {
                 self.audit(
                     &tool,
                     Audited {
-                        principal: principal.as_ref(),
+                        caller: &principal,
                         targets,
                         fields: super::audit::field_names(&value),
                         outcome: Ok(()),
@@ -118,7 +138,7 @@ impl PersonioServer {
                 self.audit(
                     &tool,
                     Audited {
-                        principal: principal.as_ref(),
+                        caller: &principal,
                         targets: e.target.into_iter().collect(),
                         fields: Vec::new(),
                         outcome: Err(&e),
@@ -137,7 +157,7 @@ impl PersonioServer {
         let Some(log) = self.app().audit() else {
             return;
         };
-        let (who, role) = crate::policy::audit::AuditLog::principal_fields(a.principal);
+        let (who, role) = a.caller.fields();
         log.record(&AuditEvent {
             timestamp: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             principal: who,

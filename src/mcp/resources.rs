@@ -77,7 +77,24 @@ impl PersonioServer {
         let forwarder = ProgressForwarder::new(ctx);
         let (principal, guarded) = self.guarded(ctx, &forwarder).await;
         forwarder.finish().await;
-        let g = guarded.map_err(|e| resource_error(uri, &e))?;
+        let g = match guarded {
+            Ok(g) => g,
+            Err(e) => {
+                // A refused caller is audited like a refused tool call: the door was tried.
+                self.audit(
+                    "resources/read",
+                    Audited {
+                        caller: &principal,
+                        targets: Vec::new(),
+                        fields: Vec::new(),
+                        outcome: Err(&e),
+                        write_request: None,
+                        write_status: None,
+                    },
+                );
+                return Err(resource_error(uri, &e));
+            }
+        };
         match uri {
             "personio://time-off-types" => {
                 let r = list_time_off_types::run(g, Default::default())
@@ -110,7 +127,7 @@ impl PersonioServer {
                 )
                 .await;
                 let audited = |targets, outcome| Audited {
-                    principal: principal.as_ref(),
+                    caller: &principal,
                     targets,
                     fields: Vec::new(),
                     outcome,

@@ -3,6 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed assertion
 #![allow(dead_code)]
 
+pub mod stdio;
+
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
