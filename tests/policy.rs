@@ -415,6 +415,18 @@ async fn the_audit_log_records_calls_without_personal_values() {
     assert!(!text.contains("2031-04-08"));
 }
 
+/// Stops a stdio server and appends everything it said (stdout and its logs) to `seen`.
+fn drop_and_collect(s: common::stdio::StdioServer, seen: &mut String) {
+    assert!(
+        s.transcript.contains("\"completion\"") && s.transcript.contains("\"contents\""),
+        "completions and resources answered: {}",
+        s.transcript
+    );
+    assert!(s.logs().contains("TRACE"), "trace logs were captured");
+    seen.push_str(&s.transcript);
+    seen.push_str(&s.logs());
+}
+
 /// Every sensitive value of the seeded company, read straight from the sandbox.
 async fn sensitive_values(sb: &SandboxHandle) -> Vec<String> {
     let client = PersonioClient::new(unthrottled(config(sb, "sandbox-client"))).unwrap();
@@ -532,6 +544,70 @@ async fn no_sensitive_value_or_secret_leaks_through_any_tool_role_log_or_audit()
             seen.push_str(&String::from_utf8_lossy(&out.stdout));
             seen.push_str(&String::from_utf8_lossy(&out.stderr));
         }
+        // The other doors, over stdio as a desktop client uses them: completions, resources,
+        // prompts and error texts, with trace logs on.
+        let audit_arg = audit.to_string_lossy().into_owned();
+        let state = tempfile::tempdir().unwrap();
+        let state_arg = state.path().to_string_lossy().into_owned();
+        let mut s = common::stdio::StdioServer::start_with(
+            &[
+                "serve",
+                "--sandbox",
+                "--enable-writes",
+                "--as",
+                &who,
+                "--role",
+                role,
+                "--audit-log",
+                &audit_arg,
+            ],
+            &[
+                ("RUST_LOG", "trace"),
+                ("PERSONIO_MCP_STATE_DIR", &state_arg),
+            ],
+            json!({}),
+        );
+        let prompt = json!({"type": "ref/prompt", "name": "request_time_off"});
+        let template = json!({"type": "ref/resource", "uri": "personio://employees/{id}"});
+        for prefix in ["", "a", "M", "1"] {
+            s.request(
+                "completion/complete",
+                json!({"ref": prompt, "argument": {"name": "employee", "value": prefix}}),
+            );
+            s.request(
+                "completion/complete",
+                json!({"ref": template, "argument": {"name": "id", "value": prefix}}),
+            );
+        }
+        for uri in [
+            format!("personio://employees/{report}"),
+            format!("personio://employees/{}", c.peer.id),
+            "personio://scope".to_string(),
+            "personio://time-off-types".to_string(),
+        ] {
+            s.request("resources/read", json!({"uri": uri}));
+        }
+        s.request("resources/list", json!({}));
+        s.request(
+            "prompts/get",
+            json!({"name": "request_time_off", "arguments": {"employee": c.report.full_name()}}),
+        );
+        s.request(
+            "prompts/get",
+            json!({"name": "my_leave_summary", "arguments": {}}),
+        );
+        // Error texts: ambiguous, unknown, forbidden, invalid.
+        s.call("get_employee", json!({"employee": "a"}));
+        s.call(
+            "get_pto_balance",
+            json!({"employee": c.peer.id.to_string()}),
+        );
+        s.call(
+            "list_absences",
+            json!({"employee": report, "start_date": "2026-13-01"}),
+        );
+        s.call("create_time_off", json!({"employee": report, "time_off_type": "no such type", "start_date": "2031-05-13"}));
+        drop_and_collect(s, &mut seen);
     }
     seen.push_str(&std::fs::read_to_string(&audit).unwrap());
     assert!(seen.contains("TRACE"), "trace logs were captured");
