@@ -699,6 +699,87 @@ async fn leavers_keep_access() {
     assert_eq!(refused.code, ErrorCode::Forbidden);
 }
 
+/// Finding 3: `{"query":"","status":"active","limit":50}` counted as narrowed and paged through
+/// everyone; paging over the four statuses exported the company; a manager's whole-year
+/// absences returned 1,079 records. The cap bounds every role's paging, whatever the filters,
+/// and non-HR callers get neither former employees nor the leave status.
+#[tokio::test]
+async fn the_bulk_export_cap_is_bypassed() {
+    let sb = sandbox(400).await;
+    let client = PersonioClient::new(unthrottled(config(&sb, "sandbox-client"))).unwrap();
+    let mut settings = Settings::default();
+    settings.privacy.record_cap = 100;
+    let app = App::new(client, settings);
+    let c = cast(&app).await;
+    let hr = caller(&app, &email(&c.hr), Role::Hr).await.unwrap();
+    let mut exported = HashSet::new();
+    for status in ["active", "inactive", "onboarding", "leave"] {
+        let mut page = json!({"query": "", "status": status, "limit": 50});
+        loop {
+            let r = personio_mcp::mcp::tools::search_employee::run(
+                app.guard_as(hr.clone()),
+                args(page.clone()),
+            )
+            .await
+            .unwrap();
+            exported.extend(r.employees.iter().map(|e| e.id));
+            match r.next_cursor {
+                Some(cursor) => page["cursor"] = json!(cursor),
+                None => break,
+            }
+        }
+    }
+    let active_total = app
+        .records()
+        .snapshot(None)
+        .await
+        .unwrap()
+        .all()
+        .filter(|e| e.status.value() == Some(&EmployeeStatus::Active))
+        .count();
+    assert!(active_total > 100, "the company is larger than the cap");
+    assert!(
+        exported.len() < active_total,
+        "paging stopped at the cap of 100 per query ({} exported)",
+        exported.len()
+    );
+
+    let me = caller(&app, &email(&c.report), Role::Employee)
+        .await
+        .unwrap();
+    for status in ["inactive", "leave"] {
+        let e = personio_mcp::mcp::tools::search_employee::run(
+            app.guard_as(me.clone()),
+            args(json!({"query": "", "status": status})),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(e.code, ErrorCode::Forbidden, "{status}");
+    }
+
+    let boss = caller(&app, &email(&c.manager), Role::Manager)
+        .await
+        .unwrap();
+    let year = app.today().format("%Y").to_string();
+    let mut page =
+        json!({"from": format!("{year}-01-01"), "to": format!("{year}-12-31"), "limit": 200});
+    let mut seen = 0;
+    loop {
+        let r = list_absences::run(app.guard_as(boss.clone()), args(page.clone()))
+            .await
+            .unwrap();
+        seen += r.absences.len();
+        match r.next_cursor {
+            Some(cursor) => page["cursor"] = json!(cursor),
+            None => break,
+        }
+    }
+    assert!(
+        seen <= 100,
+        "a manager pages through at most the cap ({seen})"
+    );
+}
+
 async fn c_any_active(app: &App) -> Employee {
     let snapshot = app.records().snapshot(None).await.unwrap();
     snapshot
