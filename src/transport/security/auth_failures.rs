@@ -13,14 +13,11 @@ use std::num::NonZeroU32;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use governor::clock::Clock;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use moka::future::Cache;
 use tokio::time::Instant;
-
-use super::error_response;
 
 /// Wrong tokens an address may present at once before it is throttled.
 const BURST: u32 = 10;
@@ -157,24 +154,17 @@ impl AuthFailures {
 }
 
 fn too_many_failures(wait: Duration) -> Response {
-    let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
-    let mut response = error_response(
-        StatusCode::TOO_MANY_REQUESTS,
-        "too_many_failed_logins",
+    super::too_many_requests(wait, "too_many_failed_logins", |secs| {
         format!(
-            "Too many wrong bearer tokens from this address. Retry after {secs} s with the right \
-             token."
-        ),
-    );
-    response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-    response
+            "Too many wrong bearer tokens from this address. Retry after {secs} s with the right token."
+        )
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::{StatusCode, header};
 
     #[test]
     fn ipv6_addresses_are_grouped_by_their_64() {

@@ -155,16 +155,10 @@ impl HostPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::{HeaderValue, StatusCode};
+    use axum::http::StatusCode;
     use axum::response::IntoResponse;
 
-    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        for (k, v) in pairs {
-            h.insert(*k, HeaderValue::from_str(v).unwrap());
-        }
-        h
-    }
+    use crate::transport::security::test_headers as headers;
 
     #[test]
     fn host_policy_matches_names_and_ports() {

@@ -60,6 +60,34 @@ pub(crate) fn error_response(
     (status, axum::Json(body)).into_response()
 }
 
+/// A 429 with `Retry-After` (whole seconds, at least 1) and a JSON body whose message may use the
+/// seconds: `message(secs)`.
+pub(crate) fn too_many_requests(
+    wait: std::time::Duration,
+    code: &str,
+    message: impl FnOnce(u64) -> String,
+) -> Response {
+    let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
+    let mut response = error_response(StatusCode::TOO_MANY_REQUESTS, code, message(secs));
+    response.headers_mut().insert(
+        axum::http::header::RETRY_AFTER,
+        axum::http::HeaderValue::from(secs),
+    );
+    response
+}
+
+/// Request headers from pairs, for the front door's unit tests.
+#[cfg(test)]
+pub(crate) fn test_headers(pairs: &[(&'static str, &str)]) -> axum::http::HeaderMap {
+    let mut h = axum::http::HeaderMap::new();
+    for (k, v) in pairs {
+        if let Ok(v) = axum::http::HeaderValue::from_str(v) {
+            h.insert(*k, v);
+        }
+    }
+    h
+}
+
 /// Why the front door turned a request away (becomes a JSON error response).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Rejection {

@@ -4,12 +4,10 @@
 use std::num::NonZeroU32;
 use std::time::Duration;
 
-use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use governor::clock::Clock;
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
 
-use super::error_response;
 use crate::policy::principal::Principal;
 
 /// A request budget: `per_minute` sustained, `burst` at once.
@@ -99,7 +97,6 @@ impl RateLimits {
     }
 
     pub(super) fn too_many(&self, refused: Refused) -> Response {
-        let secs = refused.wait.as_secs_f64().ceil().max(1.0) as u64;
         let (who, limit, flags) = if refused.anonymous {
             (
                 "callers without a token",
@@ -109,19 +106,13 @@ impl RateLimits {
         } else {
             ("this principal", self.per_principal, "--rate-limit")
         };
-        let mut response = error_response(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
+        super::too_many_requests(refused.wait, "rate_limited", |secs| {
             format!(
                 "Too many requests for {who}: the limit is {} requests a minute (bursts of {}; see \
                  {flags}). Retry after {secs} s.",
                 limit.per_minute, limit.burst
-            ),
-        );
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-        response
+            )
+        })
     }
 }
 
@@ -129,6 +120,7 @@ impl RateLimits {
 mod tests {
     use super::*;
     use crate::policy::principal::Role;
+    use axum::http::{StatusCode, header};
 
     #[test]
     fn rate_limits_are_per_principal() {

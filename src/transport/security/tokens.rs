@@ -267,13 +267,7 @@ pub fn principal_count(tokens: &TokenStore) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        for (k, v) in pairs {
-            h.insert(*k, HeaderValue::from_str(v).unwrap());
-        }
-        h
-    }
+    use crate::transport::security::test_headers as headers;
 
     const TOKEN: &str = "9f86d081884c7d659a2feaa0c55ad015b3bf4f1b";
 
