@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::client::PersonioClient;
 use super::http::{Body, Request};
 use super::model::absence::{
-    parse_absence_period, parse_balance, parse_time_off, parse_time_off_type,
+    AbsenceParseError, parse_absence_period, parse_balance, parse_time_off, parse_time_off_type,
 };
 use super::pagination::{Paging, fetch_v1, item_id, paged};
 use super::types::{Absence, Balance, TimeOffType};
@@ -93,25 +93,28 @@ fn unreadable(what: &str, why: String) -> Error {
 impl PersonioClient {
     /// Day-unit absences (`/v1/company/time-offs`), de-duplicated across page-index quirks.
     pub fn time_offs(&self, query: &AbsenceQuery) -> impl Stream<Item = Result<Absence>> + '_ {
-        let requests = query.requests("/v1/company/time-offs", "read absences");
-        futures::stream::iter(requests)
-            .flat_map(move |req| {
-                paged(
-                    self.http(),
-                    req,
-                    ABSENCE_PAGE_SIZE,
-                    Paging::PageIndex,
-                    item_id,
-                )
-            })
-            .map(|item| {
-                item.and_then(|v| parse_time_off(&v).map_err(|e| unreadable("time-off", e.0)))
-            })
+        self.absence_listing(query, "/v1/company/time-offs", "time-off", parse_time_off)
     }
 
     /// Hour-unit absences (`/v1/company/absence-periods`).
     pub fn hour_absences(&self, query: &AbsenceQuery) -> impl Stream<Item = Result<Absence>> + '_ {
-        let requests = query.requests("/v1/company/absence-periods", "read absences");
+        self.absence_listing(
+            query,
+            "/v1/company/absence-periods",
+            "absence period",
+            parse_absence_period,
+        )
+    }
+
+    /// One v1 absence listing: the query's batches, each paged by page index, items parsed.
+    fn absence_listing(
+        &self,
+        query: &AbsenceQuery,
+        path: &'static str,
+        what: &'static str,
+        parse: fn(&Value) -> std::result::Result<Absence, AbsenceParseError>,
+    ) -> impl Stream<Item = Result<Absence>> + '_ {
+        let requests = query.requests(path, "read absences");
         futures::stream::iter(requests)
             .flat_map(move |req| {
                 paged(
@@ -122,11 +125,7 @@ impl PersonioClient {
                     item_id,
                 )
             })
-            .map(|item| {
-                item.and_then(|v| {
-                    parse_absence_period(&v).map_err(|e| unreadable("absence period", e.0))
-                })
-            })
+            .map(move |item| item.and_then(|v| parse(&v).map_err(|e| unreadable(what, e.0))))
     }
 
     /// Both units, day absences first. The two lists are fetched concurrently.
