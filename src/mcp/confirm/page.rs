@@ -16,7 +16,6 @@
 use super::Step;
 use crate::app::App;
 use crate::error::{Error, ErrorCode, Result};
-use crate::policy::confirmations::CONFIRMATION_TTL;
 use crate::policy::state::approvals::SECRET_CHARS;
 use crate::policy::state::{ApprovalId, ApprovalState, ApprovalView, ConsumeOutcome};
 
@@ -55,15 +54,17 @@ pub(super) async fn offer(
             .with_hint("Run it as a server (serve, or serve --http) rather than a one-shot `tools call`, or use --confirm-via token for trusted automation.")
     })?;
     let base = host.base_url().await?;
+    // The link expires with the token, so that an open page never outlives what it approves.
+    let ttl = app.confirmations().ttl();
     let sealed = app.confirmations().issue(bound_to, digest)?;
     let created = app
         .approvals()
-        .create(view, &binding(bound_to, digest), CONFIRMATION_TTL)
+        .create(view, &binding(bound_to, digest), ttl)
         .await?;
     let url = format!("{base}{}", created.path);
-    let minutes = CONFIRMATION_TTL.as_secs() / 60;
+    let minutes = ttl.as_secs().div_ceil(60);
     let next_step = format!(
-        "Show the user this link and ask them to confirm or decline there: {url} (valid {minutes} minutes). \
+        "Show the user this link and ask them to confirm or decline there: {url} (valid {minutes} min). \
 Only after they say they confirmed, call the tool again with the same arguments plus this confirmation_token; \
 before that the call is refused and nothing is written."
     );
