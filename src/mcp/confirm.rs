@@ -492,3 +492,48 @@ impl PersonioServer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(c: &Confirmation) -> &'static str {
+        match c {
+            Confirmation::Skip => "skip",
+            Confirmation::Token => "token",
+            Confirmation::Mrtr { .. } => "mrtr",
+            Confirmation::Elicit(_) => "elicit",
+            Confirmation::Page => "page",
+        }
+    }
+
+    fn mrtr() -> Confirmation {
+        Confirmation::Mrtr {
+            request_state: None,
+            responses: None,
+        }
+    }
+
+    #[test]
+    fn the_setting_picks_the_channel_from_what_client_and_server_offer() {
+        use ConfirmVia::{Auto, Page, Token};
+        let cases = [
+            // auto: the client's dialog first, else the page where one can be served, else a token.
+            (mrtr(), Auto, true, "mrtr"),
+            (Confirmation::Token, Auto, true, "page"),
+            (Confirmation::Token, Auto, false, "token"),
+            // page: always the page (also where it cannot be served: then the write is refused).
+            (mrtr(), Page, true, "page"),
+            (Confirmation::Token, Page, false, "page"),
+            // token: today's behaviour, never the page.
+            (Confirmation::Token, Token, true, "token"),
+            (mrtr(), Token, true, "mrtr"),
+            // A configured skip is never overridden.
+            (Confirmation::Skip, Page, true, "skip"),
+        ];
+        for (offered, via, host, expected) in cases {
+            let got = resolve(offered, via, host);
+            assert_eq!(name(&got), expected, "{via:?} host={host}");
+        }
+    }
+}
