@@ -358,3 +358,106 @@ async fn an_expired_link_is_refused_on_the_page_and_by_the_tool() {
     assert!(e.message.contains("expired"), "{e}");
     assert_eq!(day_count(&sb).await, before, "nothing written");
 }
+
+/// One JSON-RPC exchange over the stdio server: writes `msg`, returns the response with `id`.
+async fn stdio_request(
+    stdin: &mut tokio::process::ChildStdin,
+    lines: &mut tokio::io::Lines<BufReader<tokio::process::ChildStdout>>,
+    id: i64,
+    method: &str,
+    params: Value,
+) -> Value {
+    use tokio::io::AsyncWriteExt;
+    let msg = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
+    stdin
+        .write_all(format!("{msg}\n").as_bytes())
+        .await
+        .unwrap();
+    loop {
+        let line = guarded(method, lines.next_line()).await.unwrap().unwrap();
+        let v: Value = serde_json::from_str(&line).unwrap();
+        if v["id"] == json!(id) {
+            return v;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stdio_serves_the_page_on_a_loopback_listener_at_confirm_bind() {
+    use tokio::io::AsyncWriteExt;
+    let state = tempfile::tempdir().unwrap();
+    let mut c = Command::new(BIN);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("PERSONIO_") {
+            c.env_remove(k);
+        }
+    }
+    c.args(["serve", "--sandbox", "--enable-writes"])
+        .arg("--state-dir")
+        .arg(state.path())
+        .env("PERSONIO_MCP_CONFIRM_VIA", "page")
+        .env("PERSONIO_MCP_CONFIRM_BIND", "127.0.0.1:0")
+        .kill_on_drop(true)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let mut child = c.spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let init = json!({"protocolVersion": "2025-11-25", "capabilities": {},
+                      "clientInfo": {"name": "confirm-tests", "version": "0"}});
+    stdio_request(&mut stdin, &mut lines, 0, "initialize", init).await;
+    stdin
+        .write_all(b"{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n")
+        .await
+        .unwrap();
+    let found = stdio_request(
+        &mut stdin,
+        &mut lines,
+        1,
+        "tools/call",
+        json!({"name": "search_employee", "arguments": {"query": "Jürgen Müller"}}),
+    )
+    .await;
+    let id = found["result"]["structuredContent"]["employees"][0]["id"].clone();
+    assert!(id.is_i64(), "{found}");
+    let args = json!({"employee": id.to_string(), "time_off_type": "Paid vacation", "start_date": "2031-09-01"});
+    let r = stdio_request(
+        &mut stdin,
+        &mut lines,
+        2,
+        "tools/call",
+        json!({"name": "create_time_off", "arguments": args}),
+    )
+    .await;
+    let r = &r["result"]["structuredContent"];
+    assert_eq!(r["status"], "confirmation_required", "{r}");
+    let url = r["confirmation_url"].as_str().unwrap();
+    assert!(
+        url.starts_with("http://127.0.0.1:") && url.contains("/confirm/"),
+        "{url}"
+    );
+    let page = confirm_support::http().get(url).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("Jürgen Müller"));
+
+    // Before the person answered, the model's call writes nothing.
+    let mut with_token = args.clone();
+    with_token["confirmation_token"] = r["confirmation_token"].clone();
+    let e = stdio_request(
+        &mut stdin,
+        &mut lines,
+        3,
+        "tools/call",
+        json!({"name": "create_time_off", "arguments": with_token}),
+    )
+    .await;
+    assert_eq!(e["result"]["isError"], true, "{e}");
+    assert!(
+        e["result"]["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("CONFLICT"),
+        "{e}"
+    );
+}
