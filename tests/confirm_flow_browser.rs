@@ -122,6 +122,26 @@ async fn call(s: &mut StreamableSession, name: &str, args: Value) -> (bool, Valu
     }
 }
 
+/// The output schemas of the tools as listed (clients such as the TypeScript SDK validate
+/// structuredContent against them).
+async fn output_schemas(s: &mut StreamableSession) -> Value {
+    let (_, r) = s.request("tools/list", json!({}), None).await;
+    let mut out = json!({});
+    for t in r["result"]["tools"].as_array().unwrap() {
+        out[t["name"].as_str().unwrap()] = t["outputSchema"].clone();
+    }
+    out
+}
+
+fn assert_fits(schemas: &Value, tool: &str, result: &Value) {
+    let validator = jsonschema::validator_for(&schemas[tool]).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(result)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{tool}: {errors:?}\n{result}");
+}
+
 async fn day_count(sb: &SandboxHandle) -> u64 {
     stored_time_offs(sb).await["day_count"].as_u64().unwrap()
 }
@@ -182,6 +202,7 @@ async fn a_write_happens_once_after_a_person_confirms_on_the_page_and_never_afte
     let profile = tempfile::tempdir().unwrap();
     let browser = browser(&driver, profile.path()).await;
     let before = day_count(&sb).await;
+    let schemas = output_schemas(&mut mcp).await;
 
     // Preview: a link for the person and a token for the model.
     let args = json!({"employee": "me", "time_off_type": "Paid vacation",
@@ -190,6 +211,7 @@ async fn a_write_happens_once_after_a_person_confirms_on_the_page_and_never_afte
     let (err, r) = call(&mut mcp, "create_time_off", args.clone()).await;
     assert!(!err, "{r}");
     let (url, token) = preview_link(&r, &server.url);
+    assert_fits(&schemas, "create_time_off", &r);
 
     // The model calls before the person answered: refused, nothing written.
     let mut with_token = args.clone();
@@ -225,6 +247,7 @@ async fn a_write_happens_once_after_a_person_confirms_on_the_page_and_never_afte
     let (err, r) = call(&mut mcp, "create_time_off", with_token.clone()).await;
     assert!(!err, "{r}");
     assert_eq!(r["created"], true, "{r}");
+    assert_fits(&schemas, "create_time_off", &r);
     assert_eq!(day_count(&sb).await, before + 1, "written once");
     let absence_id = r["absence"]["id"].as_str().unwrap().to_string();
 
@@ -267,6 +290,7 @@ async fn a_write_happens_once_after_a_person_confirms_on_the_page_and_never_afte
     let (err, r) = call(&mut mcp, "cancel_time_off", cancel.clone()).await;
     assert!(!err, "{r}");
     let (url3, token3) = preview_link(&r, &server.url);
+    assert_fits(&schemas, "cancel_time_off", &r);
     let mut cancel_with_token = cancel.clone();
     cancel_with_token["confirmation_token"] = json!(token3);
     let (err, text) = call(&mut mcp, "cancel_time_off", cancel_with_token.clone()).await;
