@@ -18,7 +18,8 @@ use crate::policy::guarded::{Guarded, Rules};
 use crate::policy::idempotency::Idempotency;
 use crate::policy::principal::Principal;
 use crate::policy::privacy::Privacy;
-use crate::policy::state::{MemoryStore, StateStore, StoreLimits};
+use crate::policy::state::approvals::{ConfirmSettings, ConfirmVia};
+use crate::policy::state::{Approvals, ConfirmPageHost, MemoryStore, StateStore, StoreLimits};
 use crate::policy::write_gate::WritePolicy;
 
 /// A key for sealing confirmation tokens: at least 32 bytes, checked when it is made, so a
@@ -53,6 +54,8 @@ pub struct Settings {
     pub tools: Vec<String>,
     /// Where used tokens, approvals and idempotency keys live (`--state-dir`). `None`: in memory.
     pub state: Option<Arc<dyn StateStore>>,
+    /// How a person confirms writes (`--confirm-via`) and where confirmation pages are served.
+    pub confirm: ConfirmSettings,
 }
 
 impl std::fmt::Debug for Settings {
@@ -70,6 +73,7 @@ impl std::fmt::Debug for Settings {
             .field("zone", &self.zone)
             .field("tools", &self.tools)
             .field("state", &self.state)
+            .field("confirm", &self.confirm)
             .finish()
     }
 }
@@ -94,6 +98,9 @@ pub struct App {
     confirmations: Arc<Confirmations>,
     idempotency: Arc<Idempotency>,
     tools: Arc<Vec<String>>,
+    approvals: Approvals,
+    confirm_via: ConfirmVia,
+    page_host: Option<Arc<dyn ConfirmPageHost>>,
 }
 
 impl App {
@@ -110,6 +117,11 @@ impl App {
             None => Confirmations::random(),
         }
         .with_store(state.clone());
+        let approvals = Approvals::new(state.clone());
+        let page_host = settings
+            .confirm
+            .page_host
+            .map(|make| make(approvals.clone()));
         App {
             records: Arc::new(Records::new(client, zone)),
             rules: Arc::new(Rules {
@@ -122,7 +134,32 @@ impl App {
             confirmations: Arc::new(confirmations),
             idempotency: Arc::new(Idempotency::with_store(state)),
             tools: Arc::new(settings.tools),
+            approvals,
+            confirm_via: settings.confirm.via,
+            page_host,
         }
+    }
+
+    /// Serves confirmation pages from `host` (`serve --http`: its own listener), or nowhere
+    /// (`tools call`: a one-shot process cannot wait for a person).
+    pub fn with_page_host(mut self, host: Option<Arc<dyn ConfirmPageHost>>) -> App {
+        self.page_host = host;
+        self
+    }
+
+    /// Page approvals (the write flow creates and consumes them, the page answers them).
+    pub fn approvals(&self) -> &Approvals {
+        &self.approvals
+    }
+
+    /// How a person confirms writes.
+    pub fn confirm_via(&self) -> ConfirmVia {
+        self.confirm_via
+    }
+
+    /// Where confirmation pages are served, if anywhere.
+    pub fn page_host(&self) -> Option<&dyn ConfirmPageHost> {
+        self.page_host.as_deref()
     }
 
     fn map_records(mut self, f: impl FnOnce(Records) -> Records) -> App {

@@ -36,6 +36,8 @@ pub enum Command {
 pub struct ServerOptions {
     #[command(flatten)]
     pub connection: ConnectionArgs,
+    #[command(flatten)]
+    pub confirm: crate::transport::confirm_args::ConfirmArgs,
     /// Allow create_time_off to write to Personio (each write still needs a human confirmation).
     /// Without it the tool is listed but answers WRITES_DISABLED.
     #[arg(long, env = "PERSONIO_MCP_ENABLE_WRITES", value_parser = clap::builder::BoolishValueParser::new(), default_value = "false", num_args = 0..=1, default_missing_value = "true")]
@@ -330,6 +332,7 @@ pub fn settings(options: &ServerOptions) -> Result<Settings, crate::Error> {
         zone: Some(options.timezone),
         tools: options.tools.iter().map(|t| t.trim().to_string()).collect(),
         state: Some(state_store(options.state_dir.clone())?),
+        confirm: options.confirm.settings(),
     })
 }
 
@@ -453,7 +456,8 @@ pub async fn run(cli: Cli) -> std::process::ExitCode {
                     }
                 };
                 let (app, _conn) = match app_for(&args.options).await {
-                    Ok(x) => x,
+                    // One call, then the process ends: it cannot serve a page a person opens later.
+                    Ok((app, conn)) => (app.with_page_host(None), conn),
                     Err(e) => return fail("tools call", describe(&e)),
                 };
                 let params = json!({"name": args.name, "arguments": arguments});

@@ -6,6 +6,12 @@
 //! A write tool implements [`WriteOp`] (its own drafting, planning, previews and commit) and calls
 //! [`PersonioServer::run_write`]; the confirmation channels, token checks, idempotency and audit
 //! live here once.
+//!
+//! Channels (`--confirm-via`): the client's dialog (MRTR or legacy form elicitation), the
+//! confirmation page this server serves ([`page`]), or a token the model passes back. `auto`
+//! takes the first the client and server can offer; `page` always the page; `token` never the page.
+
+mod page;
 
 use std::future::Future;
 use std::time::Duration;
@@ -27,6 +33,8 @@ use super::server::PersonioServer;
 use crate::error::{Error, Result};
 use crate::policy::confirmations::digest;
 use crate::policy::guarded::Guarded;
+use crate::policy::state::ApprovalView;
+use crate::policy::state::approvals::ConfirmVia;
 
 /// How long a legacy elicitation dialog may stay open.
 const ELICIT_TIMEOUT: Duration = Duration::from_secs(300);
@@ -44,6 +52,9 @@ pub enum Confirmation {
     },
     /// Legacy sessions whose client supports form elicitation: `elicitation/create` now.
     Elicit(Peer<RoleServer>),
+    /// The confirmation page: a link for the person, a token that writes only after they
+    /// confirmed there.
+    Page,
 }
 
 /// The answer of a write: a result, or a request for input (MRTR).
@@ -64,8 +75,13 @@ pub struct WriteControls {
 pub enum Step {
     /// `dry_run`: what would happen.
     Preview,
-    /// A human must confirm; pass `token` back with the same arguments.
-    ConfirmationRequired { token: String, next_step: String },
+    /// A human must confirm (on the page at `url`, when set); pass `token` back with the same
+    /// arguments.
+    ConfirmationRequired {
+        token: String,
+        next_step: String,
+        url: Option<String>,
+    },
     /// The human said no.
     Declined,
 }
@@ -95,6 +111,8 @@ pub trait WriteOp: Send + Sync {
     fn preview(&self, g: &Guarded, plan: &Self::Plan, step: Step) -> Self::Output;
     /// The question a person answers in a confirmation dialog (cleaned for display).
     fn question(&self, g: &Guarded, plan: &Self::Plan) -> String;
+    /// What the confirmation page shows (raw values: the page cleans and escapes them).
+    fn approval_view(&self, g: &Guarded, plan: &Self::Plan) -> ApprovalView;
     /// Writes the plan (never twice).
     fn commit(
         &self,
@@ -109,6 +127,22 @@ fn bound_to(principal: Option<&crate::policy::principal::Principal>) -> String {
     principal.map_or("local".to_string(), |p| p.email.clone())
 }
 
+/// The page's "requested by": the caller, when they are not the employee concerned.
+pub fn requested_by(g: &Guarded, employee_id: i64) -> Option<String> {
+    let caller = g.caller();
+    (caller.employee_id != Some(employee_id))
+        .then(|| caller.principal.as_ref().map(|p| p.email.clone()))
+        .flatten()
+}
+
+/// Days or hours, as the page says it.
+pub fn quantity_unit(unit: crate::personio::Unit) -> crate::policy::state::QuantityUnit {
+    match unit {
+        crate::personio::Unit::Days => crate::policy::state::QuantityUnit::Days,
+        crate::personio::Unit::Hours => crate::policy::state::QuantityUnit::Hours,
+    }
+}
+
 /// Runs a write for a resolved caller outside an MCP request (tests, the command line).
 pub async fn run_for<W: WriteOp>(
     g: &Guarded,
@@ -117,18 +151,59 @@ pub async fn run_for<W: WriteOp>(
     confirmation: Confirmation,
     app: &crate::app::App,
 ) -> Result<Outcome<W::Output>> {
-    let bound = bound_to(g.caller().principal.as_ref());
-    let (idempotency, confirmations) = (app.idempotency(), app.confirmations());
+    let page = app.page_host().is_some();
     write(
         g,
         &op,
         &controls,
-        confirmation,
-        &bound,
-        idempotency,
-        confirmations,
+        resolve(confirmation, app.confirm_via(), page),
+        app,
     )
     .await
+}
+
+/// The channel `--confirm-via` leaves of what the client offers: `page` replaces every channel
+/// (but a configured skip), `auto` replaces the token by the page where one can be served.
+fn resolve(offered: Confirmation, via: ConfirmVia, page_host: bool) -> Confirmation {
+    match (offered, via) {
+        (Confirmation::Skip, _) => Confirmation::Skip,
+        (_, ConfirmVia::Page) => Confirmation::Page,
+        (Confirmation::Token, ConfirmVia::Auto) if page_host => Confirmation::Page,
+        (offered, _) => offered,
+    }
+}
+
+const TOKEN_NEXT_STEP: &str = "Show the summary to the user. Only if they confirm, call the tool again with the \
+same arguments plus this confirmation_token (valid 10 minutes, once).";
+
+/// A plain token step.
+fn token_step(app: &crate::app::App, bound_to: &str, digest: &str, next: &str) -> Result<Step> {
+    Ok(Step::ConfirmationRequired {
+        token: app.confirmations().issue(bound_to, digest)?,
+        next_step: next.to_string(),
+        url: None,
+    })
+}
+
+/// The page, or (in `auto`, when it cannot be served) a plain token.
+async fn page_or_token(
+    app: &crate::app::App,
+    view: &ApprovalView,
+    bound_to: &str,
+    digest: &str,
+    token_next: &str,
+) -> Result<Step> {
+    if app.page_host().is_none() && app.confirm_via() == ConfirmVia::Auto {
+        return token_step(app, bound_to, digest, token_next);
+    }
+    match page::offer(app, view, bound_to, digest).await {
+        Ok(step) => Ok(step),
+        Err(e) if app.confirm_via() == ConfirmVia::Auto => {
+            tracing::warn!(code = %e.code, "confirmation page unavailable; falling back to a confirmation token");
+            token_step(app, bound_to, digest, token_next)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// The form a human fills in to confirm.
@@ -210,10 +285,11 @@ pub async fn write<W: WriteOp>(
     op: &W,
     controls: &WriteControls,
     confirmation: Confirmation,
-    bound_to: &str,
-    idempotency: &crate::policy::idempotency::Idempotency,
-    confirmations: &crate::policy::confirmations::Confirmations,
+    app: &crate::app::App,
 ) -> Result<Outcome<W::Output>> {
+    let bound = bound_to(g.caller().principal.as_ref());
+    let bound_to = bound.as_str();
+    let (idempotency, confirmations) = (app.idempotency(), app.confirmations());
     g.rules().writes.check_enabled()?;
     let draft = op.draft(g).await?;
     let request_digest = digest(&op.canonical(&draft));
@@ -225,6 +301,19 @@ pub async fn write<W: WriteOp>(
         && let Ok(r) = serde_json::from_value::<W::Output>(previous)
     {
         return Ok(Outcome::Done(Box::new(r)));
+    }
+    // A page token goes on only once the person confirmed: checked before Personio is asked.
+    let page_token = controls.confirmation_token.as_deref().and_then(page::split);
+    if !controls.dry_run {
+        match &page_token {
+            Some((id, _)) => page::check(app, id.as_ref(), bound_to, &request_digest).await?,
+            None if controls.confirmation_token.is_some()
+                && app.confirm_via() == ConfirmVia::Page =>
+            {
+                return Err(page::plain_token_refused());
+            }
+            None => {}
+        }
     }
     let writes_now = !controls.dry_run
         && (controls.confirmation_token.is_some()
@@ -245,7 +334,9 @@ pub async fn write<W: WriteOp>(
     }
 
     // Human confirmation.
-    if let Some(token) = &controls.confirmation_token {
+    if let Some((id, sealed)) = &page_token {
+        page::redeem(app, id.as_ref(), sealed, bound_to, &request_digest).await?;
+    } else if let Some(token) = &controls.confirmation_token {
         confirmations
             .redeem(token, bound_to, &request_digest)
             .await?;
@@ -253,11 +344,13 @@ pub async fn write<W: WriteOp>(
         match confirmation {
             Confirmation::Skip => {}
             Confirmation::Token => {
-                let token = confirmations.issue(bound_to, &request_digest)?;
-                let next_step = "Show the summary to the user. Only if they confirm, call the tool again with the \
-same arguments plus this confirmation_token (valid 10 minutes, once)."
-                    .to_string();
-                let step = Step::ConfirmationRequired { token, next_step };
+                let step = token_step(app, bound_to, &request_digest, TOKEN_NEXT_STEP)?;
+                return Ok(Outcome::Done(Box::new(op.preview(g, &plan, step))));
+            }
+            Confirmation::Page => {
+                let view = op.approval_view(g, &plan);
+                let step =
+                    page_or_token(app, &view, bound_to, &request_digest, TOKEN_NEXT_STEP).await?;
                 return Ok(Outcome::Done(Box::new(op.preview(g, &plan, step))));
             }
             Confirmation::Mrtr {
@@ -302,13 +395,14 @@ same arguments plus this confirmation_token (valid 10 minutes, once)."
                         ))));
                     }
                     Err(e) => {
-                        // The dialog failed (unsupported, timed out): fall back to the token path.
-                        tracing::info!(error = %e, "elicitation unavailable; falling back to a confirmation token");
-                        let token = confirmations.issue(bound_to, &request_digest)?;
-                        let next_step = "The confirmation dialog was not available. Show the summary to the user; only if \
-they confirm, call again with the same arguments plus this confirmation_token."
-                            .to_string();
-                        let step = Step::ConfirmationRequired { token, next_step };
+                        // The dialog failed (unsupported, timed out): fall back to the page
+                        // where one can be served, else to the token path.
+                        tracing::info!(error = %e, "elicitation unavailable; falling back");
+                        let next = "The confirmation dialog was not available. Show the summary to the user; only if \
+they confirm, call again with the same arguments plus this confirmation_token.";
+                        let view = op.approval_view(g, &plan);
+                        let step =
+                            page_or_token(app, &view, bound_to, &request_digest, next).await?;
                         return Ok(Outcome::Done(Box::new(op.preview(g, &plan, step))));
                     }
                 }
@@ -395,6 +489,51 @@ impl PersonioServer {
                 self.audit(&tool, audited(targets, Vec::new(), Err(&e), None));
                 Ok(error_result(&e).into())
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(c: &Confirmation) -> &'static str {
+        match c {
+            Confirmation::Skip => "skip",
+            Confirmation::Token => "token",
+            Confirmation::Mrtr { .. } => "mrtr",
+            Confirmation::Elicit(_) => "elicit",
+            Confirmation::Page => "page",
+        }
+    }
+
+    fn mrtr() -> Confirmation {
+        Confirmation::Mrtr {
+            request_state: None,
+            responses: None,
+        }
+    }
+
+    #[test]
+    fn the_setting_picks_the_channel_from_what_client_and_server_offer() {
+        use ConfirmVia::{Auto, Page, Token};
+        let cases = [
+            // auto: the client's dialog first, else the page where one can be served, else a token.
+            (mrtr(), Auto, true, "mrtr"),
+            (Confirmation::Token, Auto, true, "page"),
+            (Confirmation::Token, Auto, false, "token"),
+            // page: always the page (also where it cannot be served: then the write is refused).
+            (mrtr(), Page, true, "page"),
+            (Confirmation::Token, Page, false, "page"),
+            // token: today's behaviour, never the page.
+            (Confirmation::Token, Token, true, "token"),
+            (mrtr(), Token, true, "mrtr"),
+            // A configured skip is never overridden.
+            (Confirmation::Skip, Page, true, "skip"),
+        ];
+        for (offered, via, host, expected) in cases {
+            let got = resolve(offered, via, host);
+            assert_eq!(name(&got), expected, "{via:?} host={host}");
         }
     }
 }

@@ -88,6 +88,11 @@ impl Confirmations {
         }
     }
 
+    /// How long tokens stay valid (confirmation pages expire with them).
+    pub fn ttl(&self) -> Duration {
+        self.ttl
+    }
+
     /// Remembers spent nonces in `store` (e.g. the embedded store of `--state-dir`).
     pub fn with_store(mut self, store: Arc<dyn StateStore>) -> Self {
         self.spent = store;

@@ -2,6 +2,7 @@
 //! in-process pipe for the CLI's `tools` commands.
 
 pub mod caller;
+pub mod confirm_args;
 pub mod confirm_page;
 pub mod http;
 pub mod http_args;

@@ -5,6 +5,7 @@
 use std::io::Write;
 use std::sync::Arc;
 
+use super::confirm_page::{self, FixedHost};
 use super::http::{HttpConfig, HttpServer, ReadinessCheck, shutdown_signal};
 use super::security::{self, HostPolicy};
 use crate::app::App;
@@ -33,14 +34,35 @@ pub async fn serve(app: App, config: HttpConfig) -> std::io::Result<()> {
     let unspecified = config.bind.ip().is_unspecified();
     let custom_hosts = config.allowed_hosts != HostPolicy::loopback();
     let readiness = personio_readiness(&app);
+    // Confirmation pages on this listener under /confirm/ (outside bearer auth: the URL is the
+    // credential); their base URL is known once bound.
+    let page_host = FixedHost::default();
+    let public_url = config.oauth.as_ref().map(|o| {
+        o.config()
+            .public_url
+            .as_str()
+            .trim_end_matches('/')
+            .to_string()
+    });
+    let app = app.with_page_host(Some(Arc::new(page_host.clone())));
+    let pages = confirm_page::router(app.approvals().clone());
     // One handler, cloned per session: rebuilding its routers per request would be wasted work.
     let prototype =
         PersonioServer::new(app).with_caller_source(super::caller::http_caller_source());
     let bound = HttpServer::new(config, move || prototype.clone())
         .with_readiness(readiness)
+        .with_public_routes(pages)
         .bind()
         .await?;
     let addr = bound.local_addr();
+    match (public_url, unspecified) {
+        (Some(url), _) => page_host.set(&url),
+        (None, false) => page_host.set(&format!("http://{addr}")),
+        (None, true) => tracing::warn!(
+            "no confirmation page: listening on all interfaces without --public-url, so no address for a \
+             person's browser is known (--confirm-via auto falls back to tokens)"
+        ),
+    }
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "http://{addr}")?;

@@ -186,8 +186,9 @@ async def test_declined_confirmation_books_nothing(server: Server, mode: str):
 async def test_token_confirmation_for_clients_without_elicitation(server: Server, mode: str):
     """A client without elicitation gets a preview with a sealed confirmation_token and nothing is
     written; the same arguments plus the token write. A token for another request, or an altered
-    one, is refused. An idempotency_key replays the first result."""
-    async with server.connect(mode, writes=True) as client:
+    one, is refused. An idempotency_key replays the first result. (`--confirm-via token`: with the
+    default `auto` such a client gets the confirmation page, see tests/confirm_flow_browser.rs.)"""
+    async with server.connect(mode, writes=True, extra_args=["--confirm-via", "token"]) as client:
         tools = await Tools.of(client)
         jm, today = await _setup(tools)
         day = await _free_weekday(tools, jm["id"], today, weekday=1)

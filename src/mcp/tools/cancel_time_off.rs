@@ -13,16 +13,17 @@ use serde::{Deserialize, Serialize};
 use super::common::{AbsenceOut, PersonOut};
 use crate::domain::time_off::cancel::AbsenceId;
 use crate::error::Result;
-use crate::mcp::confirm::{Step, WriteControls, WriteOp, channel};
+use crate::mcp::confirm::{Step, WriteControls, WriteOp, channel, quantity_unit, requested_by};
 use crate::mcp::dispatch::ToolOutput;
 use crate::mcp::server::PersonioServer;
 use crate::policy::guarded::Guarded;
 use crate::policy::guarded::writes::CancelPlan;
 use crate::policy::human_text;
+use crate::policy::state::{ApprovalAction, ApprovalView, BalanceEffect};
 
 pub const DESCRIPTION: &str = "Cancel (delete) a booked absence by the id list_absences returns (number: day \
-absence; UUID: hourly). Employees cancel their own, HR anyone's. A person confirms as with create_time_off (dialog, \
-or preview + confirmation_token passed back); dry_run previews; idempotency_key makes retries safe. An absence \
+absence; UUID: hourly). Employees cancel their own, HR anyone's. A person confirms as with create_time_off; dry_run \
+previews; idempotency_key makes retries safe. An absence \
 already gone is NOT_FOUND.";
 
 /// Arguments of `cancel_time_off`.
@@ -57,8 +58,12 @@ pub struct CancelTimeOffResult {
     pub absence: AbsenceOut,
     /// The cancellation in one sentence (what the human confirms).
     pub summary: String,
-    /// When status is confirmation_required: pass this with the same arguments to cancel.
+    /// Pass back with the same arguments to cancel.
     pub confirmation_token: Option<String>,
+    /// Show it to the user: they confirm there first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String")]
+    pub confirmation_url: Option<String>,
     /// What to do next, if anything.
     pub next_step: Option<String>,
 }
@@ -159,6 +164,7 @@ fn result(g: &Guarded, plan: &CancelPlan, status: &str) -> CancelTimeOffResult {
         absence: AbsenceOut::from_absence(&g.masked(a.clone()), g.zone()),
         summary: summary(plan),
         confirmation_token: None,
+        confirmation_url: None,
         next_step: None,
     }
 }
@@ -195,9 +201,14 @@ impl WriteOp for CancelTimeOff {
                 );
                 r
             }
-            Step::ConfirmationRequired { token, next_step } => {
+            Step::ConfirmationRequired {
+                token,
+                next_step,
+                url,
+            } => {
                 let mut r = result(g, plan, "confirmation_required");
                 r.confirmation_token = Some(token);
+                r.confirmation_url = url;
                 r.next_step = Some(next_step);
                 r
             }
@@ -211,6 +222,31 @@ impl WriteOp for CancelTimeOff {
 
     fn question(&self, _g: &Guarded, plan: &CancelPlan) -> String {
         format!("{} Cancel it?", human_text::clean_default(&summary(plan)))
+    }
+
+    fn approval_view(&self, g: &Guarded, plan: &CancelPlan) -> ApprovalView {
+        let a = g.masked(plan.absence.clone());
+        let local =
+            |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| t.with_timezone(&g.zone()).time());
+        ApprovalView {
+            action: ApprovalAction::Cancel,
+            employee: a.employee.full_name(),
+            requested_by: requested_by(g, a.employee.id),
+            time_off_type: a.time_off_type.name.clone().unwrap_or_default(),
+            start_date: a.start_date,
+            end_date: a.end_date,
+            start_time: local(a.start),
+            end_time: local(a.end),
+            half_day_start: a.half_day_start,
+            half_day_end: a.half_day_end,
+            balance: a.amount.map(|amount| BalanceEffect {
+                unit: quantity_unit(a.unit),
+                amount,
+                before: None,
+                after: None,
+            }),
+            comment: a.comment.clone(),
+        }
     }
 
     async fn commit(&self, g: &Guarded, plan: CancelPlan) -> Result<CancelTimeOffResult> {

@@ -14,18 +14,19 @@ use serde::{Deserialize, Serialize};
 use super::common::{AbsenceOut, PersonOut, parse_date, parse_time};
 use crate::domain::time_off::{Draft, TimeOffRequest};
 use crate::error::Result;
-use crate::mcp::confirm::{Step, WriteControls, WriteOp, channel};
+use crate::mcp::confirm::{Step, WriteControls, WriteOp, channel, quantity_unit, requested_by};
 use crate::mcp::dispatch::ToolOutput;
 use crate::mcp::server::PersonioServer;
 use crate::policy::guarded::Guarded;
 use crate::policy::guarded::writes::Planned;
 use crate::policy::human_text;
+use crate::policy::state::{ApprovalAction, ApprovalView, BalanceEffect};
 
 pub const DESCRIPTION: &str = "Request time off for one employee. Day types: start_date, end_date (inclusive), \
 half-day flags; hour types: one date with start_time and end_time. Validated first (dates, half days, weekends, \
-overlaps; past dates need allow_past); an identical request is returned, not booked twice. A person confirms: in \
-the client's dialog, or the first call returns a preview with a confirmation_token that a second call with the same \
-arguments passes back. Created pending approval; dry_run only previews.";
+overlaps; past dates need allow_past); an identical request is returned, not booked twice. A person confirms in \
+the client's dialog, or a preview returns confirmation_token to pass back with the same arguments (first show the \
+user confirmation_url if set). Created pending approval; dry_run only previews.";
 
 /// Arguments of `create_time_off`.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -62,7 +63,7 @@ pub struct CreateTimeOffArgs {
     /// Allow a start date in the past.
     #[serde(default)]
     pub allow_past: Option<bool>,
-    /// The preview's confirmation_token, to write this exact request.
+    /// From the preview: writes this exact request.
     #[serde(default)]
     #[schemars(length(max = 4096))]
     pub confirmation_token: Option<String>,
@@ -95,8 +96,12 @@ pub struct CreateTimeOffResult {
     pub unit: String,
     /// The request in one sentence (what the human confirms).
     pub summary: String,
-    /// When status is confirmation_required: pass this with the same arguments to write.
+    /// Pass back with the same arguments to write.
     pub confirmation_token: Option<String>,
+    /// Show it to the user: they confirm there first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String")]
+    pub confirmation_url: Option<String>,
     /// What to do next, if anything.
     pub next_step: Option<String>,
     pub warnings: Vec<String>,
@@ -223,6 +228,7 @@ fn base_result(g: &Guarded, planned: &Planned, status: &str) -> CreateTimeOffRes
         unit: plan.time_off_type.unit.as_str().into(),
         summary: plan.summary(show_balance),
         confirmation_token: None,
+        confirmation_url: None,
         next_step: None,
         warnings,
     }
@@ -271,9 +277,14 @@ impl WriteOp for CreateTimeOff {
                 );
                 r
             }
-            Step::ConfirmationRequired { token, next_step } => {
+            Step::ConfirmationRequired {
+                token,
+                next_step,
+                url,
+            } => {
                 let mut r = base_result(g, planned, "confirmation_required");
                 r.confirmation_token = Some(token);
+                r.confirmation_url = url;
                 r.next_step = Some(next_step);
                 r
             }
@@ -296,6 +307,35 @@ impl WriteOp for CreateTimeOff {
             "{} Book it?",
             human_text::clean_default(&plan.summary(show))
         )
+    }
+
+    fn approval_view(&self, g: &Guarded, planned: &Planned) -> ApprovalView {
+        let plan = &planned.plan;
+        let r = &plan.request;
+        let show = g.sees_balance(
+            plan.employee.id,
+            plan.time_off_type.category.as_deref(),
+            Some(&plan.time_off_type.name),
+        );
+        ApprovalView {
+            action: ApprovalAction::Create,
+            employee: plan.employee.full_name(),
+            requested_by: requested_by(g, plan.employee.id),
+            time_off_type: plan.time_off_type.name.clone(),
+            start_date: r.start_date,
+            end_date: r.end_date,
+            start_time: r.start_time,
+            end_time: r.end_time,
+            half_day_start: r.half_day_start,
+            half_day_end: r.half_day_end,
+            balance: show.then(|| BalanceEffect {
+                unit: quantity_unit(plan.time_off_type.unit),
+                amount: plan.amount,
+                before: plan.balance.map(|b| b.before),
+                after: plan.balance.map(|b| b.after),
+            }),
+            comment: r.comment.clone(),
+        }
     }
 
     async fn commit(&self, g: &Guarded, planned: Planned) -> Result<CreateTimeOffResult> {

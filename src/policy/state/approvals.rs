@@ -206,6 +206,44 @@ pub trait ConfirmPageHost: Send + Sync {
     fn base_url(&self) -> BoxFuture<'_, Result<String>>;
 }
 
+/// How a person confirms a write (`--confirm-via`, `PERSONIO_MCP_CONFIRM_VIA`).
+///
+/// Only the page and the client's own dialog put a person between the model and the write: a
+/// token travels through the model, which can pass it back by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ConfirmVia {
+    /// The client's dialog (elicitation) where it has one, else the confirmation page where the
+    /// server can serve one, else a token.
+    #[default]
+    Auto,
+    /// Always the confirmation page: no write without a person's click there.
+    Page,
+    /// The client's dialog where it has one, else a token the model passes back (nothing proves
+    /// that a person said yes): trusted automation only.
+    Token,
+}
+
+/// Makes the page host for an app's approvals. The transport layer provides it (a loopback
+/// listener for stdio), so that `policy` and `app` never import `transport`.
+pub type PageHostFactory = Arc<dyn Fn(Approvals) -> Arc<dyn ConfirmPageHost> + Send + Sync>;
+
+/// The confirmation settings of a server.
+#[derive(Clone, Default)]
+pub struct ConfirmSettings {
+    pub via: ConfirmVia,
+    /// Where pages can be served; `None`: nowhere (`auto` then falls back to tokens).
+    pub page_host: Option<PageHostFactory>,
+}
+
+impl std::fmt::Debug for ConfirmSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConfirmSettings")
+            .field("via", &self.via)
+            .field("page_host", &self.page_host.is_some())
+            .finish()
+    }
+}
+
 /// The approvals API over a [`StateStore`].
 #[derive(Clone, Debug)]
 pub struct Approvals {
@@ -249,6 +287,19 @@ impl Approvals {
     pub async fn state(&self, id: &ApprovalId) -> Result<ApprovalState> {
         Ok(match self.store.get_approval(id.as_str()).await? {
             None => ApprovalState::Unknown,
+            Some(r) if r.is_expired_at(now_millis()) => ApprovalState::Expired,
+            Some(r) => state_of(r.status),
+        })
+    }
+
+    /// Where the approval stands for the request `binding` describes: an approval bound to
+    /// another request (or caller) is [`ApprovalState::Unknown`] (compared in constant time).
+    pub async fn state_for(&self, id: &ApprovalId, binding: &str) -> Result<ApprovalState> {
+        Ok(match self.store.get_approval(id.as_str()).await? {
+            None => ApprovalState::Unknown,
+            Some(r) if !bool::from(r.binding.as_bytes().ct_eq(binding.as_bytes())) => {
+                ApprovalState::Unknown
+            }
             Some(r) if r.is_expired_at(now_millis()) => ApprovalState::Expired,
             Some(r) => state_of(r.status),
         })
@@ -395,6 +446,15 @@ mod tests {
         assert_eq!(
             a.decide(&c.id, csrf, Decision::Decline).await.unwrap(),
             DecisionOutcome::AlreadyDecided(ApprovalState::Approved)
+        );
+        assert_eq!(
+            a.state_for(&c.id, "mallory|d1").await.unwrap(),
+            ApprovalState::Unknown,
+            "another request's binding sees nothing"
+        );
+        assert_eq!(
+            a.state_for(&c.id, "alice|d1").await.unwrap(),
+            ApprovalState::Approved
         );
         assert_eq!(
             a.consume(&c.id, "mallory|d1").await.unwrap(),

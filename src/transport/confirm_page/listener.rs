@@ -25,23 +25,42 @@ use crate::policy::state::{Approvals, ConfirmPageHost};
 /// The default of `--confirm-bind`.
 pub const DEFAULT_CONFIRM_BIND: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0);
 
-/// A page host at a fixed base URL (`serve --http`: the server's public URL).
-#[derive(Debug, Clone)]
+/// A page host at a fixed base URL (`serve --http`: the server's public URL). It may be created
+/// before the URL is known (the listener binds port 0 after the handler exists) and set once
+/// later; until then, and when it cannot be set, asking for the URL is an error.
+#[derive(Debug, Clone, Default)]
 pub struct FixedHost {
-    base_url: String,
+    base_url: Arc<std::sync::OnceLock<String>>,
 }
 
 impl FixedHost {
     pub fn new(base_url: &str) -> Self {
-        FixedHost {
-            base_url: base_url.trim_end_matches('/').to_string(),
-        }
+        let host = FixedHost::default();
+        host.set(base_url);
+        host
+    }
+
+    /// Sets the base URL (first call wins).
+    pub fn set(&self, base_url: &str) {
+        let _ = self
+            .base_url
+            .set(base_url.trim_end_matches('/').to_string());
     }
 }
 
 impl ConfirmPageHost for FixedHost {
     fn base_url(&self) -> BoxFuture<'_, Result<String>> {
-        Box::pin(async move { Ok(self.base_url.clone()) })
+        Box::pin(async move {
+            self.base_url.get().cloned().ok_or_else(|| {
+                Error::validation(
+                    "this server has no address a person's browser can reach for the confirmation page",
+                )
+                .with_hint(
+                    "Serve on a specific address (not 0.0.0.0) or configure --public-url with OAuth, \
+or use --confirm-via auto.",
+                )
+            })
+        })
     }
 }
 

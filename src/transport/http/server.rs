@@ -36,6 +36,8 @@ pub struct HttpServer<S> {
     config: HttpConfig,
     factory: Arc<dyn Fn() -> S + Send + Sync>,
     readiness: Option<ReadinessCheck>,
+    /// Routes served beside MCP, outside bearer authentication (the confirmation page).
+    public_routes: Option<Router>,
 }
 
 /// A server bound to its port, ready to [`run`](BoundServer::run).
@@ -60,7 +62,15 @@ where
             config,
             factory: Arc::new(factory),
             readiness: None,
+            public_routes: None,
         }
+    }
+
+    /// Serves `routes` on the same listener without bearer authentication (the Host check still
+    /// applies): for pages a person's browser opens, whose URL is its own credential.
+    pub fn with_public_routes(mut self, routes: Router) -> Self {
+        self.public_routes = Some(routes);
+        self
     }
 
     pub fn with_readiness(mut self, check: ReadinessCheck) -> Self {
@@ -206,6 +216,12 @@ where
             .merge(probes)
             .fallback(|| async { StatusCode::NOT_FOUND })
             .layer(middleware::from_fn(json_error_bodies));
+        if let Some(routes) = &self.public_routes {
+            app = app.merge(routes.clone().layer(middleware::from_fn_with_state(
+                security.clone(),
+                security::guard_host,
+            )));
+        }
         if let Some(oauth) = &c.oauth {
             // Outside the token check (they are how a client gets a token) and the Origin policy
             // (browser navigations, cross-origin token requests), and without the JSON error
