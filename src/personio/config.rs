@@ -55,7 +55,8 @@ pub struct LimitsConfig {
     pub auth_per_minute: u32,
     /// ...of which this many may go at once.
     pub auth_burst: u32,
-    /// Every v1 endpoint together: 2,000 per minute per caller address...
+    /// Every v1 endpoint together: Personio allows 2,000 per minute per caller address; this is
+    /// the bucket's steady refill...
     pub v1_per_minute: u32,
     /// ...of which this many may go at once (the rest is spread over the minute).
     pub v1_burst: u32,
@@ -86,10 +87,13 @@ impl Default for LimitsConfig {
             employees_burst: 15,
             auth_per_minute: 60,
             auth_burst: 10,
-            v1_per_minute: 2_000,
-            // Enough for any one tool call and for 30 back-to-back calls of the busiest tool; the
-            // remaining 1,800 are spread over the minute so no minute ever exceeds 2,000.
-            v1_burst: 200,
+            // Personio allows 2,000 v1 requests a minute per address. A bucket of 1,000 refilled at
+            // 1,000 a minute never sends more than 2,000 in any rolling minute (burst + refill),
+            // and a chat's bursts — hundreds of calls back to back — never wait: pacing starts
+            // only after 1,000 requests in quick succession, or when Personio's
+            // `X-RateLimit-Remaining` says its budget is spent (`follow_headers`).
+            v1_per_minute: 1_000,
+            v1_burst: 1_000,
             follow_headers: true,
         }
     }
