@@ -94,6 +94,7 @@ pub struct App {
     confirmations: Arc<Confirmations>,
     idempotency: Arc<Idempotency>,
     tools: Arc<Vec<String>>,
+    state: Arc<dyn StateStore>,
 }
 
 impl App {
@@ -111,7 +112,9 @@ impl App {
         }
         .with_store(state.clone());
         App {
-            records: Arc::new(Records::new(client, zone)),
+            records: Arc::new(Records::new(client, zone).with_write_locks(
+                crate::domain::time_off::WriteLocks::with_leases(state.write_leases()),
+            )),
             rules: Arc::new(Rules {
                 fields: settings.fields,
                 privacy: settings.privacy,
@@ -120,15 +123,18 @@ impl App {
             default_principal: settings.default_principal,
             audit: settings.audit,
             confirmations: Arc::new(confirmations),
-            idempotency: Arc::new(Idempotency::with_store(state)),
+            idempotency: Arc::new(Idempotency::with_store(state.clone())),
             tools: Arc::new(settings.tools),
+            state,
         }
     }
 
     fn map_records(mut self, f: impl FnOnce(Records) -> Records) -> App {
         let records = Arc::try_unwrap(self.records).unwrap_or_else(|shared| {
             // Builders run before the app is shared; a shared one starts over from its client.
-            Records::new(shared.client().clone(), shared.zone())
+            Records::new(shared.client().clone(), shared.zone()).with_write_locks(
+                crate::domain::time_off::WriteLocks::with_leases(self.state.write_leases()),
+            )
         });
         self.records = Arc::new(f(records));
         self
@@ -194,6 +200,11 @@ impl App {
 
     pub fn idempotency(&self) -> &Idempotency {
         &self.idempotency
+    }
+
+    /// Why the state store cannot take writes now (`/readyz`); `None` when it can.
+    pub fn state_degraded(&self) -> Option<String> {
+        self.state.degraded()
     }
 
     /// The tools this server exposes (`--tools`); empty: all.

@@ -33,11 +33,14 @@ pub async fn serve(app: App, config: HttpConfig) -> std::io::Result<()> {
     let unspecified = config.bind.ip().is_unspecified();
     let custom_hosts = config.allowed_hosts != HostPolicy::loopback();
     let readiness = personio_readiness(&app);
+    let state_app = app.clone();
+    let degraded: super::http::DegradedCheck = Arc::new(move || state_app.state_degraded());
     // One handler, cloned per session: rebuilding its routers per request would be wasted work.
     let prototype =
         PersonioServer::new(app).with_caller_source(super::caller::http_caller_source());
     let bound = HttpServer::new(config, move || prototype.clone())
         .with_readiness(readiness)
+        .with_degraded(degraded)
         .bind()
         .await?;
     let addr = bound.local_addr();

@@ -17,9 +17,13 @@
 pub mod approvals;
 pub mod embedded;
 pub mod memory;
+pub mod redis;
+pub mod redis_budget;
+pub mod redis_lease;
 
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures::future::BoxFuture;
@@ -34,6 +38,7 @@ pub use approvals::{
 };
 pub use embedded::EmbeddedStore;
 pub use memory::MemoryStore;
+pub use redis::RedisStore;
 
 /// Wall-clock milliseconds since the Unix epoch.
 pub type UnixMillis = u64;
@@ -184,6 +189,17 @@ pub trait StateStore: Send + Sync + fmt::Debug {
         from: ApprovalStatus,
         to: ApprovalStatus,
     ) -> BoxFuture<'a, Result<Transition>>;
+
+    /// Why the store cannot take writes now, for `/readyz` (`None`: it can). Only a store on
+    /// the network can be down while the process lives.
+    fn degraded(&self) -> Option<String> {
+        None
+    }
+
+    /// Per-employee write leases shared with other replicas, when the store can hold them.
+    fn write_leases(&self) -> Option<Arc<dyn crate::domain::time_off::WriteLeases>> {
+        None
+    }
 }
 
 /// Bounds of a store.

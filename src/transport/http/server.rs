@@ -36,6 +36,7 @@ pub struct HttpServer<S> {
     config: HttpConfig,
     factory: Arc<dyn Fn() -> S + Send + Sync>,
     readiness: Option<ReadinessCheck>,
+    degraded: Option<super::probes::DegradedCheck>,
 }
 
 /// A server bound to its port, ready to [`run`](BoundServer::run).
@@ -60,11 +61,18 @@ where
             config,
             factory: Arc::new(factory),
             readiness: None,
+            degraded: None,
         }
     }
 
     pub fn with_readiness(mut self, check: ReadinessCheck) -> Self {
         self.readiness = Some(check);
+        self
+    }
+
+    /// What `/readyz` reports as degraded-but-ready (see [`super::probes::DegradedCheck`]).
+    pub fn with_degraded(mut self, check: super::probes::DegradedCheck) -> Self {
+        self.degraded = Some(check);
         self
     }
 
@@ -195,6 +203,7 @@ where
             .route("/readyz", get(probes::readyz))
             .with_state(Arc::new(Probes::new(
                 self.readiness.clone(),
+                self.degraded.clone(),
                 draining.clone(),
             )))
             .layer(middleware::from_fn_with_state(
