@@ -347,8 +347,23 @@ async fn keys_tokens_redis_outages_and_crashes_across_three_replicas() {
         "{degraded}"
     );
 
-    // 4. Redis back: writes resume (the same request, the same key).
+    // 4. Redis back: every replica notices (its /readyz says "ready" again) and writes resume
+    //    (the same request, the same key).
     cl.redis.restart();
+    for r in &cl.replicas {
+        let mut status = Value::Null;
+        for _ in 0..100 {
+            status = r.readyz().await["status"].clone();
+            if status == "ready" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(
+            status, "ready",
+            "a replica did not notice that Redis is back"
+        );
+    }
     let mut resumed = Value::Null;
     for _ in 0..50 {
         resumed = call(
@@ -404,7 +419,10 @@ async fn keys_tokens_redis_outages_and_crashes_across_three_replicas() {
     let retry = call(cl.url(1), "create_time_off", args, LONG)
         .await
         .unwrap();
-    assert!(!is_error(&retry), "{retry}");
+    if is_error(&retry) {
+        let logs = cl.stderr().await;
+        panic!("{retry}\n{logs}");
+    }
     assert_eq!(
         retry["structuredContent"]["already_existed"], true,
         "{retry}"
