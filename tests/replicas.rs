@@ -14,7 +14,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use common::*;
-use http_support::{Http, MODERN, SseReader, modern_meta};
+use http_support::{Http, MODERN, SseReader, StreamableSession, modern_meta};
 use personio_mcp::sandbox::{SandboxConfig, SandboxHandle};
 use redis_support::RedisServer;
 use serde_json::{Value, json};
@@ -428,6 +428,24 @@ async fn keys_tokens_redis_outages_and_crashes_across_three_replicas() {
         "{retry}"
     );
     assert_eq!(day_count(&cl.sandbox).await, count + 1, "no duplicate");
+
+    // 6. A legacy session lives in the replica that opened it: on another replica it gets a
+    //    404 that says why (routing) and what to do, rather than a bare "not found".
+    let mut session = StreamableSession::open(&Http::new(cl.url(1), None)).await;
+    let (_, listed) = session.request("tools/list", json!({}), None).await;
+    assert!(listed["result"]["tools"].is_array(), "{listed}");
+    session.http = Http::new(cl.url(2), None);
+    let r = session
+        .post(&json!({"jsonrpc": "2.0", "id": 9, "method": "tools/list", "params": {}}))
+        .await;
+    assert_eq!(r.status(), 404);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"], "session_not_found", "{body}");
+    let message = body["message"].as_str().unwrap();
+    assert!(
+        message.contains("another replica") && message.contains("Mcp-Session-Id"),
+        "{message}"
+    );
 
     let logs = cl.stderr().await;
     assert!(!logs.contains("sandbox-secret"), "a secret in the logs");
