@@ -89,6 +89,9 @@ async fn replica(sandbox: &str, state: &[(&str, String)]) -> Replica {
         .env("PERSONIO_MCP_SKIP_CONFIRMATION", "true")
         .env("PERSONIO_MCP_UPSTREAM_LIMITS", "relaxed")
         .env("PERSONIO_MCP_REPLICAS", "3")
+        // The server's own per-caller limit would measure itself.
+        .env("PERSONIO_MCP_RATE_LIMIT_ANONYMOUS", "100000000")
+        .env("PERSONIO_MCP_RATE_LIMIT_ANONYMOUS_BURST", "1000000")
         .kill_on_drop(true)
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
@@ -136,7 +139,10 @@ async fn call(http: &reqwest::Client, url: &str, tool: &str, args: Value) -> Val
         .find(|d| d.contains("\"result\""))
         .unwrap_or(text.as_str());
     let v: Value = serde_json::from_str(data).unwrap_or_else(|_| panic!("{text}"));
-    v["result"].clone()
+    match v.get("result") {
+        Some(r) => r.clone(),
+        None => panic!("{tool}: {text}"),
+    }
 }
 
 async fn reads(sandbox: &str, redis: &Redis, replicas: usize) {
