@@ -539,3 +539,14 @@ async fn a_bad_state_url_is_refused_with_the_setting_named() {
     assert_eq!(store.target(), "redis://127.0.0.1:1/3");
     assert!(!format!("{store:?}").contains("hunter2"));
 }
+
+#[tokio::test]
+async fn rediss_against_a_plain_server_fails_cleanly() {
+    // TLS (rustls, ring) is set up without a system library; a server that does not speak TLS
+    // is a refused write, never a panic or a plain-text fallback.
+    let server = RedisServer::start();
+    let url = format!("rediss://127.0.0.1:{}/0", server.port());
+    let store = RedisStore::connect(&SecretString::from(url), None).unwrap();
+    let e = store.claim_once("n", LONG).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::UpstreamUnavailable, "{e}");
+}

@@ -10,6 +10,9 @@
 //! without a state directory) and [`EmbeddedStore`] (redb in a directory; survives restarts, one
 //! process per directory). Both are bounded in entries and in time and fail closed when full: a
 //! store that evicted live entries to make room would forget used tokens, and so re-open them.
+//! [`RedisStore`] (`--state redis://…`) is the one truth of several replicas (issue 19); with it
+//! come the shared Personio rate budget ([`redis_budget`]) and per-employee write leases
+//! ([`redis_lease`]).
 //!
 //! Times are wall-clock milliseconds since the Unix epoch ([`UnixMillis`]): an expiry must mean the
 //! same thing after a restart, which a monotonic `Instant` cannot.
