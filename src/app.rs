@@ -101,6 +101,7 @@ pub struct App {
     approvals: Approvals,
     confirm_via: ConfirmVia,
     page_host: Option<Arc<dyn ConfirmPageHost>>,
+    state: Arc<dyn StateStore>,
 }
 
 impl App {
@@ -123,7 +124,9 @@ impl App {
             .page_host
             .map(|make| make(approvals.clone()));
         App {
-            records: Arc::new(Records::new(client, zone)),
+            records: Arc::new(Records::new(client, zone).with_write_locks(
+                crate::domain::time_off::WriteLocks::with_leases(state.write_leases()),
+            )),
             rules: Arc::new(Rules {
                 fields: settings.fields,
                 privacy: settings.privacy,
@@ -132,11 +135,12 @@ impl App {
             default_principal: settings.default_principal,
             audit: settings.audit,
             confirmations: Arc::new(confirmations),
-            idempotency: Arc::new(Idempotency::with_store(state)),
+            idempotency: Arc::new(Idempotency::with_store(state.clone())),
             tools: Arc::new(settings.tools),
             approvals,
             confirm_via: settings.confirm.via,
             page_host,
+            state,
         }
     }
 
@@ -165,7 +169,9 @@ impl App {
     fn map_records(mut self, f: impl FnOnce(Records) -> Records) -> App {
         let records = Arc::try_unwrap(self.records).unwrap_or_else(|shared| {
             // Builders run before the app is shared; a shared one starts over from its client.
-            Records::new(shared.client().clone(), shared.zone())
+            Records::new(shared.client().clone(), shared.zone()).with_write_locks(
+                crate::domain::time_off::WriteLocks::with_leases(self.state.write_leases()),
+            )
         });
         self.records = Arc::new(f(records));
         self
@@ -231,6 +237,11 @@ impl App {
 
     pub fn idempotency(&self) -> &Idempotency {
         &self.idempotency
+    }
+
+    /// Why the state store cannot take writes now (`/readyz`); `None` when it can.
+    pub fn state_degraded(&self) -> Option<String> {
+        self.state.degraded()
     }
 
     /// The tools this server exposes (`--tools`); empty: all.

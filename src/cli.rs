@@ -121,6 +121,8 @@ pub struct ServerOptions {
     /// (e.g. ~/.local/share/personio-mcp); one server process per directory.
     #[arg(long, env = "PERSONIO_MCP_STATE_DIR", value_name = "DIR")]
     pub state_dir: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub shared_state: crate::transport::state_args::StateArgs,
     /// Key for hashing employee ids in the audit log (PERSONIO_MCP_AUDIT_KEY; environment only).
     /// Default: random per process (hashes cannot be correlated across restarts).
     #[arg(long, env = "PERSONIO_MCP_AUDIT_KEY", hide = true, hide_env_values = true, value_parser = parse_secret)]
@@ -142,6 +144,7 @@ const SECRET_FLAGS: &[&str] = &[
     "--audit-key",
     "--client-secret",
     "--auth-tokens-env",
+    "--state-password",
 ];
 
 /// The first secret flag given on the command line, if any.
@@ -331,7 +334,10 @@ pub fn settings(options: &ServerOptions) -> Result<Settings, crate::Error> {
         },
         zone: Some(options.timezone),
         tools: options.tools.iter().map(|t| t.trim().to_string()).collect(),
-        state: Some(state_store(options.state_dir.clone())?),
+        state: Some(match options.shared_state.open()? {
+            Some(shared) => shared,
+            None => state_store(options.state_dir.clone())?,
+        }),
         confirm: options.confirm.settings(),
     })
 }

@@ -1,7 +1,8 @@
 //! The state store behind single use, idempotency and page approvals (issue 17): it survives a
 //! restart (drop + reopen), is bounded in entries and time, refuses a second process on the same
 //! directory with an error that names the directory and the setting, and is atomic under
-//! concurrent claims. Every behaviour is checked on both stores where it applies.
+//! concurrent claims. Every behaviour is checked on every store where it applies: memory,
+//! embedded, and Redis (issue 19: a real `redis-server` per test, see tests/redis_support).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed assertion
 
@@ -10,12 +11,16 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
+mod redis_support;
+
 use personio_mcp::ErrorCode;
 use personio_mcp::policy::state::embedded::STATE_FILE;
 use personio_mcp::policy::state::{
     ApprovalRecord, ApprovalStatus, EmbeddedStore, IdempotencyRecord, MemoryStore, PutOutcome,
-    StateStore, StoreLimits, Transition, default_state_dir, expiry_after,
+    RedisStore, StateStore, StoreLimits, Transition, default_state_dir, expiry_after,
 };
+use redis_support::RedisServer;
+use secrecy::SecretString;
 use serde_json::json;
 
 const LONG: Duration = Duration::from_secs(600);
@@ -49,6 +54,18 @@ fn both(limits: StoreLimits, dir: &Path) -> Vec<Arc<dyn StateStore>> {
         Arc::new(MemoryStore::new(limits)),
         Arc::new(EmbeddedStore::open_with(Some(dir.to_path_buf()), limits).unwrap()),
     ]
+}
+
+fn redis(server: &RedisServer) -> RedisStore {
+    RedisStore::connect(&SecretString::from(server.url()), None).unwrap()
+}
+
+/// Memory, embedded and Redis: the stores without a configured entry cap of their own (Redis'
+/// cap is its `maxmemory` with `noeviction`).
+fn all(dir: &Path, server: &RedisServer) -> Vec<Arc<dyn StateStore>> {
+    let mut stores = both(StoreLimits::default(), dir);
+    stores.push(Arc::new(redis(server)));
+    stores
 }
 
 #[tokio::test]
@@ -149,9 +166,10 @@ async fn an_approval_moves_once_and_its_state_survives_a_restart() {
 }
 
 #[tokio::test]
-async fn entries_expire_in_both_stores() {
+async fn entries_expire_in_every_store() {
     let dir = tempfile::tempdir().unwrap();
-    for store in both(StoreLimits::default(), dir.path()) {
+    let server = RedisServer::start();
+    for store in all(dir.path(), &server) {
         assert!(store.claim_once("n", SHORT).await.unwrap());
         store.put_idempotent("k", record(1), SHORT).await.unwrap();
         store.create_approval("a", approval(SHORT)).await.unwrap();
@@ -313,7 +331,8 @@ async fn a_second_process_on_the_same_directory_gets_a_clear_error() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn one_of_a_hundred_concurrent_claims_wins() {
     let dir = tempfile::tempdir().unwrap();
-    for store in both(StoreLimits::default(), dir.path()) {
+    let server = RedisServer::start();
+    for store in all(dir.path(), &server) {
         let tasks: Vec<_> = (0..100)
             .map(|_| {
                 let store = store.clone();
@@ -361,7 +380,8 @@ fn the_default_directory_is_the_per_user_data_directory() {
 #[tokio::test]
 async fn oversized_keys_and_values_are_refused() {
     let dir = tempfile::tempdir().unwrap();
-    for store in both(StoreLimits::default(), dir.path()) {
+    let server = RedisServer::start();
+    for store in all(dir.path(), &server) {
         let long_key = "k".repeat(513);
         assert_eq!(
             store.claim_once(&long_key, LONG).await.unwrap_err().code,
@@ -381,4 +401,152 @@ async fn oversized_keys_and_values_are_refused() {
             "{store:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn two_redis_stores_share_one_truth() {
+    // Two "replicas": each its own connection to the same server.
+    let server = RedisServer::start();
+    let (one, two) = (redis(&server), redis(&server));
+    assert!(one.claim_once("nonce", LONG).await.unwrap());
+    assert!(
+        !two.claim_once("nonce", LONG).await.unwrap(),
+        "a token used on one replica is used on the other"
+    );
+
+    assert_eq!(
+        one.put_idempotent("alice|k", record(1), LONG)
+            .await
+            .unwrap(),
+        PutOutcome::Stored
+    );
+    assert_eq!(
+        two.put_idempotent("alice|k", record(2), LONG)
+            .await
+            .unwrap(),
+        PutOutcome::Existing(record(1))
+    );
+    two.replace_idempotent("alice|k", record(3), LONG)
+        .await
+        .unwrap();
+    assert_eq!(
+        one.get_idempotent("alice|k").await.unwrap(),
+        Some(record(3))
+    );
+
+    // The page's view survives byte for byte (empty arrays, nested objects, big numbers) while
+    // the status moves: the script compares a field and never re-encodes the JSON.
+    let mut a = approval(LONG);
+    a.view =
+        json!({"employee": "Anna", "warnings": [], "n": 1_765_000_000_123_u64, "x": {"y": [1.5]}});
+    one.create_approval("id-1", a.clone()).await.unwrap();
+    assert_eq!(
+        two.create_approval("id-1", a.clone())
+            .await
+            .unwrap_err()
+            .code,
+        ErrorCode::Conflict
+    );
+    assert_eq!(two.get_approval("id-1").await.unwrap(), Some(a.clone()));
+    let t = two
+        .transition_approval("id-1", ApprovalStatus::Pending, ApprovalStatus::Approved)
+        .await
+        .unwrap();
+    assert!(
+        matches!(&t, Transition::Done(r) if r.status == ApprovalStatus::Approved && r.view == a.view),
+        "{t:?}"
+    );
+    assert_eq!(
+        one.transition_approval("id-1", ApprovalStatus::Pending, ApprovalStatus::Declined)
+            .await
+            .unwrap(),
+        Transition::Refused(ApprovalStatus::Approved)
+    );
+    assert_eq!(
+        one.transition_approval("id-1", ApprovalStatus::Approved, ApprovalStatus::Consumed)
+            .await
+            .unwrap(),
+        Transition::Done(ApprovalRecord {
+            status: ApprovalStatus::Consumed,
+            ..a
+        })
+    );
+    assert_eq!(
+        one.transition_approval("nope", ApprovalStatus::Pending, ApprovalStatus::Approved)
+            .await
+            .unwrap(),
+        Transition::Missing
+    );
+}
+
+#[tokio::test]
+async fn redis_down_refuses_writes_with_upstream_unavailable_and_recovers() {
+    let mut server = RedisServer::start();
+    let store = redis(&server);
+    assert!(store.claim_once("before", LONG).await.unwrap());
+    assert_eq!(store.degraded(), None);
+
+    server.kill();
+    let e = store.claim_once("during", LONG).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::UpstreamUnavailable, "{e}");
+    let e = store
+        .put_idempotent("alice|k", record(1), LONG)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::UpstreamUnavailable, "{e}");
+    let why = store.degraded().expect("degraded while Redis is down");
+    assert!(why.contains("writes are refused"), "{why}");
+    assert!(
+        why.contains(&format!("127.0.0.1:{}", server.port())),
+        "{why}"
+    );
+
+    server.restart();
+    // The connection manager reconnects on its own; the first command after the restart may
+    // still see the old connection fail.
+    let mut claimed = None;
+    for _ in 0..50 {
+        match store.claim_once("after", LONG).await {
+            Ok(v) => {
+                claimed = Some(v);
+                break;
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+    assert_eq!(claimed, Some(true), "writes resume once Redis is back");
+    assert_eq!(store.degraded(), None);
+}
+
+#[tokio::test]
+async fn a_bad_state_url_is_refused_with_the_setting_named() {
+    for url in ["http://127.0.0.1:6379/0", "redis://", "not a url"] {
+        let e = RedisStore::connect(&SecretString::from(url.to_string()), None).unwrap_err();
+        assert_eq!(e.code, ErrorCode::ValidationFailed, "{url}");
+        assert!(
+            e.hint
+                .unwrap_or_default()
+                .contains("PERSONIO_MCP_STATE_URL"),
+            "{url}"
+        );
+    }
+    // The password never shows in what the store says about itself.
+    let store = RedisStore::connect(
+        &SecretString::from("redis://:hunter2-secret@127.0.0.1:1/3".to_string()),
+        None,
+    )
+    .unwrap();
+    assert_eq!(store.target(), "redis://127.0.0.1:1/3");
+    assert!(!format!("{store:?}").contains("hunter2"));
+}
+
+#[tokio::test]
+async fn rediss_against_a_plain_server_fails_cleanly() {
+    // TLS (rustls, ring) is set up without a system library; a server that does not speak TLS
+    // is a refused write, never a panic or a plain-text fallback.
+    let server = RedisServer::start();
+    let url = format!("rediss://127.0.0.1:{}/0", server.port());
+    let store = RedisStore::connect(&SecretString::from(url), None).unwrap();
+    let e = store.claim_once("n", LONG).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::UpstreamUnavailable, "{e}");
 }

@@ -51,6 +51,12 @@ impl Records {
         self
     }
 
+    /// Write locks that also take replica-wide leases (issue 19, `--state redis://…`).
+    pub fn with_write_locks(mut self, locks: WriteLocks) -> Records {
+        self.write_locks = locks;
+        self
+    }
+
     /// Pins "today" (tests).
     pub fn with_today(mut self, today: NaiveDate) -> Records {
         self.today = Arc::new(move || today);

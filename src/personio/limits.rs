@@ -14,13 +14,34 @@
 //! switch all of this off.
 
 use std::num::NonZeroU32;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
+use futures::future::BoxFuture;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use reqwest::header::HeaderMap;
 
 use super::config::LimitsConfig;
+
+/// A rate budget shared with other replicas (issue 19): N replicas of the server together must
+/// stay within Personio's limits, which N local buckets cannot promise. Consulted after the local
+/// bucket, for each class a request draws from; it waits until the shared budget allows one
+/// request of `class` (`per_minute` refilled evenly, bursts of `burst`). An implementation that
+/// cannot reach its shared state falls back to a local share and must not fail the request.
+pub trait RateBudget: Send + Sync {
+    fn acquire<'a>(&'a self, class: &'static str, per_minute: u32, burst: u32)
+    -> BoxFuture<'a, ()>;
+}
+
+/// The process's shared budget, when one is configured (`--state redis://…`). Process-wide
+/// because the Personio budget is: every client of this process draws from the same credential
+/// and address, and the client is built before the state store is known.
+static SHARED_BUDGET: OnceLock<Arc<dyn RateBudget>> = OnceLock::new();
+
+/// Makes every client of this process consult `budget`; `false` if one was installed already.
+pub fn share_budget(budget: Arc<dyn RateBudget>) -> bool {
+    SHARED_BUDGET.set(budget).is_ok()
+}
 
 /// The endpoint classes Personio limits separately.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +74,8 @@ fn counts_against_v1(path: &str) -> bool {
 
 /// One class: its bucket (replaceable when Personio announces a lower limit) and a pause.
 struct Family {
+    /// The class's name in the shared budget.
+    name: &'static str,
     bucket: RwLock<Arc<DefaultDirectRateLimiter>>,
     /// Requests per minute the current bucket allows.
     per_minute: Mutex<u32>,
@@ -62,8 +85,9 @@ struct Family {
 }
 
 impl Family {
-    fn new(per_minute: u32, burst: u32) -> Self {
+    fn new(name: &'static str, per_minute: u32, burst: u32) -> Self {
         Family {
+            name,
             bucket: RwLock::new(Arc::new(RateLimiter::direct(quota(per_minute, burst)))),
             per_minute: Mutex::new(per_minute),
             burst,
@@ -89,6 +113,12 @@ impl Family {
         if let Some(bucket) = self.current() {
             bucket.until_ready().await;
         }
+    }
+
+    /// The shared budget's share of this class, after the local bucket.
+    async fn acquire_shared(&self, budget: &dyn RateBudget) {
+        let per_minute = self.per_minute.lock().map(|p| *p).unwrap_or(1);
+        budget.acquire(self.name, per_minute, self.burst).await;
     }
 
     fn pause_for(&self, wait: Duration) {
@@ -146,15 +176,16 @@ impl Limiter {
     pub fn new(cfg: &LimitsConfig) -> Self {
         // A bucket of rate r and burst b admits b + r·60 s requests in any minute; the refill
         // rate leaves room for the burst so that the total stays within the documented minute.
-        let within =
-            |limit: u32, burst: u32| Family::new(limit.saturating_sub(burst).max(1), burst);
+        let within = |name, limit: u32, burst: u32| {
+            Family::new(name, limit.saturating_sub(burst).max(1), burst)
+        };
         Limiter {
             // Personio documents this one as a rate with bursts (300/min, 15/s), not a window.
-            employees: Family::new(cfg.employees_per_minute, cfg.employees_burst),
-            auth: within(cfg.auth_per_minute, cfg.auth_burst),
+            employees: Family::new("employees", cfg.employees_per_minute, cfg.employees_burst),
+            auth: within("auth", cfg.auth_per_minute, cfg.auth_burst),
             // v2 resource endpoints are undocumented; they get the v1 figures.
-            default: within(cfg.v1_per_minute, cfg.v1_burst),
-            v1: within(cfg.v1_per_minute, cfg.v1_burst),
+            default: within("default", cfg.v1_per_minute, cfg.v1_burst),
+            v1: within("v1", cfg.v1_per_minute, cfg.v1_burst),
             follow_headers: cfg.follow_headers,
         }
     }
@@ -178,8 +209,13 @@ impl Limiter {
 
     /// Waits until one request to `path` may be sent.
     pub async fn acquire(&self, path: &str) {
+        // Relaxed limits (load tests) are not shared either.
+        let shared = SHARED_BUDGET.get().filter(|_| self.follow_headers);
         for family in self.families(path) {
             family.acquire().await;
+            if let Some(budget) = shared {
+                family.acquire_shared(budget.as_ref()).await;
+            }
         }
     }
 

@@ -268,7 +268,9 @@ fn unknown_session() -> Response {
     error_response(
         StatusCode::NOT_FOUND,
         "session_not_found",
-        "No such session: it ended or never existed. Open a new one with GET /sse.",
+        "No such session on this server: it ended, the server restarted, or a load balancer sent \
+         it to another replica (route /message by sessionId to the replica that opened GET /sse). \
+         Open a new one with GET /sse.",
     )
 }
 

@@ -11,5 +11,6 @@ pub mod legacy_sse;
 pub mod lifecycle;
 pub mod oauth;
 pub mod security;
+pub mod state_args;
 pub mod stdio;
 pub mod wiring;

@@ -46,12 +46,15 @@ pub async fn serve(app: App, config: HttpConfig) -> std::io::Result<()> {
     });
     let app = app.with_page_host(Some(Arc::new(page_host.clone())));
     let pages = confirm_page::router(app.approvals().clone());
+    let state_app = app.clone();
+    let degraded: super::http::DegradedCheck = Arc::new(move || state_app.state_degraded());
     // One handler, cloned per session: rebuilding its routers per request would be wasted work.
     let prototype =
         PersonioServer::new(app).with_caller_source(super::caller::http_caller_source());
     let bound = HttpServer::new(config, move || prototype.clone())
         .with_readiness(readiness)
         .with_public_routes(pages)
+        .with_degraded(degraded)
         .bind()
         .await?;
     let addr = bound.local_addr();

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono_tz::Tz;
+use futures::future::BoxFuture;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use super::matching::same_request;
@@ -14,11 +15,30 @@ use super::plan::{Plan, existing_absences};
 use crate::error::{Error, ErrorCode, Result};
 use crate::personio::{Absence, NewHourAbsence, NewTimeOff, PersonioClient, Unit};
 
+/// A write lease on one employee shared by every replica (Redis, `--state redis://…`): two
+/// replicas must never write the same person at once, or both pass the duplicate check before
+/// either has written. The in-process lock is still taken first, so one replica asks for the
+/// lease once per employee at a time.
+pub trait WriteLeases: Send + Sync {
+    /// Waits (bounded) until the lease of `employee_id` is held; an error when it cannot be
+    /// had (the shared store is down, or another replica holds it for too long).
+    fn acquire(&self, employee_id: i64) -> BoxFuture<'_, Result<Box<dyn Lease>>>;
+}
+
+/// A held lease; dropping it releases it.
+pub trait Lease: Send + Sync {
+    /// Whether the lease is still ours (it was renewed in time). A write must not start on a
+    /// lease that may have passed to another replica.
+    fn held(&self) -> bool;
+}
+
 /// Per-employee write locks inside this process, bounded: a lock nobody used for an hour is
 /// dropped. A held lock is never evicted in practice — a write holds it for seconds, eviction
 /// needs an hour of idleness or [`WriteLocks::CAPACITY`] other people written in between.
+/// With shared [`WriteLeases`], each lock also takes the replica-wide lease.
 pub struct WriteLocks {
     locks: moka::sync::Cache<i64, Arc<Mutex<()>>>,
+    leases: Option<Arc<dyn WriteLeases>>,
 }
 
 impl Default for WriteLocks {
@@ -28,13 +48,16 @@ impl Default for WriteLocks {
                 .max_capacity(Self::CAPACITY)
                 .time_to_idle(Duration::from_secs(60 * 60))
                 .build(),
+            leases: None,
         }
     }
 }
 
-/// Proof that the write lock of one employee is held.
+/// Proof that the write lock of one employee is held (and, with shared leases, the lease — or
+/// the reason it is not, which [`commit`] turns into a refusal before anything is sent).
 pub struct WriteGuard {
     employee_id: i64,
+    lease: std::result::Result<Option<Box<dyn Lease>>, Error>,
     _guard: OwnedMutexGuard<()>,
 }
 
@@ -43,17 +66,44 @@ impl WriteGuard {
     pub fn employee_id(&self) -> i64 {
         self.employee_id
     }
+
+    /// Ok when a write may go out under this guard.
+    fn check_lease(&self) -> Result<()> {
+        match &self.lease {
+            Ok(None) => Ok(()),
+            Ok(Some(lease)) if lease.held() => Ok(()),
+            Ok(Some(_)) => Err(Error::unavailable(
+                "the shared write lease of this person was lost; nothing was written",
+            )
+            .with_hint("Try again: the write was not sent.")),
+            Err(e) => Err(e.clone()),
+        }
+    }
 }
 
 impl WriteLocks {
     /// Most employees with a lock at once.
     pub const CAPACITY: u64 = 100_000;
 
+    /// Locks that also take the replica-wide lease from `leases`.
+    pub fn with_leases(leases: Option<Arc<dyn WriteLeases>>) -> Self {
+        WriteLocks {
+            leases,
+            ..WriteLocks::default()
+        }
+    }
+
     pub async fn lock(&self, employee_id: i64) -> WriteGuard {
         let lock = self.locks.get_with(employee_id, Default::default);
+        let guard = lock.lock_owned().await;
+        let lease = match &self.leases {
+            None => Ok(None),
+            Some(leases) => leases.acquire(employee_id).await.map(Some),
+        };
         WriteGuard {
             employee_id,
-            _guard: lock.lock_owned().await,
+            lease,
+            _guard: guard,
         }
     }
 }
@@ -126,6 +176,7 @@ pub async fn commit(
     if recheck && let Some(same) = find_same(client, plan, company).await? {
         return Ok((same, false));
     }
+    guard.check_lease()?;
     let mut last_error = None;
     for attempt in 0..2 {
         match post(client, plan, skip_approval).await {

@@ -15,6 +15,6 @@ pub mod matching;
 pub mod plan;
 pub mod validate;
 
-pub use commit::{WriteGuard, WriteLocks, commit};
+pub use commit::{Lease, WriteGuard, WriteLeases, WriteLocks, commit};
 pub use plan::{BalanceEffect, Draft, Plan, prepare};
 pub use validate::{MAX_REQUEST_DAYS, TimeOffRequest, validate};

@@ -10,6 +10,9 @@
 //! without a state directory) and [`EmbeddedStore`] (redb in a directory; survives restarts, one
 //! process per directory). Both are bounded in entries and in time and fail closed when full: a
 //! store that evicted live entries to make room would forget used tokens, and so re-open them.
+//! [`RedisStore`] (`--state redis://…`) is the one truth of several replicas (issue 19); with it
+//! come the shared Personio rate budget ([`redis_budget`]) and per-employee write leases
+//! ([`redis_lease`]).
 //!
 //! Times are wall-clock milliseconds since the Unix epoch ([`UnixMillis`]): an expiry must mean the
 //! same thing after a restart, which a monotonic `Instant` cannot.
@@ -17,9 +20,13 @@
 pub mod approvals;
 pub mod embedded;
 pub mod memory;
+pub mod redis;
+pub mod redis_budget;
+pub mod redis_lease;
 
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures::future::BoxFuture;
@@ -34,6 +41,7 @@ pub use approvals::{
 };
 pub use embedded::EmbeddedStore;
 pub use memory::MemoryStore;
+pub use redis::RedisStore;
 
 /// Wall-clock milliseconds since the Unix epoch.
 pub type UnixMillis = u64;
@@ -184,6 +192,17 @@ pub trait StateStore: Send + Sync + fmt::Debug {
         from: ApprovalStatus,
         to: ApprovalStatus,
     ) -> BoxFuture<'a, Result<Transition>>;
+
+    /// Why the store cannot take writes now, for `/readyz` (`None`: it can). Only a store on
+    /// the network can be down while the process lives.
+    fn degraded(&self) -> Option<String> {
+        None
+    }
+
+    /// Per-employee write leases shared with other replicas, when the store can hold them.
+    fn write_leases(&self) -> Option<Arc<dyn crate::domain::time_off::WriteLeases>> {
+        None
+    }
 }
 
 /// Bounds of a store.

@@ -126,7 +126,9 @@ pub(crate) async fn json_error_bodies(req: Request, next: Next) -> Response {
         .map(|b| String::from_utf8_lossy(&b).trim().to_string())
         .unwrap_or_default();
     let code = code_for(status, &text);
-    let message = if text.is_empty() {
+    let message = if code == "session_not_found" {
+        super::sessions::SESSION_NOT_FOUND.to_string()
+    } else if text.is_empty() {
         format!("{}.", status.canonical_reason().unwrap_or("Error"))
     } else {
         text

@@ -18,4 +18,5 @@ mod server;
 pub(crate) mod sessions;
 
 pub use config::{HttpConfig, ReadinessCheck};
+pub use probes::DegradedCheck;
 pub use server::{BoundServer, HttpServer, shutdown_signal};

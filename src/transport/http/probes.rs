@@ -17,9 +17,15 @@ const READY_CACHE: Duration = Duration::from_secs(5);
 /// A readiness check that takes longer than this counts as a failure.
 const READY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Why the server is degraded but still ready (e.g. the shared state is down: reads go on,
+/// writes are refused). Cheap and synchronous: it reads a verdict kept current elsewhere.
+/// Degraded is still 200, so a load balancer keeps sending reads to every replica.
+pub type DegradedCheck = Arc<dyn Fn() -> Option<String> + Send + Sync>;
+
 /// What the probes share: the readiness check, its cached verdict, and the drain flag.
 pub(super) struct Probes {
     check: Option<ReadinessCheck>,
+    degraded: Option<DegradedCheck>,
     /// One entry (key `()`): the last verdict, for [`READY_CACHE`]. moka's `get_with` makes
     /// concurrent probes wait for one check instead of each starting their own.
     verdict: Cache<(), Result<(), String>>,
@@ -27,9 +33,14 @@ pub(super) struct Probes {
 }
 
 impl Probes {
-    pub(super) fn new(check: Option<ReadinessCheck>, draining: CancellationToken) -> Probes {
+    pub(super) fn new(
+        check: Option<ReadinessCheck>,
+        degraded: Option<DegradedCheck>,
+        draining: CancellationToken,
+    ) -> Probes {
         Probes {
             check,
+            degraded,
             verdict: Cache::builder()
                 .max_capacity(1)
                 .time_to_live(READY_CACHE)
@@ -71,9 +82,13 @@ pub(super) async fn readyz(State(p): State<Arc<Probes>>) -> Response {
                 .await
         }
     };
-    match verdict {
-        Ok(()) => axum::Json(serde_json::json!({"status": "ready"})).into_response(),
-        Err(reason) => (
+    let degraded = p.degraded.as_ref().and_then(|d| d());
+    match (verdict, degraded) {
+        (Ok(()), Some(reason)) => {
+            axum::Json(serde_json::json!({"status": "degraded", "reason": reason})).into_response()
+        }
+        (Ok(()), None) => axum::Json(serde_json::json!({"status": "ready"})).into_response(),
+        (Err(reason), _) => (
             StatusCode::SERVICE_UNAVAILABLE,
             axum::Json(serde_json::json!({"status": "unavailable", "reason": reason})),
         )

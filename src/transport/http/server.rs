@@ -38,6 +38,7 @@ pub struct HttpServer<S> {
     readiness: Option<ReadinessCheck>,
     /// Routes served beside MCP, outside bearer authentication (the confirmation page).
     public_routes: Option<Router>,
+    degraded: Option<super::probes::DegradedCheck>,
 }
 
 /// A server bound to its port, ready to [`run`](BoundServer::run).
@@ -63,6 +64,7 @@ where
             factory: Arc::new(factory),
             readiness: None,
             public_routes: None,
+            degraded: None,
         }
     }
 
@@ -75,6 +77,12 @@ where
 
     pub fn with_readiness(mut self, check: ReadinessCheck) -> Self {
         self.readiness = Some(check);
+        self
+    }
+
+    /// What `/readyz` reports as degraded-but-ready (see [`super::probes::DegradedCheck`]).
+    pub fn with_degraded(mut self, check: super::probes::DegradedCheck) -> Self {
+        self.degraded = Some(check);
         self
     }
 
@@ -205,6 +213,7 @@ where
             .route("/readyz", get(probes::readyz))
             .with_state(Arc::new(Probes::new(
                 self.readiness.clone(),
+                self.degraded.clone(),
                 draining.clone(),
             )))
             .layer(middleware::from_fn_with_state(
