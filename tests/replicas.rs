@@ -38,7 +38,9 @@ struct Replica {
 impl Replica {
     async fn spawn(sandbox: &str, redis: &str, skip_confirmation: bool) -> Replica {
         let mut c = Command::new(BIN);
-        c.args(["serve", "--http", "127.0.0.1:0"])
+        // The token path: what these tests replay across replicas (the page is one more channel
+        // over the same shared store).
+        c.args(["serve", "--http", "127.0.0.1:0", "--confirm-via", "token"])
             .env("RUST_LOG", "info")
             .kill_on_drop(true);
         for (k, _) in std::env::vars() {
