@@ -156,6 +156,7 @@ const SECRET_FLAGS: &[&str] = &[
     "--audit-key",
     "--client-secret",
     "--auth-tokens-env",
+    "--webhook-secret",
 ];
 
 /// The first secret flag given on the command line, if any.

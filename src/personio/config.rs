@@ -130,6 +130,8 @@ pub struct ClientConfig {
     /// Sent as `X-Personio-Partner-ID`.
     pub partner_id: Option<String>,
     pub auth: AuthFlavor,
+    /// Which API generation serves which endpoint (see `api_choice`).
+    pub api: super::api_choice::ApiMode,
     /// Bound on one HTTP exchange.
     pub request_timeout: Duration,
     /// Bound on a whole operation, retries and rate-limit waits included.
@@ -151,6 +153,7 @@ impl ClientConfig {
             app_id: Some("PERSONIO_MCP".to_string()),
             partner_id: None,
             auth: AuthFlavor::default(),
+            api: super::api_choice::ApiMode::default(),
             request_timeout: Duration::from_secs(15),
             operation_deadline: Duration::from_secs(60),
             limits: LimitsConfig::default(),
