@@ -347,3 +347,48 @@ async fn auto_follows_the_scopes_and_v1_never_asks_for_a_v2_token() {
     v1.records().snapshot(None).await.unwrap();
     assert_eq!(route_count(&sb, "POST /v2/auth/token").await, 0);
 }
+
+#[tokio::test]
+async fn the_scope_report_probes_v2_and_names_missing_v2_scopes() {
+    use personio_mcp::personio::scope::EndpointAccess;
+    let sb = sandbox(5).await;
+    let mut cfg = unthrottled(config(&sb, "sandbox-limited"));
+    cfg.api = ApiMode::V2;
+    let report = PersonioClient::new(cfg)
+        .unwrap()
+        .scope_report()
+        .await
+        .unwrap();
+    let endpoint = |n: &str| report.endpoints.iter().find(|e| e.name == n).unwrap();
+    assert_eq!(endpoint("list employees").path, "/v2/persons");
+    assert_eq!(endpoint("list employees").access, EndpointAccess::Works);
+    let absences = endpoint("list day absences");
+    assert_eq!(absences.path, "/v2/absence-periods");
+    match &absences.access {
+        EndpointAccess::Forbidden { missing_permission } => {
+            assert!(
+                missing_permission.contains("personio:absences:read"),
+                "{missing_permission}"
+            )
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    let scopes = report.v2_scopes.as_ref().unwrap();
+    assert_eq!(scopes.granted, vec!["personio:persons:read".to_string()]);
+    assert!(
+        scopes
+            .missing
+            .contains(&"personio:absences:read".to_string())
+    );
+    // Org units v2 does not name show up as missing, with the way out.
+    let dept = report
+        .missing_recommended
+        .iter()
+        .find(|m| m.key == "department")
+        .expect("department reported missing in v2");
+    assert!(dept.used_by.contains("by id only"), "{}", dept.used_by);
+
+    // v1: no v2 token is asked for, and the report says so by leaving the scopes out.
+    let v1 = PersonioClient::new(unthrottled(config(&sb, "sandbox-limited"))).unwrap();
+    assert!(v1.scope_report().await.unwrap().v2_scopes.is_none());
+}

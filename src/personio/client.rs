@@ -126,7 +126,7 @@ impl PersonioClient {
         self.uses_v2(Endpoint::AbsenceReads).await
     }
 
-    async fn v2_scopes(&self) -> Scopes {
+    pub(crate) async fn v2_scopes(&self) -> Scopes {
         let loaded = self
             .inner
             .scopes
