@@ -443,7 +443,10 @@ pub async fn run(cli: Cli) -> std::process::ExitCode {
             tokio::spawn(warn_unknown_attributes(app.clone()));
             let served = match http {
                 None => crate::transport::stdio::serve(app).await,
-                Some(config) => crate::transport::wiring::serve(app, config).await,
+                Some(config) => {
+                    let secret = args.options.connection.api.webhook_secret().cloned();
+                    crate::transport::wiring::serve(app, config, secret).await
+                }
             };
             match served {
                 Ok(()) => std::process::ExitCode::SUCCESS,

@@ -75,6 +75,11 @@ impl Records {
         self.directory.snapshot(progress).await
     }
 
+    /// A change notification named this person: re-read them into the cached directory.
+    pub async fn refresh_person(&self, id: i64) -> Result<()> {
+        self.directory.refresh_person(id).await
+    }
+
     /// The directory as cached, without loading (`None` when cold).
     pub async fn cached(&self) -> Option<Arc<Snapshot>> {
         self.directory.cached().await

@@ -12,4 +12,5 @@ pub mod oauth;
 pub mod personio_api_args;
 pub mod security;
 pub mod stdio;
+pub mod webhooks;
 pub mod wiring;

@@ -36,6 +36,9 @@ pub struct HttpServer<S> {
     config: HttpConfig,
     factory: Arc<dyn Fn() -> S + Send + Sync>,
     readiness: Option<ReadinessCheck>,
+    /// Routes that authenticate themselves (webhooks: signed deliveries), mounted outside the
+    /// MCP token, Host and Origin checks.
+    extra: Option<Router>,
 }
 
 /// A server bound to its port, ready to [`run`](BoundServer::run).
@@ -60,7 +63,14 @@ where
             config,
             factory: Arc::new(factory),
             readiness: None,
+            extra: None,
         }
+    }
+
+    /// Mounts routes that authenticate themselves, outside the MCP auth (see `extra`).
+    pub fn with_routes(mut self, routes: Router) -> Self {
+        self.extra = Some(routes);
+        self
     }
 
     pub fn with_readiness(mut self, check: ReadinessCheck) -> Self {
@@ -218,6 +228,9 @@ where
                         security::guard_host,
                     )),
             );
+        }
+        if let Some(extra) = &self.extra {
+            app = app.merge(extra.clone());
         }
         app.layer(
             TraceLayer::new_for_http()
