@@ -82,10 +82,10 @@ async fn script(mode: ApiMode) -> (BTreeMap<String, Value>, BTreeMap<String, u64
         ($name:expr, $fut:expr) => {{
             reset_stats(&sb).await;
             let v = to_json($fut.await);
-            requests.insert(
-                $name.to_string(),
-                stats(&sb).await["total"].as_u64().unwrap(),
-            );
+            if std::env::var_os("API_MODES_ROUTES").is_some() {
+                println!("{}:", $name);
+            }
+            requests.insert($name.to_string(), counted(&sb).await);
             out.insert($name.to_string(), v.clone());
             v
         }};
@@ -175,6 +175,16 @@ async fn script(mode: ApiMode) -> (BTreeMap<String, Value>, BTreeMap<String, u64
 async fn counted(sb: &personio_mcp::sandbox::SandboxHandle) -> u64 {
     let s = stats(sb).await;
     let total = s["total"].as_u64().unwrap();
+    if std::env::var_os("API_MODES_ROUTES").is_some() {
+        // The routes behind a count, for BENCHMARKS.md.
+        let routes: Vec<String> = s["by_route"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(r, v)| format!("{r} ×{} {}", v["total"], v["by_status"]))
+            .collect();
+        println!("  routes: {}", routes.join(", "));
+    }
     total - s["by_status"]["429"].as_u64().unwrap_or(0)
 }
 
