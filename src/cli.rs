@@ -441,12 +441,10 @@ pub async fn run(cli: Cli) -> std::process::ExitCode {
                 Err(e) => return fail("serve", describe(&e)),
             };
             tokio::spawn(warn_unknown_attributes(app.clone()));
+            let hooks = args.options.connection.api.webhook_secret().cloned();
             let served = match http {
                 None => crate::transport::stdio::serve(app).await,
-                Some(config) => {
-                    let secret = args.options.connection.api.webhook_secret().cloned();
-                    crate::transport::wiring::serve(app, config, secret).await
-                }
+                Some(config) => crate::transport::wiring::serve(app, config, hooks).await,
             };
             match served {
                 Ok(()) => std::process::ExitCode::SUCCESS,
