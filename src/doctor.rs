@@ -76,6 +76,12 @@ async fn personio(args: &DoctorArgs) -> std::process::ExitCode {
         conn.client.config().auth
     );
     let _ = writeln!(out, "Personio API:    {}", conn.client.config().api);
+    let hooks = if args.connection.api.webhook_secret().is_some() {
+        "secret set: serve --http receives POST /webhooks/personio and does not poll"
+    } else {
+        "off (PERSONIO_WEBHOOK_SECRET unset): the directory polls for changes"
+    };
+    let _ = writeln!(out, "Webhooks:        {hooks}");
     let report = match conn.client.scope_report().await {
         Ok(r) => r,
         Err(e) => {

@@ -7,8 +7,9 @@ use secrecy::SecretString;
 /// Which Personio auth endpoint issues the bearer token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum AuthFlavor {
-    /// `POST /v1/auth` — the default, because every endpoint the tools use is a v1 endpoint
-    /// (balances exist only in v1) and v1 tokens are accepted there everywhere.
+    /// `POST /v1/auth` — the default for v1 paths (balances and types exist only there). Requests
+    /// to `/v2/…` paths always carry a v2 token, fetched separately (see `http.rs`), because its
+    /// answer names the granted scopes that `api_choice` routes by.
     #[default]
     V1,
     /// `POST /v2/auth/token` (OAuth2 client credentials, form-encoded).
