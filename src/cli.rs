@@ -145,6 +145,7 @@ const SECRET_FLAGS: &[&str] = &[
     "--client-secret",
     "--auth-tokens-env",
     "--state-password",
+    "--webhook-secret",
 ];
 
 /// The first secret flag given on the command line, if any.
@@ -426,9 +427,10 @@ pub async fn run(cli: Cli) -> std::process::ExitCode {
                 Err(e) => return fail("serve", describe(&e)),
             };
             tokio::spawn(warn_unknown_attributes(app.clone()));
+            let hooks = args.options.connection.api.webhook_secret().cloned();
             let served = match http {
                 None => crate::transport::stdio::serve(app).await,
-                Some(config) => crate::transport::wiring::serve(app, config).await,
+                Some(config) => crate::transport::wiring::serve(app, config, hooks).await,
             };
             match served {
                 Ok(()) => std::process::ExitCode::SUCCESS,

@@ -77,6 +77,8 @@ pub struct ConnectionArgs {
     /// `relaxed` (load tests against the sandbox only).
     #[arg(long, env = "PERSONIO_MCP_UPSTREAM_LIMITS", value_enum, default_value_t = UpstreamLimits::Personio, hide = true)]
     pub upstream_limits: UpstreamLimits,
+    #[command(flatten)]
+    pub api: crate::transport::personio_api_args::PersonioApiArgs,
 }
 
 /// Client-side pacing of Personio requests.
@@ -155,6 +157,7 @@ API credentials), or add --sandbox to try the embedded sandbox.",
                 SecretString::from(crate::sandbox::CLIENT_SECRET.to_string()),
             );
             cfg.auth = self.auth;
+            cfg.api = self.api.personio_api;
             cfg.limits = self.limits();
             let description = format!(
                 "{} (embedded sandbox, {} employees, credential {client_id})",
@@ -181,6 +184,7 @@ API credentials), or add --sandbox to try the embedded sandbox.",
         cfg.app_id = Some(self.app_id.clone()).filter(|s| !s.is_empty());
         cfg.partner_id = self.partner_id.clone();
         cfg.auth = self.auth;
+        cfg.api = self.api.personio_api;
         let description = cfg.normalized_base();
         Ok(Connection {
             client: PersonioClient::new(cfg)?,

@@ -79,6 +79,13 @@ async fn personio(args: &DoctorArgs) -> std::process::ExitCode {
         "Authentication:  ok ({:?} token)",
         conn.client.config().auth
     );
+    let _ = writeln!(out, "Personio API:    {}", conn.client.config().api);
+    let hooks = if args.connection.api.webhook_secret().is_some() {
+        "secret set: serve --http receives POST /webhooks/personio and does not poll"
+    } else {
+        "off (PERSONIO_WEBHOOK_SECRET unset): the directory polls for changes"
+    };
+    let _ = writeln!(out, "Webhooks:        {hooks}");
     let report = match conn.client.scope_report().await {
         Ok(r) => r,
         Err(e) => {
@@ -187,6 +194,7 @@ fn render(out: &mut String, r: &ScopeReport) {
             e.name, e.method, e.path
         );
     }
+    render_api(out, r);
     let _ = writeln!(out, "\nCapabilities:");
     for c in &r.capabilities {
         let _ = writeln!(
@@ -206,4 +214,46 @@ fn render(out: &mut String, r: &ScopeReport) {
             "UNUSABLE — the credential cannot read the employee directory"
         }
     );
+}
+
+/// Which API serves each endpoint and each tool, and why (issue 20).
+fn render_api(out: &mut String, r: &ScopeReport) {
+    use crate::personio::api_choice::endpoint_of;
+    let _ = writeln!(out, "\nAPI per endpoint:");
+    for c in &r.api {
+        let _ = writeln!(
+            out,
+            "  {:<20} {}  {}",
+            c.endpoint.as_str(),
+            c.api.as_str(),
+            c.reason
+        );
+    }
+    if let Some(s) = &r.v2_scopes {
+        match &s.unavailable {
+            Some(why) => {
+                let _ = writeln!(out, "  v2 token: unavailable — {why}");
+            }
+            None => {
+                let _ = writeln!(out, "  v2 scopes granted: {}", s.granted.join(" "));
+                if !s.missing.is_empty() {
+                    let _ = writeln!(out, "  v2 scopes missing: {}", s.missing.join(" "));
+                }
+            }
+        }
+    }
+    let _ = writeln!(out, "\nAPI per tool:");
+    for (tool, caps, _) in crate::mcp::tools::needs() {
+        let mut parts: Vec<String> = Vec::new();
+        for cap in caps {
+            let endpoint = endpoint_of(*cap);
+            if let Some(c) = r.api.iter().find(|c| c.endpoint == endpoint) {
+                let part = format!("{} via {}", endpoint.as_str(), c.api.as_str());
+                if !parts.contains(&part) {
+                    parts.push(part);
+                }
+            }
+        }
+        let _ = writeln!(out, "  {:<20} {}", tool, parts.join(", "));
+    }
 }

@@ -223,6 +223,45 @@ impl Directory {
     pub async fn invalidate(&self) {
         *self.shared.state.write().await = None;
     }
+
+    /// Re-reads one person (one request by id, never a listing) and puts the result into the
+    /// cached snapshot, or takes them out when Personio no longer has them. For change
+    /// notifications (webhooks), which name the person but carry no data. A cold directory has
+    /// nothing to update: its first load reads everyone anyway.
+    pub async fn refresh_person(&self, id: i64) -> Result<()> {
+        if self.cached().await.is_none() {
+            return Ok(());
+        }
+        let fetched = match self.shared.client.employee(id).await {
+            Ok(e) => Some(Arc::new(directory_view(e))),
+            Err(e) if e.code == crate::error::ErrorCode::NotFound => None,
+            Err(e) => return Err(e),
+        };
+        let mut state = self.shared.state.write().await;
+        if let Some(s) = state.as_mut() {
+            let mut all: Vec<Arc<Employee>> =
+                s.snapshot.all().filter(|e| e.id != id).cloned().collect();
+            all.extend(fetched);
+            s.snapshot = Arc::new(Snapshot::build(all, s.snapshot.omitted.clone()));
+        }
+        Ok(())
+    }
+}
+
+/// An employee as the directory keeps them: only [`DIRECTORY_ATTRIBUTES`] (a single read by id
+/// returns every readable attribute; nothing beyond the directory's set is kept).
+fn directory_view(mut e: Employee) -> Employee {
+    use crate::personio::Attr;
+    e.extra.clear();
+    e.present_keys
+        .retain(|k| DIRECTORY_ATTRIBUTES.contains(&k.as_str()));
+    e.subcompany = Attr::Unreadable;
+    e.contract_end_date = Attr::Unreadable;
+    e.weekly_working_hours = Attr::Unreadable;
+    e.employment_type = Attr::Unreadable;
+    e.cost_centers = Attr::Unreadable;
+    e.absence_entitlement = Attr::Unreadable;
+    e
 }
 
 impl Inner {

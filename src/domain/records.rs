@@ -81,6 +81,11 @@ impl Records {
         self.directory.snapshot(progress).await
     }
 
+    /// A change notification named this person: re-read them into the cached directory.
+    pub async fn refresh_person(&self, id: i64) -> Result<()> {
+        self.directory.refresh_person(id).await
+    }
+
     /// The directory as cached, without loading (`None` when cold).
     pub async fn cached(&self) -> Option<Arc<Snapshot>> {
         self.directory.cached().await
@@ -129,6 +134,7 @@ impl Records {
     /// (hour absences carry none upstream; the type list knows it).
     pub async fn absences(&self, filter: &AbsenceFilter) -> Result<Vec<Absence>> {
         let (mut all, types) = futures::try_join!(list(&self.client, filter), self.types())?;
+        self.name_people(&mut all).await;
         for a in &mut all {
             if a.time_off_type.category.is_none()
                 && let Some(t) = a
@@ -162,6 +168,7 @@ impl Records {
     ) -> Result<(Absence, bool)> {
         let (mut absence, stored) =
             commit(&self.client, guard, plan, skip_approval, recheck, self.zone).await?;
+        self.name_people(std::slice::from_mut(&mut absence)).await;
         if absence.time_off_type.category.is_none() {
             absence.time_off_type.category = plan.time_off_type.category.clone();
         }
@@ -172,6 +179,9 @@ impl Records {
     /// absences (empty: everyone).
     pub async fn absence(&self, id: &AbsenceId, employees: &[i64]) -> Result<Option<Absence>> {
         let mut found = cancel::find(&self.client, id, employees, self.today()).await?;
+        if let Some(a) = &mut found {
+            self.name_people(std::slice::from_mut(a)).await;
+        }
         if let Some(a) = &mut found
             && a.time_off_type.category.is_none()
         {
@@ -197,7 +207,33 @@ impl Records {
             return Err(cancel::not_found(id));
         }
         cancel::delete(&self.client, &current, id, self.today()).await?;
+        let mut current = current;
+        self.name_people(std::slice::from_mut(&mut current)).await;
         Ok(current)
+    }
+
+    /// Names the people of absences that came without names (v2 periods carry only the person's
+    /// id), from the directory as cached: no request, and the same names v1 would have sent.
+    async fn name_people(&self, absences: &mut [Absence]) {
+        if absences
+            .iter()
+            .all(|a| a.employee.first_name.is_some() || a.employee.last_name.is_some())
+        {
+            return;
+        }
+        let Some(snapshot) = self.cached().await else {
+            return;
+        };
+        for a in absences.iter_mut() {
+            if a.employee.first_name.is_none()
+                && a.employee.last_name.is_none()
+                && let Some(e) = snapshot.by_id(a.employee.id)
+            {
+                a.employee.first_name = e.first_name.value().cloned();
+                a.employee.last_name = e.last_name.value().cloned();
+                a.employee.email = e.email.value().cloned();
+            }
+        }
     }
 
     /// What the credential may read and do.

@@ -5,6 +5,7 @@ use futures::{Stream, StreamExt, TryStreamExt};
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use super::api_choice::Endpoint;
 use super::client::PersonioClient;
 use super::http::{Body, Request};
 use super::model::absence::{
@@ -128,8 +129,14 @@ impl PersonioClient {
             .map(move |item| item.and_then(|v| parse(&v).map_err(|e| unreadable(what, e.0))))
     }
 
-    /// Both units, day absences first. The two lists are fetched concurrently.
+    /// Both units, day absences first. The two lists are fetched concurrently (v1), or come
+    /// from one listing (v2).
     pub async fn all_absences(&self, query: &AbsenceQuery) -> Result<Vec<Absence>> {
+        if self.uses_v2(Endpoint::AbsenceReads).await {
+            let mut all = self.v2_absences(query).await?;
+            all.sort_by_key(|a| a.unit == super::types::Unit::Hours);
+            return Ok(all);
+        }
         let (mut all, hours): (Vec<Absence>, Vec<Absence>) = futures::try_join!(
             self.time_offs(query).try_collect(),
             self.hour_absences(query).try_collect()
@@ -199,6 +206,9 @@ impl PersonioClient {
 
     /// Creates a day-unit time-off. Never retried once sent (see `http`).
     pub async fn create_time_off(&self, new: &NewTimeOff) -> Result<Absence> {
+        if self.uses_v2(Endpoint::AbsenceWrites).await {
+            return self.v2_create_days(new).await;
+        }
         let mut body = json!({
             "employee_id": new.employee_id,
             "time_off_type_id": new.time_off_type_id,
@@ -229,6 +239,9 @@ impl PersonioClient {
 
     /// Creates an hour-unit absence (same-day start and end time).
     pub async fn create_hour_absence(&self, new: &NewHourAbsence) -> Result<Absence> {
+        if self.uses_v2(Endpoint::AbsenceWrites).await {
+            return self.v2_create_hours(new).await;
+        }
         let date = new.date.format("%Y-%m-%d").to_string();
         let mut form = vec![
             ("employee_id".to_string(), new.employee_id.to_string()),
@@ -285,6 +298,9 @@ impl PersonioClient {
             (1..=64).contains(&id.len()) && id.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
         if !well_formed {
             return Err(Error::validation("an absence period id is a UUID"));
+        }
+        if self.uses_v2(Endpoint::AbsenceWrites).await {
+            return self.v2_delete(id).await;
         }
         self.delete(
             format!("/v1/company/absence-periods/{id}"),

@@ -30,6 +30,9 @@ const EXPIRY_MARGIN: Duration = Duration::from_secs(300);
 pub struct Token {
     pub value: SecretString,
     pub generation: u64,
+    /// The `scope` of a v2 token answer (space-delimited), `None` for v1 tokens and v2 answers
+    /// without one. Read by `api_choice` to route per endpoint.
+    pub scope: Option<String>,
     issued_at: Instant,
     expires_at: Instant,
 }
@@ -77,6 +80,7 @@ impl TokenCache {
         &self,
         http: &reqwest::Client,
         cfg: &ClientConfig,
+        flavor: AuthFlavor,
         limiter: &Limiter,
     ) -> Result<Token> {
         let mut slot = self.slot.lock().await;
@@ -85,12 +89,13 @@ impl TokenCache {
         {
             return Ok(t.clone());
         }
-        let (value, lifetime) = fetch_token(http, cfg, limiter).await?;
+        let (value, lifetime, scope) = fetch_token(http, cfg, flavor, limiter).await?;
         slot.generation += 1;
         let now = Instant::now();
         let token = Token {
             value,
             generation: slot.generation,
+            scope,
             issued_at: now,
             expires_at: now + lifetime,
         };
@@ -121,13 +126,14 @@ fn auth_error(status: Option<reqwest::StatusCode>, detail: Option<String>) -> Er
     Error::new(ErrorCode::AuthInvalid, message).with_hint(CREDENTIALS_HINT)
 }
 
-/// One auth request. Returns the token and its lifetime.
+/// One auth request. Returns the token, its lifetime and (v2) its granted scopes.
 async fn fetch_token(
     http: &reqwest::Client,
     cfg: &ClientConfig,
+    flavor: AuthFlavor,
     limiter: &Limiter,
-) -> Result<(SecretString, Duration)> {
-    let path = match cfg.auth {
+) -> Result<(SecretString, Duration, Option<String>)> {
+    let path = match flavor {
         AuthFlavor::V1 => "/v1/auth",
         AuthFlavor::V2 => "/v2/auth/token",
     };
@@ -135,7 +141,7 @@ async fn fetch_token(
     let base = cfg.normalized_base();
     let id = cfg.client_id.as_str();
     let secret = cfg.client_secret.expose_secret();
-    let request = match cfg.auth {
+    let request = match flavor {
         AuthFlavor::V1 => http
             .post(format!("{base}{path}"))
             .json(&serde_json::json!({"client_id": id, "client_secret": secret})),
@@ -145,7 +151,7 @@ async fn fetch_token(
             ("client_secret", secret),
         ]),
     };
-    tracing::debug!(flavor = ?cfg.auth, "requesting a Personio token");
+    tracing::debug!(?flavor, "requesting a Personio token");
     let response = request
         .header("accept", "application/json")
         .timeout(cfg.request_timeout)
@@ -188,7 +194,11 @@ async fn fetch_token(
     }
     let body: Value = serde_json::from_slice(&bytes)
         .map_err(|_| Error::upstream("auth response is not valid JSON"))?;
-    let (token, expires) = match cfg.auth {
+    let scope = body
+        .get("scope")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let (token, expires) = match flavor {
         AuthFlavor::V1 => {
             if body.get("success").and_then(Value::as_bool) == Some(false) {
                 let msg = envelope::error_message(&body);
@@ -209,5 +219,5 @@ async fn fetch_token(
         .filter(|t| !t.is_empty())
         .ok_or_else(|| Error::upstream("auth response carries no token"))?;
     let lifetime = Duration::from_secs(expires.unwrap_or(86_400));
-    Ok((SecretString::from(token.to_string()), lifetime))
+    Ok((SecretString::from(token.to_string()), lifetime, scope))
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use moka::future::Cache;
 
+use super::api_choice::{Api, ApiMode, Choice, Endpoint, Scopes, choose};
 use super::config::ClientConfig;
 use super::http::Http;
 use super::model::attributes::AttributeInfo;
@@ -46,6 +47,8 @@ pub(crate) struct Inner {
     pub(crate) http: Http,
     pub(crate) attributes: Kept<Vec<AttributeInfo>>,
     pub(crate) time_off_types: Kept<Vec<TimeOffType>>,
+    /// What the v2 token may do, for `auto` routing (learnt from the token answer).
+    pub(crate) scopes: Kept<Scopes>,
 }
 
 /// The permission-aware Personio client.
@@ -71,6 +74,9 @@ impl PersonioClient {
                 attributes: Kept::new(Duration::from_secs(15 * 60)),
                 // Types change rarely; a short TTL still picks up new ones within minutes.
                 time_off_types: Kept::new(Duration::from_secs(10 * 60)),
+                // Scopes change only when an admin edits the credential; a failed v2 token
+                // request is retried after this as well.
+                scopes: Kept::new(Duration::from_secs(10 * 60)),
             }),
         })
     }
@@ -86,5 +92,57 @@ impl PersonioClient {
     /// Fetches a token (or reuses the cached one). Useful to check credentials up front.
     pub async fn authenticate(&self) -> Result<()> {
         self.inner.http.authenticate().await
+    }
+
+    /// Which API serves `endpoint`, and why (the rule lives in `api_choice`).
+    pub async fn api_choice(&self, endpoint: Endpoint) -> Choice {
+        let mode = self.config().api;
+        let needs_scopes = mode == ApiMode::Auto
+            && matches!(endpoint, Endpoint::AbsenceReads | Endpoint::AbsenceWrites);
+        let scopes = if needs_scopes {
+            Some(self.v2_scopes().await)
+        } else {
+            None
+        };
+        choose(mode, endpoint, scopes.as_ref())
+    }
+
+    /// Every endpoint's choice (for `doctor`).
+    pub async fn api_choices(&self) -> Vec<Choice> {
+        let mut all = Vec::new();
+        for e in Endpoint::ALL {
+            all.push(self.api_choice(e).await);
+        }
+        all
+    }
+
+    pub(crate) async fn uses_v2(&self, endpoint: Endpoint) -> bool {
+        self.api_choice(endpoint).await.api == Api::V2
+    }
+
+    /// Whether absences are read by their v2 id (one request per look-up), so callers can skip
+    /// a listing.
+    pub async fn reads_absences_by_v2_id(&self) -> bool {
+        self.uses_v2(Endpoint::AbsenceReads).await
+    }
+
+    pub(crate) async fn v2_scopes(&self) -> Scopes {
+        let loaded = self
+            .inner
+            .scopes
+            .get_or_load(async {
+                Ok(match self.inner.http.v2_scope().await {
+                    Ok(scope) => Scopes::from_token(scope.as_deref()),
+                    Err(e) => {
+                        tracing::info!(code = %e.code, "no v2 token; v1 serves every endpoint");
+                        Scopes::Unavailable(e.message)
+                    }
+                })
+            })
+            .await;
+        match loaded {
+            Ok(s) => s.as_ref().clone(),
+            Err(e) => Scopes::Unavailable(e.message),
+        }
     }
 }

@@ -7,8 +7,9 @@ use secrecy::SecretString;
 /// Which Personio auth endpoint issues the bearer token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum AuthFlavor {
-    /// `POST /v1/auth` — the default, because every endpoint the tools use is a v1 endpoint
-    /// (balances exist only in v1) and v1 tokens are accepted there everywhere.
+    /// `POST /v1/auth` — the default for v1 paths (balances and types exist only there). Requests
+    /// to `/v2/…` paths always carry a v2 token, fetched separately (see `http.rs`), because its
+    /// answer names the granted scopes that `api_choice` routes by.
     #[default]
     V1,
     /// `POST /v2/auth/token` (OAuth2 client credentials, form-encoded).
@@ -134,6 +135,8 @@ pub struct ClientConfig {
     /// Sent as `X-Personio-Partner-ID`.
     pub partner_id: Option<String>,
     pub auth: AuthFlavor,
+    /// Which API generation serves which endpoint (see `api_choice`).
+    pub api: super::api_choice::ApiMode,
     /// Bound on one HTTP exchange.
     pub request_timeout: Duration,
     /// Bound on a whole operation, retries and rate-limit waits included.
@@ -155,6 +158,7 @@ impl ClientConfig {
             app_id: Some("PERSONIO_MCP".to_string()),
             partner_id: None,
             auth: AuthFlavor::default(),
+            api: super::api_choice::ApiMode::default(),
             request_timeout: Duration::from_secs(15),
             operation_deadline: Duration::from_secs(60),
             limits: LimitsConfig::default(),

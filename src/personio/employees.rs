@@ -3,6 +3,7 @@
 use futures::{Stream, StreamExt, TryStreamExt};
 use serde_json::Value;
 
+use super::api_choice::Endpoint;
 use super::client::PersonioClient;
 use super::http::Request;
 use super::model::employee::parse_employee;
@@ -53,15 +54,28 @@ fn parse(item: Value) -> Result<Employee> {
 impl PersonioClient {
     /// Streams every employee matching `query`, in Personio's order, one page (≤ 100) per
     /// request and a few requests at a time.
+    /// Through v2 (persons + employments) when `api_choice` says so.
     pub fn employees(&self, query: &EmployeeQuery) -> impl Stream<Item = Result<Employee>> + '_ {
-        paged_concurrently(
-            self.http(),
-            query.request(),
-            EMPLOYEE_PAGE_SIZE,
-            PAGES_IN_FLIGHT,
-            item_id,
-        )
-        .map(|item| item.and_then(parse))
+        let query = query.clone();
+        async_stream::try_stream! {
+            if self.uses_v2(Endpoint::Employees).await {
+                for e in self.v2_employees(&query).await? {
+                    yield e;
+                }
+            } else {
+                let v1 = paged_concurrently(
+                    self.http(),
+                    query.request(),
+                    EMPLOYEE_PAGE_SIZE,
+                    PAGES_IN_FLIGHT,
+                    item_id,
+                )
+                .map(|item| item.and_then(parse));
+                for await e in v1 {
+                    yield e?;
+                }
+            }
+        }
     }
 
     /// Collects [`employees`](Self::employees).
@@ -71,6 +85,9 @@ impl PersonioClient {
 
     /// One employee by id (`NOT_FOUND` when Personio answers with its German 404).
     pub async fn employee(&self, id: i64) -> Result<Employee> {
+        if self.uses_v2(Endpoint::Employees).await {
+            return self.v2_employee(id).await;
+        }
         let req = Request::get(
             format!("/v1/company/employees/{id}"),
             "read employees",
@@ -87,6 +104,18 @@ impl PersonioClient {
         email: &str,
         attributes: &[&str],
     ) -> Result<Option<Employee>> {
+        if self.uses_v2(Endpoint::Employees).await {
+            let query = EmployeeQuery {
+                email: Some(email.trim().to_string()),
+                ..EmployeeQuery::default()
+            };
+            let found = self.v2_employees(&query).await?;
+            return Ok(found.into_iter().find(|e| {
+                e.email
+                    .value()
+                    .is_some_and(|m| m.eq_ignore_ascii_case(email.trim()))
+            }));
+        }
         let query = EmployeeQuery {
             email: Some(email.trim().to_string()),
             attributes: attributes.iter().map(|a| a.to_string()).collect(),

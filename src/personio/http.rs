@@ -17,7 +17,7 @@ use reqwest::StatusCode;
 use secrecy::ExposeSecret;
 
 use super::auth::{CREDENTIALS_HINT, Token, TokenCache};
-use super::config::ClientConfig;
+use super::config::{AuthFlavor, ClientConfig};
 use super::failure::{
     Class, Failure, classify_status, describe_transport_error, may_be_token_rejection,
     outcome_unknown,
@@ -47,6 +47,9 @@ pub struct Http {
     cfg: ClientConfig,
     limiter: Limiter,
     tokens: TokenCache,
+    /// Tokens for `/v2/…` paths when `cfg.auth` is v1: v2 routes want a v2 token, whose answer
+    /// also names the granted scopes (`api_choice` routes by them).
+    tokens_v2: TokenCache,
     /// Permissions a token was refused even right after it was issued: permission → token
     /// generation. A later 403 for the same permission with the same token is then a missing
     /// permission, not a stale token, and costs no further auth request (the auth endpoint allows
@@ -75,6 +78,7 @@ impl Http {
             client,
             cfg,
             tokens: TokenCache::default(),
+            tokens_v2: TokenCache::default(),
             refused: Mutex::new(HashMap::new()),
         })
     }
@@ -89,9 +93,30 @@ impl Http {
     }
 
     async fn token(&self) -> Result<Token> {
-        self.tokens
-            .get(&self.client, &self.cfg, &self.limiter)
+        self.token_for("/v1").await
+    }
+
+    /// The token cache serving `path`: v2 paths need a v2 token; everything else uses the
+    /// configured flavour (one cache when that is v2 already).
+    fn cache_for(&self, path: &str) -> (&TokenCache, AuthFlavor) {
+        if path.starts_with("/v2/") && self.cfg.auth == AuthFlavor::V1 {
+            (&self.tokens_v2, AuthFlavor::V2)
+        } else {
+            (&self.tokens, self.cfg.auth)
+        }
+    }
+
+    async fn token_for(&self, path: &str) -> Result<Token> {
+        let (cache, flavor) = self.cache_for(path);
+        cache
+            .get(&self.client, &self.cfg, flavor, &self.limiter)
             .await
+    }
+
+    /// The scopes of the v2 token (fetching one if needed): `None` when Personio's answer named
+    /// none. Errors when no v2 token can be had.
+    pub async fn v2_scope(&self) -> Result<Option<String>> {
+        self.token_for("/v2/").await.map(|t| t.scope)
     }
 
     /// Executes a request with pacing, auth, retries and the operation deadline, and returns
@@ -156,7 +181,7 @@ impl Http {
         let route = route_of(&req.path);
         let mut reauthenticated = false;
         loop {
-            let token = self.token().await.map_err(|error| Failure {
+            let token = self.token_for(&req.path).await.map_err(|error| Failure {
                 class: match error.code {
                     ErrorCode::RateLimited => Class::Throttle,
                     ErrorCode::UpstreamUnavailable => Class::Transient,
@@ -204,7 +229,10 @@ impl Http {
                 && self.refused_with(req.permission, token.generation);
             if may_be_token_rejection(status) && !reauthenticated && !known_refusal {
                 tracing::info!(route = %route, status = status.as_u16(), "token rejected; re-authenticating once");
-                self.tokens.invalidate(token.generation).await;
+                self.cache_for(&req.path)
+                    .0
+                    .invalidate(token.generation)
+                    .await;
                 reauthenticated = true;
                 continue;
             }

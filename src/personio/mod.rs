@@ -8,8 +8,11 @@
 //! - [`http`]: the request executor (pace → token → send → classify → retry).
 //! - [`model`]: Personio's wire formats, parsed leniently into [`types`].
 //! - [`employees`], [`absences`], [`scope`]: the operations, as methods of [`PersonioClient`].
+//! - [`api_choice`]: which API generation serves which endpoint; [`v2`]: the v2 operations, mapped
+//!   onto the same types (the v1 methods route there when v2 is chosen).
 
 pub mod absences;
+pub mod api_choice;
 pub mod auth;
 pub mod capability;
 pub mod client;
@@ -23,8 +26,10 @@ pub mod pagination;
 pub mod request;
 pub mod scope;
 pub mod types;
+pub mod v2;
 
 pub use absences::{AbsenceQuery, NewHourAbsence, NewTimeOff};
+pub use api_choice::{Api, ApiMode, Choice, Endpoint};
 pub use capability::{Capability, CapabilityCheck, Needs, Readiness};
 pub use client::PersonioClient;
 pub use config::{AuthFlavor, ClientConfig};

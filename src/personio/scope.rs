@@ -11,6 +11,10 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
+use super::api_choice::{
+    Api, ApiMode, Choice, Endpoint, SCOPE_ABSENCES_READ, SCOPE_ABSENCES_WRITE, SCOPE_PERSONS_READ,
+    Scopes,
+};
 use super::capability::capability_readiness;
 pub use super::capability::{Capability, CapabilityCheck, Needs, Readiness};
 use super::client::PersonioClient;
@@ -125,6 +129,65 @@ pub struct ScopeReport {
     pub endpoints: Vec<EndpointCheck>,
     pub capabilities: Vec<CapabilityCheck>,
     pub hint: String,
+    /// Which API serves each endpoint, and why.
+    pub api: Vec<Choice>,
+    /// The v2 scopes granted and missing (`None` in `--personio-api v1`, where no v2 token is
+    /// asked for).
+    pub v2_scopes: Option<V2Scopes>,
+}
+
+/// The v2 scopes of the credential, against those the v2 endpoints need.
+#[derive(Debug, Clone, Serialize)]
+pub struct V2Scopes {
+    pub granted: Vec<String>,
+    /// Needed by a v2 endpoint the server uses, but not granted: an admin adds them in
+    /// Personio › Settings › Integrations › API credentials.
+    pub missing: Vec<String>,
+    /// Why no v2 token could be had, if so.
+    pub unavailable: Option<String>,
+}
+
+impl From<&Scopes> for V2Scopes {
+    fn from(s: &Scopes) -> Self {
+        match s {
+            Scopes::Granted(g) => V2Scopes {
+                granted: g.iter().cloned().collect(),
+                missing: [
+                    SCOPE_PERSONS_READ,
+                    SCOPE_ABSENCES_READ,
+                    SCOPE_ABSENCES_WRITE,
+                ]
+                .iter()
+                .filter(|n| !g.contains(**n))
+                .map(|n| n.to_string())
+                .collect(),
+                unavailable: None,
+            },
+            Scopes::Unavailable(why) => V2Scopes {
+                granted: Vec::new(),
+                missing: Vec::new(),
+                unavailable: Some(why.clone()),
+            },
+        }
+    }
+}
+
+/// The permission names of v2 probes (they name the scope).
+const V2_PERSONS: &str = "read employees (v2 scope personio:persons:read)";
+const V2_ABSENCES: &str = "read absences (v2 scope personio:absences:read)";
+
+/// Org units v2 names by id only: readable in v1, still missing when the directory comes
+/// from v2 persons.
+fn v2_unnamed(already: &OmittedAttributes) -> Vec<MissingAttribute> {
+    ["department", "office", "team"]
+        .iter()
+        .filter(|k| !already.omitted.iter().any(|m| m.key == **k))
+        .map(|k| MissingAttribute {
+            key: k.to_string(),
+            label: standard_label(k).unwrap_or(k).to_string(),
+            used_by: "filters by org unit (v2 employments name org units by id only; use --personio-api auto or v1)".into(),
+        })
+        .collect()
 }
 
 impl ScopeReport {
@@ -207,31 +270,33 @@ impl PersonioClient {
         Ok(omitted_from(&readable, needed))
     }
 
-    /// The full report: readable vs missing attributes, endpoint access, capability readiness.
+    /// The full report: readable vs missing attributes, endpoint access (probed on the API each
+    /// endpoint is served by), capability readiness, and the v2 scopes when v2 is in play.
     pub async fn scope_report(&self) -> Result<ScopeReport> {
         let readable = self.readable_attributes().await?;
         let needed: Vec<&str> = RECOMMENDED.iter().map(|(k, _, _)| *k).collect();
-        let missing = omitted_from(&readable, &needed);
+        let mut missing = omitted_from(&readable, &needed);
+        let api = self.api_choices().await;
+        let on_v2 = |e: Endpoint| api.iter().any(|c| c.endpoint == e && c.api == Api::V2);
+        if on_v2(Endpoint::Employees) {
+            missing.omitted.extend(v2_unnamed(&missing));
+        }
 
         let mut endpoints = Vec::new();
-        let employees = self
-            .probe(
-                Request::get("/v1/company/employees", "read employees", "employee")
-                    .query("limit", 1)
-                    .query("offset", 0),
-            )
-            .await;
+        let (path, employees) = if on_v2(Endpoint::Employees) {
+            let req = Request::get("/v2/persons", V2_PERSONS, "employee").query("limit", 1);
+            ("/v2/persons", self.probe_v2(req).await)
+        } else {
+            let req = Request::get("/v1/company/employees", "read employees", "employee")
+                .query("limit", 1)
+                .query("offset", 0);
+            ("/v1/company/employees", self.probe(req).await)
+        };
         let first_id = employees.as_ref().ok().and_then(|data| {
-            data.as_array()
-                .and_then(|a| a.first())
-                .and_then(super::pagination::item_id)
+            let first = data.as_array().and_then(|a| a.first())?;
+            super::pagination::item_id(first).or_else(|| super::v2::item_id(first))
         });
-        endpoints.push(check(
-            "list employees",
-            "GET",
-            "/v1/company/employees",
-            employees.map(|_| ()),
-        ));
+        endpoints.push(check("list employees", "GET", path, employees.map(|_| ())));
         endpoints.push(check(
             "list time-off types",
             "GET",
@@ -243,27 +308,22 @@ impl PersonioClient {
             .await
             .map(|_| ()),
         ));
-        endpoints.push(check(
-            "list day absences",
-            "GET",
-            "/v1/company/time-offs",
-            self.probe(
-                Request::get("/v1/company/time-offs", "read absences", "absence").query("limit", 1),
-            )
-            .await
-            .map(|_| ()),
-        ));
-        endpoints.push(check(
-            "list hour absences",
-            "GET",
-            "/v1/company/absence-periods",
-            self.probe(
-                Request::get("/v1/company/absence-periods", "read absences", "absence")
-                    .query("limit", 1),
-            )
-            .await
-            .map(|_| ()),
-        ));
+        if on_v2(Endpoint::AbsenceReads) {
+            // One v2 endpoint serves both units: one probe answers for both.
+            let req = Request::get("/v2/absence-periods", V2_ABSENCES, "absence").query("limit", 1);
+            let r = self.probe_v2(req).await.map(|_| ());
+            for name in ["list day absences", "list hour absences"] {
+                endpoints.push(check(name, "GET", "/v2/absence-periods", r.clone()));
+            }
+        } else {
+            for (name, path) in [
+                ("list day absences", "/v1/company/time-offs"),
+                ("list hour absences", "/v1/company/absence-periods"),
+            ] {
+                let req = Request::get(path, "read absences", "absence").query("limit", 1);
+                endpoints.push(check(name, "GET", path, self.probe(req).await.map(|_| ())));
+            }
+        }
         let balance = match first_id {
             Some(id) => self
                 .probe(Request::get(
@@ -286,12 +346,20 @@ impl PersonioClient {
         endpoints.push(EndpointCheck {
             name: "create absences",
             method: "POST",
-            path: "/v1/company/time-offs",
+            path: if on_v2(Endpoint::AbsenceWrites) {
+                "/v2/absence-periods"
+            } else {
+                "/v1/company/time-offs"
+            },
             access: EndpointAccess::NotProbed {
                 reason: "writes are never tested by writing; the first write will tell".into(),
             },
         });
         let capabilities = capability_readiness(&endpoints, &missing);
+        let v2_scopes = match self.config().api {
+            ApiMode::V1 => None,
+            _ => Some(V2Scopes::from(&self.v2_scopes().await)),
+        };
         Ok(ScopeReport {
             readable_attributes: readable.as_ref().clone(),
             hint: if missing.is_empty() {
@@ -302,7 +370,16 @@ impl PersonioClient {
             missing_recommended: missing.omitted,
             endpoints,
             capabilities,
+            api,
+            v2_scopes,
         })
+    }
+
+    /// A v2 probe: the `_data` of the answer.
+    async fn probe_v2(&self, req: Request) -> Result<serde_json::Value> {
+        super::v2::fetch_json(self.http(), &req)
+            .await
+            .map(|b| b.get("_data").cloned().unwrap_or(serde_json::Value::Null))
     }
 
     async fn probe(&self, req: Request) -> Result<serde_json::Value> {
@@ -430,6 +507,8 @@ mod tests {
             capabilities: capability_readiness(&endpoints, &OmittedAttributes::default()),
             endpoints,
             hint: String::new(),
+            api: Vec::new(),
+            v2_scopes: None,
         };
         let of = |c| report.capability(c).map(|k| k.readiness);
         assert_eq!(of(Capability::ReadEmployees), Some(Readiness::Full));

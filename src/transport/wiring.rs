@@ -26,8 +26,21 @@ fn personio_readiness(app: &App) -> ReadinessCheck {
 }
 
 /// `personio-mcp serve --http ADDR`: binds, prints the base URL as the first stdout line, serves
-/// until SIGINT/SIGTERM, shuts down gracefully.
-pub async fn serve(app: App, config: HttpConfig) -> std::io::Result<()> {
+/// until SIGINT/SIGTERM, shuts down gracefully. With a webhook secret, Personio's signed change
+/// notifications are received at `POST /webhooks/personio` and the directory stops polling.
+pub async fn serve(
+    app: App,
+    config: HttpConfig,
+    webhook_secret: Option<secrecy::SecretString>,
+) -> std::io::Result<()> {
+    let (app, webhooks) = match webhook_secret {
+        Some(secret) => {
+            let app = app.with_directory_config(super::webhooks::push_directory_config());
+            let receiver = super::webhooks::Receiver::start(secret, app.clone());
+            (app, Some(super::webhooks::router(receiver)))
+        }
+        None => (app, None),
+    };
     let authenticated = !config.tokens.is_empty();
     let oauth_issuer = config.oauth.as_ref().map(|o| o.issuer().to_string());
     let principals = security::principal_count(&config.tokens);
@@ -51,12 +64,18 @@ pub async fn serve(app: App, config: HttpConfig) -> std::io::Result<()> {
     // One handler, cloned per session: rebuilding its routers per request would be wasted work.
     let prototype =
         PersonioServer::new(app).with_caller_source(super::caller::http_caller_source());
-    let bound = HttpServer::new(config, move || prototype.clone())
+    let mut server = HttpServer::new(config, move || prototype.clone())
         .with_readiness(readiness)
         .with_public_routes(pages)
-        .with_degraded(degraded)
-        .bind()
-        .await?;
+        .with_degraded(degraded);
+    if let Some(routes) = webhooks {
+        tracing::info!(
+            path = super::webhooks::PATH,
+            "Personio webhooks on: signed deliveries update the directory; periodic polling is off (safety refresh every 6 h)"
+        );
+        server = server.with_routes(routes);
+    }
+    let bound = server.bind().await?;
     let addr = bound.local_addr();
     match (public_url, unspecified) {
         (Some(url), _) => page_host.set(&url),

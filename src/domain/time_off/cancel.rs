@@ -60,6 +60,14 @@ pub async fn find(
             Err(e) if e.code == ErrorCode::NotFound => Ok(None),
             Err(e) => Err(e),
         },
+        // v2 reads absences of both units by id: one request instead of a listing.
+        AbsenceId::Hour(uuid) if client.reads_absences_by_v2_id().await => {
+            match client.v2_absence(uuid).await {
+                Ok(a) => Ok(Some(a)),
+                Err(e) if e.code == ErrorCode::NotFound => Ok(None),
+                Err(e) => Err(e),
+            }
+        }
         AbsenceId::Hour(uuid) => {
             let query = AbsenceQuery {
                 start_date: Some(today - Duration::days(HOUR_LOOKUP_PAST_DAYS)),

@@ -39,6 +39,9 @@ pub struct HttpServer<S> {
     /// Routes served beside MCP, outside bearer authentication (the confirmation page).
     public_routes: Option<Router>,
     degraded: Option<super::probes::DegradedCheck>,
+    /// Routes that authenticate themselves (webhooks: signed deliveries), mounted outside the
+    /// MCP token, Host and Origin checks.
+    extra: Option<Router>,
 }
 
 /// A server bound to its port, ready to [`run`](BoundServer::run).
@@ -65,6 +68,7 @@ where
             readiness: None,
             public_routes: None,
             degraded: None,
+            extra: None,
         }
     }
 
@@ -72,6 +76,12 @@ where
     /// applies): for pages a person's browser opens, whose URL is its own credential.
     pub fn with_public_routes(mut self, routes: Router) -> Self {
         self.public_routes = Some(routes);
+        self
+    }
+
+    /// Mounts routes that authenticate themselves, outside the MCP auth (see `extra`).
+    pub fn with_routes(mut self, routes: Router) -> Self {
+        self.extra = Some(routes);
         self
     }
 
@@ -243,6 +253,9 @@ where
                         security::guard_host,
                     )),
             );
+        }
+        if let Some(extra) = &self.extra {
+            app = app.merge(extra.clone());
         }
         app.layer(
             TraceLayer::new_for_http()
