@@ -40,7 +40,16 @@ impl Replica {
         let mut c = Command::new(BIN);
         // The token path: what these tests replay across replicas (the page is one more channel
         // over the same shared store).
-        c.args(["serve", "--http", "127.0.0.1:0", "--confirm-via", "token"])
+        // v1 ids (integers) are what the assertions below read back from the sandbox.
+        c.args([
+            "serve",
+            "--http",
+            "127.0.0.1:0",
+            "--confirm-via",
+            "token",
+            "--personio-api",
+            "v1",
+        ])
             .env("RUST_LOG", "info")
             .kill_on_drop(true);
         for (k, _) in std::env::vars() {
