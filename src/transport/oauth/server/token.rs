@@ -15,7 +15,9 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::store::{CodeGrant, Person, RefreshGrant, hash, pkce_s256_matches, random_token};
+use super::store::{
+    Client, CodeGrant, Person, RefreshGrant, hash, pkce_s256_matches, random_token,
+};
 use super::{Shared, oauth_error};
 
 /// Lifetime of an access token: short, because a JWT cannot be recalled once handed out.
@@ -39,17 +41,10 @@ pub async fn token(
     State(srv): State<Arc<Shared>>,
     headers: HeaderMap,
     Form(f): Form<TokenForm>,
-) -> Response {
-    let Some(client) = srv
-        .authenticate_client(&headers, f.client_id.as_deref(), f.client_secret.as_deref())
-        .await
-    else {
-        return oauth_error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            "client authentication failed",
-        );
-    };
+) -> Result<Response, Response> {
+    let client = srv
+        .client_or_refusal(&headers, f.client_id.as_deref(), f.client_secret.as_deref())
+        .await?;
     let grant = match f.grant_type.as_deref() {
         Some("authorization_code") => srv.redeem_code(&client.client_id, &f).await,
         Some("refresh_token") => srv.redeem_refresh(&client.client_id, &f).await,
@@ -58,15 +53,34 @@ pub async fn token(
             "only authorization_code and refresh_token are supported",
         )),
     };
-    match grant {
+    Ok(match grant {
         Ok(g) => srv.issue(g).await,
         Err((code, msg)) => oauth_error(StatusCode::BAD_REQUEST, code, msg),
-    }
+    })
 }
 
 type Refused = (&'static str, &'static str);
 
 impl Shared {
+    /// The authenticated client of a token or revocation request, or the 401 `invalid_client`
+    /// both endpoints answer with (RFC 6749 §5.2, RFC 7009 §2.1).
+    async fn client_or_refusal(
+        &self,
+        headers: &HeaderMap,
+        client_id: Option<&str>,
+        client_secret: Option<&str>,
+    ) -> Result<Arc<Client>, Response> {
+        self.authenticate_client(headers, client_id, client_secret)
+            .await
+            .ok_or_else(|| {
+                oauth_error(
+                    StatusCode::UNAUTHORIZED,
+                    "invalid_client",
+                    "client authentication failed",
+                )
+            })
+    }
+
     async fn redeem_code(&self, client_id: &str, f: &TokenForm) -> Result<RefreshGrant, Refused> {
         let invalid = (
             "invalid_grant",
@@ -220,17 +234,10 @@ pub async fn revoke(
     State(srv): State<Arc<Shared>>,
     headers: HeaderMap,
     Form(f): Form<RevokeForm>,
-) -> Response {
-    let Some(client) = srv
-        .authenticate_client(&headers, f.client_id.as_deref(), f.client_secret.as_deref())
-        .await
-    else {
-        return oauth_error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            "client authentication failed",
-        );
-    };
+) -> Result<Response, Response> {
+    let client = srv
+        .client_or_refusal(&headers, f.client_id.as_deref(), f.client_secret.as_deref())
+        .await?;
     let token = f.token.unwrap_or_default();
     if let Some(grant) = srv.store.refresh.get(&hash(&token)).await {
         if grant.client_id == client.client_id {
@@ -245,7 +252,7 @@ pub async fn revoke(
     {
         srv.store.revoked_families.insert(family, ()).await;
     }
-    StatusCode::OK.into_response()
+    Ok(StatusCode::OK.into_response())
 }
 
 impl Shared {
