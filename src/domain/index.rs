@@ -260,46 +260,9 @@ impl SearchIndex {
         for (i, w) in q.words.iter().enumerate() {
             self.mark_word(w, s);
             if i == 0 {
-                let Scratch {
-                    alive,
-                    word_touched,
-                    level,
-                    other,
-                    weakest,
-                    bonus,
-                    found,
-                    ..
-                } = &mut *s;
-                alive.extend_from_slice(word_touched);
-                for e in alive.iter() {
-                    let e = *e as usize;
-                    let (l, o) = (level[e], other[e]);
-                    weakest[e] = l;
-                    bonus[e] = u16::from(l);
-                    found[e] = l >= PREFIX || o;
-                }
-            } else {
-                let Scratch {
-                    alive,
-                    level,
-                    other,
-                    weakest,
-                    bonus,
-                    found,
-                    ..
-                } = &mut *s;
-                alive.retain(|e| {
-                    let e = *e as usize;
-                    let (l, o) = (level[e], other[e]);
-                    if l == 0 && !o {
-                        return false;
-                    }
-                    weakest[e] = weakest[e].min(l);
-                    bonus[e] = bonus[e].saturating_add(u16::from(l));
-                    found[e] = found[e] && (l >= PREFIX || o);
-                    true
-                });
+                s.seed_candidates();
             }
+            s.narrow_candidates();
             s.clear_word();
         }
         for i in 0..s.alive.len() {
@@ -374,6 +337,43 @@ impl Scratch {
             self.level[e as usize] = 0;
             self.other[e as usize] = false;
         }
+    }
+
+    /// Before the first word is folded in: every entry it touched is a candidate, with nothing
+    /// held against it yet (the identities of `min`, `+` and `&&`).
+    fn seed_candidates(&mut self) {
+        for e in &self.word_touched {
+            let e = *e as usize;
+            self.weakest[e] = u8::MAX;
+            self.bonus[e] = 0;
+            self.found[e] = true;
+        }
+        self.alive.extend_from_slice(&self.word_touched);
+    }
+
+    /// Keeps the candidates the current word matches somehow, folding its name level into their
+    /// weakest level, bonus and `found`.
+    fn narrow_candidates(&mut self) {
+        let Scratch {
+            alive,
+            level,
+            other,
+            weakest,
+            bonus,
+            found,
+            ..
+        } = self;
+        alive.retain(|e| {
+            let e = *e as usize;
+            let (l, o) = (level[e], other[e]);
+            if l == 0 && !o {
+                return false;
+            }
+            weakest[e] = weakest[e].min(l);
+            bonus[e] = bonus[e].saturating_add(u16::from(l));
+            found[e] = found[e] && (l >= PREFIX || o);
+            true
+        });
     }
 
     fn score_of(&self, entry: u32) -> u32 {
