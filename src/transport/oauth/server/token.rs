@@ -12,6 +12,7 @@ use axum::Form;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use moka::future::Cache;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -81,21 +82,43 @@ impl Shared {
             })
     }
 
+    /// Takes the single-use secret hashed `h` out of `live` and remembers it in `spent` with its
+    /// grant family. A secret found already spent is a replay: whoever redeemed it first may be
+    /// an attacker, so the whole family is revoked (and `replayed` is logged).
+    async fn redeem_once<G: Send + Sync + 'static>(
+        &self,
+        live: &Cache<String, Arc<G>>,
+        spent: &Cache<String, String>,
+        h: String,
+        family: impl Fn(&G) -> String,
+        replayed: &'static str,
+    ) -> Option<Arc<G>> {
+        let Some(grant) = live.remove(&h).await else {
+            if let Some(family) = spent.get(&h).await {
+                self.store.revoked_families.insert(family, ()).await;
+                tracing::warn!("{replayed}");
+            }
+            return None;
+        };
+        spent.insert(h, family(&grant)).await;
+        Some(grant)
+    }
+
     async fn redeem_code(&self, client_id: &str, f: &TokenForm) -> Result<RefreshGrant, Refused> {
         let invalid = (
             "invalid_grant",
             "the authorization code is invalid, expired or already used",
         );
-        let h = hash(f.code.as_deref().ok_or(invalid)?);
-        let Some(grant) = self.store.codes.remove(&h).await else {
-            if let Some(family) = self.store.used_codes.get(&h).await {
-                // A replayed code: whoever redeemed it first may be an attacker; end that grant.
-                self.store.revoked_families.insert(family, ()).await;
-                tracing::warn!("OAuth: an authorization code was replayed; its tokens are revoked");
-            }
-            return Err(invalid);
-        };
-        self.store.used_codes.insert(h, grant.family.clone()).await;
+        let grant = self
+            .redeem_once(
+                &self.store.codes,
+                &self.store.used_codes,
+                hash(f.code.as_deref().ok_or(invalid)?),
+                |g| g.family.clone(),
+                "OAuth: an authorization code was replayed; its tokens are revoked",
+            )
+            .await
+            .ok_or(invalid)?;
         let CodeGrant {
             client_id: owner,
             redirect_uri,
@@ -141,15 +164,16 @@ impl Shared {
             "invalid_grant",
             "the refresh token is invalid, expired or revoked",
         );
-        let h = hash(f.refresh_token.as_deref().ok_or(invalid)?);
-        let Some(grant) = self.store.refresh.remove(&h).await else {
-            if let Some(family) = self.store.rotated.get(&h).await {
-                self.store.revoked_families.insert(family, ()).await;
-                tracing::warn!("OAuth: a rotated refresh token was reused; its family is revoked");
-            }
-            return Err(invalid);
-        };
-        self.store.rotated.insert(h, grant.family.clone()).await;
+        let grant = self
+            .redeem_once(
+                &self.store.refresh,
+                &self.store.rotated,
+                hash(f.refresh_token.as_deref().ok_or(invalid)?),
+                |g| g.family.clone(),
+                "OAuth: a rotated refresh token was reused; its family is revoked",
+            )
+            .await
+            .ok_or(invalid)?;
         if grant.client_id != client_id || self.store.revoked_families.contains_key(&grant.family) {
             return Err(invalid);
         }
