@@ -42,6 +42,15 @@ impl WordList {
         WordList { words, postings }
     }
 
+    /// The words `words_of` picks from each key, posted under the key's position.
+    fn of_keys(keys: &[&SearchKey], words_of: impl Fn(&SearchKey) -> &[String]) -> WordList {
+        WordList::build(
+            keys.iter()
+                .enumerate()
+                .flat_map(|(i, k)| words_of(k).iter().map(move |w| (w.clone(), position(i)))),
+        )
+    }
+
     /// Indices of the words starting with `prefix` (the exact word included).
     fn prefix_range(&self, prefix: &str) -> std::ops::Range<usize> {
         let start = self.words.partition_point(|w| w.as_str() < prefix);
@@ -51,6 +60,11 @@ impl WordList {
             .count();
         start..start + len
     }
+}
+
+/// A key's or word's position as stored in postings (a directory never nears `u32::MAX`).
+fn position(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
 }
 
 /// Every string obtained by deleting up to `depth` characters (the word itself included).
@@ -95,12 +109,7 @@ pub struct SearchIndex {
 
 impl SearchIndex {
     pub fn build(keys: &[&SearchKey]) -> SearchIndex {
-        let idx = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
-        let names = WordList::build(
-            keys.iter()
-                .enumerate()
-                .flat_map(|(i, k)| k.name_words.iter().map(move |w| (w.clone(), idx(i)))),
-        );
+        let names = WordList::of_keys(keys, |k| k.name_words.as_slice());
         let mut variants: HashMap<String, Vec<u32>> = HashMap::new();
         let mut scratch = HashSet::new();
         for (word_id, word) in names.words.iter().enumerate() {
@@ -111,27 +120,23 @@ impl SearchIndex {
             scratch.clear();
             deletions(word, MAX_TOLERANCE, &mut scratch);
             for v in scratch.drain() {
-                variants.entry(v).or_default().push(idx(word_id));
+                variants.entry(v).or_default().push(position(word_id));
             }
         }
-        let others = WordList::build(
-            keys.iter()
-                .enumerate()
-                .flat_map(|(i, k)| k.other_words.iter().map(move |w| (w.clone(), idx(i)))),
-        );
+        let others = WordList::of_keys(keys, |k| k.other_words.as_slice());
         let mut full_names: HashMap<String, Vec<u32>> = HashMap::new();
         let mut emails = HashMap::new();
         let mut email_prefixes = Vec::new();
         for (i, k) in keys.iter().enumerate() {
             for n in &k.full_names {
-                full_names.entry(n.clone()).or_default().push(idx(i));
+                full_names.entry(n.clone()).or_default().push(position(i));
             }
             if let Some(e) = &k.email {
-                emails.insert(e.clone(), idx(i));
-                email_prefixes.push((e.clone(), idx(i)));
+                emails.insert(e.clone(), position(i));
+                email_prefixes.push((e.clone(), position(i)));
             }
             if let Some(l) = &k.email_local {
-                email_prefixes.push((l.clone(), idx(i)));
+                email_prefixes.push((l.clone(), position(i)));
             }
         }
         email_prefixes.sort();
@@ -255,46 +260,9 @@ impl SearchIndex {
         for (i, w) in q.words.iter().enumerate() {
             self.mark_word(w, s);
             if i == 0 {
-                let Scratch {
-                    alive,
-                    word_touched,
-                    level,
-                    other,
-                    weakest,
-                    bonus,
-                    found,
-                    ..
-                } = &mut *s;
-                alive.extend_from_slice(word_touched);
-                for e in alive.iter() {
-                    let e = *e as usize;
-                    let (l, o) = (level[e], other[e]);
-                    weakest[e] = l;
-                    bonus[e] = u16::from(l);
-                    found[e] = l >= PREFIX || o;
-                }
-            } else {
-                let Scratch {
-                    alive,
-                    level,
-                    other,
-                    weakest,
-                    bonus,
-                    found,
-                    ..
-                } = &mut *s;
-                alive.retain(|e| {
-                    let e = *e as usize;
-                    let (l, o) = (level[e], other[e]);
-                    if l == 0 && !o {
-                        return false;
-                    }
-                    weakest[e] = weakest[e].min(l);
-                    bonus[e] = bonus[e].saturating_add(u16::from(l));
-                    found[e] = found[e] && (l >= PREFIX || o);
-                    true
-                });
+                s.seed_candidates();
             }
+            s.narrow_candidates();
             s.clear_word();
         }
         for i in 0..s.alive.len() {
@@ -369,6 +337,43 @@ impl Scratch {
             self.level[e as usize] = 0;
             self.other[e as usize] = false;
         }
+    }
+
+    /// Before the first word is folded in: every entry it touched is a candidate, with nothing
+    /// held against it yet (the identities of `min`, `+` and `&&`).
+    fn seed_candidates(&mut self) {
+        for e in &self.word_touched {
+            let e = *e as usize;
+            self.weakest[e] = u8::MAX;
+            self.bonus[e] = 0;
+            self.found[e] = true;
+        }
+        self.alive.extend_from_slice(&self.word_touched);
+    }
+
+    /// Keeps the candidates the current word matches somehow, folding its name level into their
+    /// weakest level, bonus and `found`.
+    fn narrow_candidates(&mut self) {
+        let Scratch {
+            alive,
+            level,
+            other,
+            weakest,
+            bonus,
+            found,
+            ..
+        } = self;
+        alive.retain(|e| {
+            let e = *e as usize;
+            let (l, o) = (level[e], other[e]);
+            if l == 0 && !o {
+                return false;
+            }
+            weakest[e] = weakest[e].min(l);
+            bonus[e] = bonus[e].saturating_add(u16::from(l));
+            found[e] = found[e] && (l >= PREFIX || o);
+            true
+        });
     }
 
     fn score_of(&self, entry: u32) -> u32 {

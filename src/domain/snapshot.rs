@@ -90,15 +90,16 @@ impl Snapshot {
     }
 
     pub fn by_id(&self, id: i64) -> Option<&Arc<Employee>> {
-        self.by_id
-            .get(&id)
-            .and_then(|i| self.entries.get(*i))
-            .map(|e| &e.employee)
+        self.employee_at(self.by_id.get(&id))
     }
 
     pub fn by_email(&self, email: &str) -> Option<&Arc<Employee>> {
-        self.by_email
-            .get(&email.trim().to_lowercase())
+        self.employee_at(self.by_email.get(&email.trim().to_lowercase()))
+    }
+
+    /// The employee at a position one of the lookup maps found.
+    fn employee_at(&self, position: Option<&usize>) -> Option<&Arc<Employee>> {
+        position
             .and_then(|i| self.entries.get(*i))
             .map(|e| &e.employee)
     }
@@ -109,15 +110,7 @@ impl Snapshot {
         query: &str,
         filter: impl Fn(&Employee) -> bool,
     ) -> Vec<(u32, &'a Arc<Employee>)> {
-        let q = Query::new(query);
-        let hits: Vec<(u32, &Entry)> = self
-            .index
-            .search(&q)
-            .into_iter()
-            .filter_map(|(i, s)| self.entries.get(i as usize).map(|e| (s, e)))
-            .filter(|(_, e)| filter(&e.employee))
-            .collect();
-        Self::ranked(hits)
+        Self::ranked(self.index_hits(query, filter))
     }
 
     /// The same ranking by scoring every employee (no index): the reference the index is tested
@@ -147,14 +140,7 @@ impl Snapshot {
         skip: usize,
         take: usize,
     ) -> Ranked<'a> {
-        let q = Query::new(query);
-        let mut hits: Vec<(u32, &Entry)> = self
-            .index
-            .search(&q)
-            .into_iter()
-            .filter_map(|(i, s)| self.entries.get(i as usize).map(|e| (s, e)))
-            .filter(|(_, e)| filter(&e.employee))
-            .collect();
+        let mut hits = self.index_hits(query, filter);
         let total = hits.len();
         let wanted = skip.saturating_add(take).min(total);
         if wanted == 0 {
@@ -176,6 +162,16 @@ impl Snapshot {
                 .map(|(s, e)| (s, &e.employee))
                 .collect(),
         }
+    }
+
+    /// The index's scored matches of `query` among employees accepted by `filter`, unordered.
+    fn index_hits(&self, query: &str, filter: impl Fn(&Employee) -> bool) -> Vec<(u32, &Entry)> {
+        self.index
+            .search(&Query::new(query))
+            .into_iter()
+            .filter_map(|(i, s)| self.entries.get(i as usize).map(|e| (s, e)))
+            .filter(|(_, e)| filter(&e.employee))
+            .collect()
     }
 
     /// Best first: score, then name, then id (`name_rank`; unique, so the order is total).

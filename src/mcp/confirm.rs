@@ -71,6 +71,21 @@ pub struct WriteControls {
     pub idempotency_key: Option<String>,
 }
 
+impl WriteControls {
+    /// The controls as a tool's arguments carry them (`dry_run` absent = a real write).
+    pub fn new(
+        dry_run: Option<bool>,
+        confirmation_token: Option<&String>,
+        idempotency_key: Option<&String>,
+    ) -> Self {
+        WriteControls {
+            dry_run: dry_run.unwrap_or(false),
+            confirmation_token: confirmation_token.cloned(),
+            idempotency_key: idempotency_key.cloned(),
+        }
+    }
+}
+
 /// What the flow asks a write tool to show instead of writing.
 pub enum Step {
     /// `dry_run`: what would happen.
@@ -86,6 +101,57 @@ pub enum Step {
     Declined,
 }
 
+/// Where a write stands, in the fields every write tool's result reports it with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stage {
+    pub status: String,
+    pub dry_run: bool,
+    pub confirmation_token: Option<String>,
+    pub confirmation_url: Option<String>,
+    pub next_step: Option<String>,
+}
+
+impl Stage {
+    /// A write that waits for no one (stored, or found already done): its status alone.
+    pub fn status(status: impl Into<String>) -> Self {
+        Stage {
+            status: status.into(),
+            dry_run: false,
+            confirmation_token: None,
+            confirmation_url: None,
+            next_step: None,
+        }
+    }
+}
+
+impl Step {
+    /// The result fields of this step; `preview_next` and `declined_next` say, in the tool's own
+    /// words, what a dry run would do and what a refusal left undone.
+    pub fn stage(self, preview_next: &str, declined_next: &str) -> Stage {
+        match self {
+            Step::Preview => Stage {
+                dry_run: true,
+                next_step: Some(preview_next.to_string()),
+                ..Stage::status("preview")
+            },
+            Step::ConfirmationRequired {
+                token,
+                next_step,
+                url,
+            } => Stage {
+                confirmation_token: Some(token),
+                confirmation_url: url,
+                next_step: Some(next_step),
+                ..Stage::status("confirmation_required")
+            },
+            Step::Declined => Stage {
+                next_step: Some(declined_next.to_string()),
+                ..Stage::status("declined")
+            },
+        }
+    }
+}
+
 /// One write tool's part of the flow.
 pub trait WriteOp: Send + Sync {
     /// The request bound to its target (person, type, absence), before any check upstream.
@@ -94,6 +160,10 @@ pub trait WriteOp: Send + Sync {
     type Plan: Send;
     type Output: ToolOutput + DeserializeOwned + Send;
 
+    /// The flow's controls among the tool's arguments.
+    fn controls(&self) -> WriteControls;
+    /// What the audit record keeps of the request (hashed there, never stored in the clear).
+    fn audit_request(&self) -> serde_json::Value;
     /// Resolves the request's target, with the access check.
     fn draft(&self, g: &Guarded) -> impl Future<Output = Result<Self::Draft>> + Send;
     /// The request's identity (what tokens and idempotency keys bind to).
@@ -147,10 +217,10 @@ pub fn quantity_unit(unit: crate::personio::Unit) -> crate::policy::state::Quant
 pub async fn run_for<W: WriteOp>(
     g: &Guarded,
     op: W,
-    controls: WriteControls,
     confirmation: Confirmation,
     app: &crate::app::App,
 ) -> Result<Outcome<W::Output>> {
+    let controls = op.controls();
     let page = app.page_host().is_some();
     write(
         g,
@@ -427,20 +497,24 @@ they confirm, call again with the same arguments plus this confirmation_token.";
 }
 
 impl PersonioServer {
-    /// Runs one write tool call and audits it (with a digest of the request, never its values).
+    /// Runs one write tool call over the best confirmation channel the client offers (given the
+    /// MRTR `request_state` and `responses` it sent back, if any), and audits it (with a digest
+    /// of the request, never its values).
     pub(crate) async fn run_write<W: WriteOp>(
         &self,
         ctx: &RequestContext<RoleServer>,
         op: W,
-        controls: WriteControls,
-        confirmation: Confirmation,
-        audit_request: serde_json::Value,
+        request_state: Option<String>,
+        responses: Option<InputResponses>,
     ) -> std::result::Result<rmcp::model::CallToolResponse, rmcp::ErrorData> {
+        let skip = self.app().rules().writes.skip_confirmation;
+        let confirmation = channel(ctx, skip, request_state, responses);
+        let audit_request = op.audit_request();
         let forwarder = ProgressForwarder::new(ctx);
         let (principal, guarded) = self.guarded(ctx, &forwarder).await;
         forwarder.finish().await;
         let outcome = match &guarded {
-            Ok(g) => run_for(g, op, controls, confirmation, self.app()).await,
+            Ok(g) => run_for(g, op, confirmation, self.app()).await,
             Err(e) => Err(e.clone()),
         };
         let tool = Self::tool_name(ctx);
@@ -512,6 +586,35 @@ mod tests {
             request_state: None,
             responses: None,
         }
+    }
+
+    #[test]
+    fn each_step_fills_the_fields_a_write_result_reports() {
+        let preview = Step::Preview.stage("would do", "left undone");
+        assert_eq!(
+            (preview.status.as_str(), preview.dry_run),
+            ("preview", true)
+        );
+        assert_eq!(preview.next_step.as_deref(), Some("would do"));
+        assert!(preview.confirmation_token.is_none());
+        let asked = Step::ConfirmationRequired {
+            token: "t".into(),
+            next_step: "confirm".into(),
+            url: Some("http://127.0.0.1/c/1".into()),
+        }
+        .stage("would do", "left undone");
+        assert_eq!(asked.status, "confirmation_required");
+        assert!(!asked.dry_run);
+        assert_eq!(asked.confirmation_token.as_deref(), Some("t"));
+        assert_eq!(
+            asked.confirmation_url.as_deref(),
+            Some("http://127.0.0.1/c/1")
+        );
+        assert_eq!(asked.next_step.as_deref(), Some("confirm"));
+        let declined = Step::Declined.stage("would do", "left undone");
+        assert_eq!(declined.status, "declined");
+        assert_eq!(declined.next_step.as_deref(), Some("left undone"));
+        assert_eq!(Stage::status("pending").next_step, None);
     }
 
     #[test]

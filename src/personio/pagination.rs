@@ -55,11 +55,7 @@ impl Cursor {
 
     /// Moves past a page of `received` items (`fresh` of them new); `false` when it was the last.
     fn advance(&mut self, received: u64, fresh: u64, meta: &PageMeta) -> bool {
-        // The server may cap the page size below what we asked (Personio caps employees at 100).
-        let effective = meta
-            .limit
-            .map_or(self.page_size, |l| l.min(self.page_size))
-            .max(1);
+        let effective = effective_page_size(meta, self.page_size);
         if received == 0 {
             return false;
         }
@@ -99,6 +95,36 @@ impl Cursor {
     }
 }
 
+/// The page size the server applied: it may cap below what we asked (Personio caps employees at
+/// 100), and a short page only means "last page" against that.
+fn effective_page_size(meta: &PageMeta, asked: u64) -> u64 {
+    meta.limit.map_or(asked, |l| l.min(asked)).max(1)
+}
+
+/// The de-duplication ids already yielded: Personio may repeat an item across pages (page-index
+/// bases, records shifting during a load), and the caller sees each once.
+struct Seen {
+    ids: HashSet<String>,
+    key: fn(&Value) -> Option<String>,
+}
+
+impl Seen {
+    fn new(key: fn(&Value) -> Option<String>) -> Self {
+        Seen {
+            ids: HashSet::new(),
+            key,
+        }
+    }
+
+    /// The items of a page not yielded before, in order (an item without an id always counts).
+    fn fresh(&mut self, items: Vec<Value>) -> Vec<Value> {
+        items
+            .into_iter()
+            .filter(|item| (self.key)(item).is_none_or(|k| self.ids.insert(k)))
+            .collect()
+    }
+}
+
 /// Executes a request and parses the v1 envelope, mapping body failures to errors.
 pub async fn fetch_v1(http: &Http, req: &Request) -> Result<V1Body> {
     let bytes = http.execute(req).await?;
@@ -109,6 +135,20 @@ pub async fn fetch_v1(http: &Http, req: &Request) -> Result<V1Body> {
             super::http::route_of(&req.path)
         )),
     })
+}
+
+/// One page of a listing: `base` at `offset`, `page_size` records at most.
+async fn fetch_page(
+    http: &Http,
+    base: &Request,
+    page_size: u32,
+    offset: u64,
+) -> Result<(Vec<Value>, PageMeta)> {
+    let req = base
+        .clone()
+        .query("limit", page_size)
+        .query("offset", offset);
+    data_array(fetch_v1(http, &req).await?, &req)
 }
 
 fn data_array(body: V1Body, req: &Request) -> Result<(Vec<Value>, PageMeta)> {
@@ -135,8 +175,7 @@ pub fn paged<'a>(
         base,
         page_size,
         Cursor::new(paging, page_size),
-        HashSet::new(),
-        key,
+        Seen::new(key),
     )
 }
 
@@ -145,25 +184,18 @@ fn paged_from<'a>(
     base: Request,
     page_size: u32,
     mut cursor: Cursor,
-    mut seen: HashSet<String>,
-    key: fn(&Value) -> Option<String>,
+    mut seen: Seen,
 ) -> impl Stream<Item = Result<Value>> + 'a {
     async_stream::try_stream! {
         for _ in 0..MAX_PAGES {
-            let req = base.clone().query("limit", page_size).query("offset", cursor.offset);
-            let (items, meta) = data_array(fetch_v1(http, &req).await?, &req)?;
+            let (items, meta) = fetch_page(http, &base, page_size, cursor.offset).await?;
             let received = items.len() as u64;
-            let mut fresh = 0u64;
-            for item in items {
-                if let Some(k) = key(&item)
-                    && !seen.insert(k)
-                {
-                    continue;
-                }
-                fresh += 1;
+            let fresh = seen.fresh(items);
+            let fresh_count = fresh.len() as u64;
+            for item in fresh {
                 yield item;
             }
-            if !cursor.advance(received, fresh, &meta) {
+            if !cursor.advance(received, fresh_count, &meta) {
                 break;
             }
         }
@@ -183,19 +215,13 @@ pub fn paged_concurrently<'a>(
 ) -> impl Stream<Item = Result<Value>> + 'a {
     async_stream::try_stream! {
         let mut cursor = Cursor::new(Paging::Records, page_size);
-        let mut seen: HashSet<String> = HashSet::new();
-        let req = base.clone().query("limit", page_size).query("offset", 0);
-        let (items, meta) = data_array(fetch_v1(http, &req).await?, &req)?;
+        let mut seen = Seen::new(key);
+        let (items, meta) = fetch_page(http, &base, page_size, 0).await?;
         let received = items.len() as u64;
-        let effective = meta.limit.map_or(u64::from(page_size), |l| l.min(u64::from(page_size))).max(1);
-        let mut fresh = 0u64;
-        for item in items {
-            if let Some(k) = key(&item)
-                && !seen.insert(k)
-            {
-                continue;
-            }
-            fresh += 1;
+        let effective = effective_page_size(&meta, u64::from(page_size));
+        let fresh = seen.fresh(items);
+        let fresh_count = fresh.len() as u64;
+        for item in fresh {
             yield item;
         }
         let known_total = meta.total_elements.filter(|_| received == effective);
@@ -205,24 +231,19 @@ pub fn paged_concurrently<'a>(
                 .take_while(move |o| *o < total);
             let pages = futures::stream::iter(offsets)
                 .map(|offset| {
-                    let req = base.clone().query("limit", page_size).query("offset", offset);
-                    async move { data_array(fetch_v1(http, &req).await?, &req) }
+                    let base = &base;
+                    async move { fetch_page(http, base, page_size, offset).await }
                 })
                 .buffered(concurrency.max(1));
             for await page in pages {
                 let (items, _) = page?;
-                for item in items {
-                    if let Some(k) = key(&item)
-                        && !seen.insert(k)
-                    {
-                        continue;
-                    }
+                for item in seen.fresh(items) {
                     yield item;
                 }
             }
             // People hired during the load appear with the directory's next refresh.
-        } else if cursor.advance(received, fresh, &meta) {
-            for await item in paged_from(http, base, page_size, cursor, seen, key) {
+        } else if cursor.advance(received, fresh_count, &meta) {
+            for await item in paged_from(http, base, page_size, cursor, seen) {
                 yield item?;
             }
         }

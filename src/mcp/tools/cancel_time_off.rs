@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::common::{AbsenceOut, PersonOut};
 use crate::domain::time_off::cancel::AbsenceId;
 use crate::error::Result;
-use crate::mcp::confirm::{Step, WriteControls, WriteOp, channel, quantity_unit, requested_by};
+use crate::mcp::confirm::{Stage, Step, WriteControls, WriteOp, quantity_unit, requested_by};
 use crate::mcp::dispatch::ToolOutput;
 use crate::mcp::server::PersonioServer;
 use crate::policy::guarded::Guarded;
@@ -93,26 +93,8 @@ impl PersonioServer {
         RequestState(request_state): RequestState,
         InputResponses(responses): InputResponses,
     ) -> std::result::Result<CallToolResponse, ErrorData> {
-        let skip = self.app().rules().writes.skip_confirmation;
-        let confirmation = channel(&ctx, skip, request_state, responses);
-        let audit_request = serde_json::json!({"cancel": args.absence_id});
-        let controls = controls(&args);
-        self.run_write(
-            &ctx,
-            CancelTimeOff(args),
-            controls,
-            confirmation,
-            audit_request,
-        )
-        .await
-    }
-}
-
-fn controls(args: &CancelTimeOffArgs) -> WriteControls {
-    WriteControls {
-        dry_run: args.dry_run.unwrap_or(false),
-        confirmation_token: args.confirmation_token.clone(),
-        idempotency_key: args.idempotency_key.clone(),
+        self.run_write(&ctx, CancelTimeOff(args), request_state, responses)
+            .await
     }
 }
 
@@ -123,8 +105,7 @@ pub async fn run(
     confirmation: crate::mcp::confirm::Confirmation,
     app: &crate::app::App,
 ) -> Result<crate::mcp::confirm::Outcome<CancelTimeOffResult>> {
-    let controls = controls(&args);
-    crate::mcp::confirm::run_for(g, CancelTimeOff(args), controls, confirmation, app).await
+    crate::mcp::confirm::run_for(g, CancelTimeOff(args), confirmation, app).await
 }
 
 /// A cancellation as a write of the shared flow.
@@ -151,21 +132,21 @@ fn summary(plan: &CancelPlan) -> String {
     )
 }
 
-fn result(g: &Guarded, plan: &CancelPlan, status: &str) -> CancelTimeOffResult {
+fn result(g: &Guarded, plan: &CancelPlan, stage: Stage) -> CancelTimeOffResult {
     let a = &plan.absence;
     CancelTimeOffResult {
         cancelled: false,
-        dry_run: false,
-        status: status.to_string(),
+        dry_run: stage.dry_run,
+        status: stage.status,
         employee: PersonOut {
             id: a.employee.id,
             name: a.employee.full_name(),
         },
         absence: AbsenceOut::from_absence(&g.masked(a.clone()), g.zone()),
         summary: summary(plan),
-        confirmation_token: None,
-        confirmation_url: None,
-        next_step: None,
+        confirmation_token: stage.confirmation_token,
+        confirmation_url: stage.confirmation_url,
+        next_step: stage.next_step,
     }
 }
 
@@ -173,6 +154,18 @@ impl WriteOp for CancelTimeOff {
     type Draft = AbsenceId;
     type Plan = CancelPlan;
     type Output = CancelTimeOffResult;
+
+    fn controls(&self) -> WriteControls {
+        WriteControls::new(
+            self.0.dry_run,
+            self.0.confirmation_token.as_ref(),
+            self.0.idempotency_key.as_ref(),
+        )
+    }
+
+    fn audit_request(&self) -> serde_json::Value {
+        serde_json::json!({"cancel": self.0.absence_id})
+    }
 
     async fn draft(&self, g: &Guarded) -> Result<AbsenceId> {
         g.rules().writes.check_enabled()?;
@@ -192,32 +185,14 @@ impl WriteOp for CancelTimeOff {
     }
 
     fn preview(&self, g: &Guarded, plan: &CancelPlan, step: Step) -> CancelTimeOffResult {
-        match step {
-            Step::Preview => {
-                let mut r = result(g, plan, "preview");
-                r.dry_run = true;
-                r.next_step = Some(
-                    "Call again without dry_run to cancel it (a confirmation follows).".into(),
-                );
-                r
-            }
-            Step::ConfirmationRequired {
-                token,
-                next_step,
-                url,
-            } => {
-                let mut r = result(g, plan, "confirmation_required");
-                r.confirmation_token = Some(token);
-                r.confirmation_url = url;
-                r.next_step = Some(next_step);
-                r
-            }
-            Step::Declined => {
-                let mut r = result(g, plan, "declined");
-                r.next_step = Some("The user did not confirm; nothing was cancelled.".into());
-                r
-            }
-        }
+        result(
+            g,
+            plan,
+            step.stage(
+                "Call again without dry_run to cancel it (a confirmation follows).",
+                "The user did not confirm; nothing was cancelled.",
+            ),
+        )
     }
 
     fn question(&self, _g: &Guarded, plan: &CancelPlan) -> String {
@@ -250,7 +225,7 @@ impl WriteOp for CancelTimeOff {
     }
 
     async fn commit(&self, g: &Guarded, plan: CancelPlan) -> Result<CancelTimeOffResult> {
-        let mut r = result(g, &plan, "cancelled");
+        let mut r = result(g, &plan, Stage::status("cancelled"));
         g.commit_cancel(plan).await?;
         r.cancelled = true;
         r.next_step = Some("Cancelled in Personio.".into());

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::common::{AbsenceOut, PersonOut, parse_date, parse_time};
 use crate::domain::time_off::{Draft, TimeOffRequest};
 use crate::error::Result;
-use crate::mcp::confirm::{Step, WriteControls, WriteOp, channel, quantity_unit, requested_by};
+use crate::mcp::confirm::{Stage, Step, WriteControls, WriteOp, quantity_unit, requested_by};
 use crate::mcp::dispatch::ToolOutput;
 use crate::mcp::server::PersonioServer;
 use crate::policy::guarded::Guarded;
@@ -132,35 +132,8 @@ impl PersonioServer {
         RequestState(request_state): RequestState,
         InputResponses(responses): InputResponses,
     ) -> std::result::Result<CallToolResponse, ErrorData> {
-        let skip = self.app().rules().writes.skip_confirmation;
-        let confirmation = channel(&ctx, skip, request_state, responses);
-        let audit_request = serde_json::json!({
-            "employee": args.employee,
-            "time_off_type": args.time_off_type,
-            "start_date": args.start_date,
-            "end_date": args.end_date,
-            "half_day_start": args.half_day_start,
-            "half_day_end": args.half_day_end,
-            "start_time": args.start_time,
-            "end_time": args.end_time,
-        });
-        let controls = controls(&args);
-        self.run_write(
-            &ctx,
-            CreateTimeOff(args),
-            controls,
-            confirmation,
-            audit_request,
-        )
-        .await
-    }
-}
-
-fn controls(args: &CreateTimeOffArgs) -> WriteControls {
-    WriteControls {
-        dry_run: args.dry_run.unwrap_or(false),
-        confirmation_token: args.confirmation_token.clone(),
-        idempotency_key: args.idempotency_key.clone(),
+        self.run_write(&ctx, CreateTimeOff(args), request_state, responses)
+            .await
     }
 }
 
@@ -171,8 +144,7 @@ pub async fn run(
     confirmation: crate::mcp::confirm::Confirmation,
     app: &crate::app::App,
 ) -> Result<crate::mcp::confirm::Outcome<CreateTimeOffResult>> {
-    let controls = controls(&args);
-    crate::mcp::confirm::run_for(g, CreateTimeOff(args), controls, confirmation, app).await
+    crate::mcp::confirm::run_for(g, CreateTimeOff(args), confirmation, app).await
 }
 
 /// A time-off request as a write of the shared flow.
@@ -203,7 +175,7 @@ fn parse_request(args: &CreateTimeOffArgs) -> Result<TimeOffRequest> {
     })
 }
 
-fn base_result(g: &Guarded, planned: &Planned, status: &str) -> CreateTimeOffResult {
+fn base_result(g: &Guarded, planned: &Planned, stage: Stage) -> CreateTimeOffResult {
     let plan = &planned.plan;
     let show_balance = g.sees_balance(
         plan.employee.id,
@@ -216,9 +188,9 @@ fn base_result(g: &Guarded, planned: &Planned, status: &str) -> CreateTimeOffRes
     }
     CreateTimeOffResult {
         created: false,
-        dry_run: false,
+        dry_run: stage.dry_run,
         already_existed: false,
-        status: status.to_string(),
+        status: stage.status,
         employee: PersonOut {
             id: plan.employee.id,
             name: plan.employee.full_name(),
@@ -227,9 +199,9 @@ fn base_result(g: &Guarded, planned: &Planned, status: &str) -> CreateTimeOffRes
         amount: plan.amount,
         unit: plan.time_off_type.unit.as_str().into(),
         summary: plan.summary(show_balance),
-        confirmation_token: None,
-        confirmation_url: None,
-        next_step: None,
+        confirmation_token: stage.confirmation_token,
+        confirmation_url: stage.confirmation_url,
+        next_step: stage.next_step,
         warnings,
     }
 }
@@ -238,6 +210,27 @@ impl WriteOp for CreateTimeOff {
     type Draft = Draft;
     type Plan = Planned;
     type Output = CreateTimeOffResult;
+
+    fn controls(&self) -> WriteControls {
+        WriteControls::new(
+            self.0.dry_run,
+            self.0.confirmation_token.as_ref(),
+            self.0.idempotency_key.as_ref(),
+        )
+    }
+
+    fn audit_request(&self) -> serde_json::Value {
+        serde_json::json!({
+            "employee": self.0.employee,
+            "time_off_type": self.0.time_off_type,
+            "start_date": self.0.start_date,
+            "end_date": self.0.end_date,
+            "half_day_start": self.0.half_day_start,
+            "half_day_end": self.0.half_day_end,
+            "start_time": self.0.start_time,
+            "end_time": self.0.end_time,
+        })
+    }
 
     async fn draft(&self, g: &Guarded) -> Result<Draft> {
         let request = parse_request(&self.0)?;
@@ -258,7 +251,7 @@ impl WriteOp for CreateTimeOff {
 
     fn settled(&self, g: &Guarded, planned: &Planned) -> Option<CreateTimeOffResult> {
         let existing = planned.plan.existing.as_ref()?;
-        let mut r = base_result(g, planned, &existing.status);
+        let mut r = base_result(g, planned, Stage::status(existing.status.clone()));
         r.already_existed = true;
         r.absence = Some(AbsenceOut::from_absence(
             &g.masked(existing.clone()),
@@ -268,32 +261,14 @@ impl WriteOp for CreateTimeOff {
     }
 
     fn preview(&self, g: &Guarded, planned: &Planned, step: Step) -> CreateTimeOffResult {
-        match step {
-            Step::Preview => {
-                let mut r = base_result(g, planned, "preview");
-                r.dry_run = true;
-                r.next_step = Some(
-                    "Call again without dry_run to request it (a confirmation follows).".into(),
-                );
-                r
-            }
-            Step::ConfirmationRequired {
-                token,
-                next_step,
-                url,
-            } => {
-                let mut r = base_result(g, planned, "confirmation_required");
-                r.confirmation_token = Some(token);
-                r.confirmation_url = url;
-                r.next_step = Some(next_step);
-                r
-            }
-            Step::Declined => {
-                let mut r = base_result(g, planned, "declined");
-                r.next_step = Some("The user did not confirm; nothing was booked.".into());
-                r
-            }
-        }
+        base_result(
+            g,
+            planned,
+            step.stage(
+                "Call again without dry_run to request it (a confirmation follows).",
+                "The user did not confirm; nothing was booked.",
+            ),
+        )
     }
 
     fn question(&self, g: &Guarded, planned: &Planned) -> String {
@@ -340,7 +315,7 @@ impl WriteOp for CreateTimeOff {
 
     async fn commit(&self, g: &Guarded, planned: Planned) -> Result<CreateTimeOffResult> {
         let skip_approval = g.auto_approval(self.0.auto_approve.unwrap_or(false))?;
-        let mut r = base_result(g, &planned, "pending");
+        let mut r = base_result(g, &planned, Stage::status("pending"));
         let (absence, stored_now) = g.commit_time_off(planned, skip_approval).await?;
         r.status = absence.status.clone();
         r.created = stored_now;

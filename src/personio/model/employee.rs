@@ -94,39 +94,37 @@ pub fn person_ref(v: &Value) -> Option<PersonRef> {
     })
 }
 
-fn cost_centers(v: &Value) -> Option<Vec<CostCenter>> {
+/// A list of wrapped objects (`[{type, attributes{...}}]`), each read from its attributes; an item
+/// `read` cannot make sense of is dropped (one odd entry must not hide the others).
+fn wrapped_list<T>(v: &Value, read: impl Fn(&Value) -> Option<T>) -> Option<Vec<T>> {
     let items = v.as_array()?;
     Some(
         items
             .iter()
-            .filter_map(|item| {
-                let a = attributes(item);
-                Some(CostCenter {
-                    id: a.get("id").and_then(lenient::int_like),
-                    name: a.get("name").and_then(lenient::text)?,
-                    percentage: a.get("percentage").and_then(lenient::number_like),
-                })
-            })
+            .filter_map(|item| read(attributes(item)))
             .collect(),
     )
 }
 
+fn cost_centers(v: &Value) -> Option<Vec<CostCenter>> {
+    wrapped_list(v, |a| {
+        Some(CostCenter {
+            id: a.get("id").and_then(lenient::int_like),
+            name: a.get("name").and_then(lenient::text)?,
+            percentage: a.get("percentage").and_then(lenient::number_like),
+        })
+    })
+}
+
 fn entitlements(v: &Value) -> Option<Vec<Entitlement>> {
-    let items = v.as_array()?;
-    Some(
-        items
-            .iter()
-            .filter_map(|item| {
-                let a = attributes(item);
-                Some(Entitlement {
-                    time_off_type_id: a.get("id").and_then(lenient::int_like)?,
-                    name: a.get("name").and_then(lenient::text),
-                    category: a.get("category").and_then(lenient::text),
-                    entitlement: a.get("entitlement").and_then(lenient::number_like),
-                })
-            })
-            .collect(),
-    )
+    wrapped_list(v, |a| {
+        Some(Entitlement {
+            time_off_type_id: a.get("id").and_then(lenient::int_like)?,
+            name: a.get("name").and_then(lenient::text),
+            category: a.get("category").and_then(lenient::text),
+            entitlement: a.get("entitlement").and_then(lenient::number_like),
+        })
+    })
 }
 
 /// Parses one employee item (`{type:"Employee", attributes:{...}}`).

@@ -2,7 +2,7 @@
 
 use axum::http::{HeaderMap, Uri, header};
 
-use super::{ConfigError, Rejection, config_error};
+use super::{ConfigError, Rejection, config_error, lone_wildcard};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Authority {
@@ -59,12 +59,7 @@ impl HostPolicy {
     /// Entries are `host` (any port) or `host:port`; IPv6 in brackets with a port (`[::1]:8000`).
     /// A single `*` accepts any Host (only sensible behind a proxy that checks Host itself).
     pub fn parse(entries: &[String]) -> Result<HostPolicy, ConfigError> {
-        if entries.iter().any(|e| e.trim() == "*") {
-            if entries.len() > 1 {
-                return Err(config_error(
-                    "--allowed-host: `*` cannot be combined with other entries",
-                ));
-            }
+        if lone_wildcard("--allowed-host", entries)? {
             return Ok(HostPolicy {
                 any: true,
                 allowed: Vec::new(),

@@ -50,6 +50,20 @@ fn config_error(msg: impl Into<String>) -> ConfigError {
     ConfigError(msg.into())
 }
 
+/// Whether an allow-list is the lone wildcard `*` (accept anything); `*` next to other entries is
+/// refused, since it would silently make them meaningless.
+fn lone_wildcard(flag: &str, entries: &[String]) -> Result<bool, ConfigError> {
+    if !entries.iter().any(|e| e.trim() == "*") {
+        return Ok(false);
+    }
+    if entries.len() > 1 {
+        return Err(config_error(format!(
+            "{flag}: `*` cannot be combined with other entries"
+        )));
+    }
+    Ok(true)
+}
+
 /// A small JSON error body: `{"error": code, "message": text}`.
 pub(crate) fn error_response(
     status: StatusCode,

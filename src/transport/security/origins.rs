@@ -4,7 +4,7 @@
 use axum::http::{HeaderMap, Uri, header};
 
 use super::hosts::normalize_host;
-use super::{ConfigError, Rejection, config_error};
+use super::{ConfigError, Rejection, config_error, lone_wildcard};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum OriginPort {
@@ -118,12 +118,7 @@ impl OriginPolicy {
     /// (any port) or `null`. A single `*` accepts any Origin (not recommended). An empty list
     /// rejects every request that carries an Origin.
     pub fn parse(entries: &[String]) -> Result<OriginPolicy, ConfigError> {
-        if entries.iter().any(|e| e.trim() == "*") {
-            if entries.len() > 1 {
-                return Err(config_error(
-                    "--allowed-origin: `*` cannot be combined with other entries",
-                ));
-            }
+        if lone_wildcard("--allowed-origin", entries)? {
             return Ok(OriginPolicy {
                 any: true,
                 explicit: true,
@@ -235,6 +230,14 @@ mod tests {
     use axum::response::IntoResponse;
 
     use crate::transport::security::test_headers as headers;
+
+    #[test]
+    fn a_wildcard_origin_stands_alone() {
+        let any = OriginPolicy::parse(&["*".into()]).unwrap();
+        assert!(any.allows_any() && any.cors_enabled());
+        let e = OriginPolicy::parse(&["*".into(), "https://a.example".into()]).unwrap_err();
+        assert!(e.0.contains("--allowed-origin"), "{e}");
+    }
 
     #[test]
     fn origin_policy_matches_scheme_host_and_port() {

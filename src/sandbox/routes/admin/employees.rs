@@ -100,56 +100,59 @@ fn apply(
 ) -> Result<Vec<&'static str>, (StatusCode, String)> {
     let bad = |m: String| (StatusCode::BAD_REQUEST, m);
     let mut changed: Vec<&'static str> = Vec::new();
-    let mut set_text = |field: &mut String, value: Option<String>, key: &'static str| {
+    // The plain text attributes: set when the patch names them, reported when the value changed.
+    let text_fields = [
+        (&mut e.first_name, patch.first_name, "first_name"),
+        (&mut e.last_name, patch.last_name, "last_name"),
+        (
+            &mut e.preferred_name,
+            patch.preferred_name,
+            "preferred_name",
+        ),
+        (&mut e.gender, patch.gender, "gender"),
+        (&mut e.position, patch.position, "position"),
+        (
+            &mut e.employment_type,
+            patch.employment_type,
+            "employment_type",
+        ),
+        (
+            &mut e.termination_type,
+            patch.termination_type,
+            "termination_type",
+        ),
+        (
+            &mut e.termination_reason,
+            patch.termination_reason,
+            "termination_reason",
+        ),
+        (&mut e.title, patch.title, attributes::KEY_TITLE),
+        (&mut e.languages, patch.languages, attributes::KEY_LANGUAGES),
+        (
+            &mut e.marital_status,
+            patch.marital_status,
+            attributes::KEY_MARITAL,
+        ),
+        (&mut e.iban, patch.iban, attributes::KEY_IBAN),
+        (
+            &mut e.home_address,
+            patch.home_address,
+            attributes::KEY_ADDRESS,
+        ),
+        (
+            &mut e.nationality,
+            patch.nationality,
+            attributes::KEY_NATIONALITY,
+        ),
+    ];
+    for (field, value, key) in text_fields {
         if let Some(v) = value
             && *field != v
         {
             *field = v;
             changed.push(key);
         }
-    };
-    set_text(&mut e.first_name, patch.first_name, "first_name");
-    set_text(&mut e.last_name, patch.last_name, "last_name");
-    set_text(
-        &mut e.preferred_name,
-        patch.preferred_name,
-        "preferred_name",
-    );
-    set_text(&mut e.gender, patch.gender, "gender");
-    set_text(&mut e.position, patch.position, "position");
-    set_text(
-        &mut e.employment_type,
-        patch.employment_type,
-        "employment_type",
-    );
-    set_text(
-        &mut e.termination_type,
-        patch.termination_type,
-        "termination_type",
-    );
-    set_text(
-        &mut e.termination_reason,
-        patch.termination_reason,
-        "termination_reason",
-    );
-    set_text(&mut e.title, patch.title, attributes::KEY_TITLE);
-    set_text(&mut e.languages, patch.languages, attributes::KEY_LANGUAGES);
-    set_text(
-        &mut e.marital_status,
-        patch.marital_status,
-        attributes::KEY_MARITAL,
-    );
-    set_text(&mut e.iban, patch.iban, attributes::KEY_IBAN);
-    set_text(
-        &mut e.home_address,
-        patch.home_address,
-        attributes::KEY_ADDRESS,
-    );
-    set_text(
-        &mut e.nationality,
-        patch.nationality,
-        attributes::KEY_NATIONALITY,
-    );
+    }
     if let Some(email) = patch.email {
         if !email.contains('@') {
             return Err(bad(format!("not an e-mail address: {email}")));

@@ -12,10 +12,13 @@ use axum::Form;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use moka::future::Cache;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::store::{CodeGrant, Person, RefreshGrant, hash, pkce_s256_matches, random_token};
+use super::store::{
+    Client, CodeGrant, Person, RefreshGrant, hash, pkce_s256_matches, random_token,
+};
 use super::{Shared, oauth_error};
 
 /// Lifetime of an access token: short, because a JWT cannot be recalled once handed out.
@@ -39,17 +42,10 @@ pub async fn token(
     State(srv): State<Arc<Shared>>,
     headers: HeaderMap,
     Form(f): Form<TokenForm>,
-) -> Response {
-    let Some(client) = srv
-        .authenticate_client(&headers, f.client_id.as_deref(), f.client_secret.as_deref())
-        .await
-    else {
-        return oauth_error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            "client authentication failed",
-        );
-    };
+) -> Result<Response, Response> {
+    let client = srv
+        .client_or_refusal(&headers, f.client_id.as_deref(), f.client_secret.as_deref())
+        .await?;
     let grant = match f.grant_type.as_deref() {
         Some("authorization_code") => srv.redeem_code(&client.client_id, &f).await,
         Some("refresh_token") => srv.redeem_refresh(&client.client_id, &f).await,
@@ -58,30 +54,71 @@ pub async fn token(
             "only authorization_code and refresh_token are supported",
         )),
     };
-    match grant {
+    Ok(match grant {
         Ok(g) => srv.issue(g).await,
         Err((code, msg)) => oauth_error(StatusCode::BAD_REQUEST, code, msg),
-    }
+    })
 }
 
 type Refused = (&'static str, &'static str);
 
 impl Shared {
+    /// The authenticated client of a token or revocation request, or the 401 `invalid_client`
+    /// both endpoints answer with (RFC 6749 §5.2, RFC 7009 §2.1).
+    async fn client_or_refusal(
+        &self,
+        headers: &HeaderMap,
+        client_id: Option<&str>,
+        client_secret: Option<&str>,
+    ) -> Result<Arc<Client>, Response> {
+        self.authenticate_client(headers, client_id, client_secret)
+            .await
+            .ok_or_else(|| {
+                oauth_error(
+                    StatusCode::UNAUTHORIZED,
+                    "invalid_client",
+                    "client authentication failed",
+                )
+            })
+    }
+
+    /// Takes the single-use secret hashed `h` out of `live` and remembers it in `spent` with its
+    /// grant family. A secret found already spent is a replay: whoever redeemed it first may be
+    /// an attacker, so the whole family is revoked (and `replayed` is logged).
+    async fn redeem_once<G: Send + Sync + 'static>(
+        &self,
+        live: &Cache<String, Arc<G>>,
+        spent: &Cache<String, String>,
+        h: String,
+        family: impl Fn(&G) -> String,
+        replayed: &'static str,
+    ) -> Option<Arc<G>> {
+        let Some(grant) = live.remove(&h).await else {
+            if let Some(family) = spent.get(&h).await {
+                self.store.revoked_families.insert(family, ()).await;
+                tracing::warn!("{replayed}");
+            }
+            return None;
+        };
+        spent.insert(h, family(&grant)).await;
+        Some(grant)
+    }
+
     async fn redeem_code(&self, client_id: &str, f: &TokenForm) -> Result<RefreshGrant, Refused> {
         let invalid = (
             "invalid_grant",
             "the authorization code is invalid, expired or already used",
         );
-        let h = hash(f.code.as_deref().ok_or(invalid)?);
-        let Some(grant) = self.store.codes.remove(&h).await else {
-            if let Some(family) = self.store.used_codes.get(&h).await {
-                // A replayed code: whoever redeemed it first may be an attacker; end that grant.
-                self.store.revoked_families.insert(family, ()).await;
-                tracing::warn!("OAuth: an authorization code was replayed; its tokens are revoked");
-            }
-            return Err(invalid);
-        };
-        self.store.used_codes.insert(h, grant.family.clone()).await;
+        let grant = self
+            .redeem_once(
+                &self.store.codes,
+                &self.store.used_codes,
+                hash(f.code.as_deref().ok_or(invalid)?),
+                |g| g.family.clone(),
+                "OAuth: an authorization code was replayed; its tokens are revoked",
+            )
+            .await
+            .ok_or(invalid)?;
         let CodeGrant {
             client_id: owner,
             redirect_uri,
@@ -127,15 +164,16 @@ impl Shared {
             "invalid_grant",
             "the refresh token is invalid, expired or revoked",
         );
-        let h = hash(f.refresh_token.as_deref().ok_or(invalid)?);
-        let Some(grant) = self.store.refresh.remove(&h).await else {
-            if let Some(family) = self.store.rotated.get(&h).await {
-                self.store.revoked_families.insert(family, ()).await;
-                tracing::warn!("OAuth: a rotated refresh token was reused; its family is revoked");
-            }
-            return Err(invalid);
-        };
-        self.store.rotated.insert(h, grant.family.clone()).await;
+        let grant = self
+            .redeem_once(
+                &self.store.refresh,
+                &self.store.rotated,
+                hash(f.refresh_token.as_deref().ok_or(invalid)?),
+                |g| g.family.clone(),
+                "OAuth: a rotated refresh token was reused; its family is revoked",
+            )
+            .await
+            .ok_or(invalid)?;
         if grant.client_id != client_id || self.store.revoked_families.contains_key(&grant.family) {
             return Err(invalid);
         }
@@ -220,17 +258,10 @@ pub async fn revoke(
     State(srv): State<Arc<Shared>>,
     headers: HeaderMap,
     Form(f): Form<RevokeForm>,
-) -> Response {
-    let Some(client) = srv
-        .authenticate_client(&headers, f.client_id.as_deref(), f.client_secret.as_deref())
-        .await
-    else {
-        return oauth_error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            "client authentication failed",
-        );
-    };
+) -> Result<Response, Response> {
+    let client = srv
+        .client_or_refusal(&headers, f.client_id.as_deref(), f.client_secret.as_deref())
+        .await?;
     let token = f.token.unwrap_or_default();
     if let Some(grant) = srv.store.refresh.get(&hash(&token)).await {
         if grant.client_id == client.client_id {
@@ -245,7 +276,7 @@ pub async fn revoke(
     {
         srv.store.revoked_families.insert(family, ()).await;
     }
-    StatusCode::OK.into_response()
+    Ok(StatusCode::OK.into_response())
 }
 
 impl Shared {
