@@ -50,8 +50,8 @@ impl Replica {
             "--personio-api",
             "v1",
         ])
-            .env("RUST_LOG", "info")
-            .kill_on_drop(true);
+        .env("RUST_LOG", "info")
+        .kill_on_drop(true);
         for (k, _) in std::env::vars() {
             if k.starts_with("PERSONIO_") {
                 c.env_remove(k);
