@@ -102,6 +102,8 @@ pub struct App {
     confirm_via: ConfirmVia,
     page_host: Option<Arc<dyn ConfirmPageHost>>,
     state: Arc<dyn StateStore>,
+    /// The other replicas sharing the store (Redis), told of directory changes seen here.
+    changes: Option<Arc<dyn crate::policy::state::changes::ChangeFeed>>,
 }
 
 impl App {
@@ -140,8 +142,36 @@ impl App {
             approvals,
             confirm_via: settings.confirm.via,
             page_host,
+            changes: state.change_feed(),
             state,
         }
+    }
+
+    /// A person changed in Personio (a webhook said so): re-read them into this replica's
+    /// directory and tell the other replicas sharing the state store to do the same.
+    pub async fn person_changed(&self, id: i64) -> crate::error::Result<()> {
+        if let Some(feed) = &self.changes {
+            feed.publish_person(id).await;
+        }
+        self.records.refresh_person(id).await
+    }
+
+    /// Applies the changes other replicas announce ([`App::person_changed`]) to this replica's
+    /// directory, in the background, for as long as the process runs. Nothing to do without a
+    /// shared store. Call once, on the final app (after its builders).
+    pub fn follow_changes(&self) {
+        let Some(feed) = &self.changes else {
+            return;
+        };
+        let mut changes = feed.subscribe();
+        let records = self.records.clone();
+        tokio::spawn(async move {
+            while let Some(id) = changes.recv().await {
+                if let Err(e) = records.refresh_person(id).await {
+                    tracing::warn!(code = %e.code, "a change announced by another replica could not be applied; the next refresh catches up");
+                }
+            }
+        });
     }
 
     /// Serves confirmation pages from `host` (`serve --http`: its own listener), or nowhere

@@ -37,6 +37,15 @@ struct Replica {
 
 impl Replica {
     async fn spawn(sandbox: &str, redis: &str, skip_confirmation: bool) -> Replica {
+        Self::spawn_with(sandbox, redis, skip_confirmation, &[]).await
+    }
+
+    async fn spawn_with(
+        sandbox: &str,
+        redis: &str,
+        skip_confirmation: bool,
+        env: &[(&str, &str)],
+    ) -> Replica {
         let mut c = Command::new(BIN);
         // The token path: what these tests replay across replicas (the page is one more channel
         // over the same shared store).
@@ -67,6 +76,7 @@ impl Replica {
         if skip_confirmation {
             c.env("PERSONIO_MCP_SKIP_CONFIRMATION", "true");
         }
+        c.envs(env.iter().copied());
         let mut child = c
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -618,4 +628,95 @@ async fn three_cold_replicas_share_personios_rate_budget() {
     for r in &cl.replicas {
         assert_eq!(r.readyz().await["status"], "ready");
     }
+}
+
+/// Issue 19, pub/sub: a Personio webhook reaches ONE replica; the change it names reaches the
+/// other replica's directory through Redis, with no listing request (with webhooks on, the
+/// periodic refresh is hours apart, so nothing else would update it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_on_one_replica_updates_the_others_directory() {
+    const SECRET: &str = "replicas-webhook-secret-0123456789";
+    let sandbox = sandbox_with(SandboxConfig {
+        employees: 40,
+        ..SandboxConfig::default()
+    })
+    .await;
+    let redis = RedisServer::start();
+    let env = [("PERSONIO_WEBHOOK_SECRET", SECRET)];
+    let base = sandbox.base_url();
+    let a = Replica::spawn_with(&base, &redis.url(), true, &env).await;
+    let b = Replica::spawn_with(&base, &redis.url(), true, &env).await;
+    let someone = client(&sandbox, "sandbox-client")
+        .all_employees(&Default::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|e| e.status.value().is_some_and(|s| s.as_str() == "active"))
+        .unwrap();
+    // Both directories warm (a cold one has nothing to update).
+    for r in [&a, &b] {
+        let found = call(
+            &r.url,
+            "search_employee",
+            json!({"query": someone.full_name()}),
+            LONG,
+        )
+        .await
+        .unwrap();
+        assert!(!is_error(&found), "{found}");
+    }
+    let registered = http()
+        .post(format!("{base}/__sandbox/webhooks"))
+        .json(
+            &json!({"url": format!("{}/webhooks/personio", a.url), "secret": SECRET,
+                      "enabled_events": ["person.updated", "employment.updated"]}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(registered.status(), 201);
+    reset_stats(&sandbox).await;
+    let patched = http()
+        .post(format!("{base}/__sandbox/employees/{}", someone.id))
+        .json(&json!({"first_name": "Pubsubbed"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(patched.status().is_success());
+
+    http_support::guarded("replica B to see the change replica A was told of", async {
+        loop {
+            let r = call(
+                &b.url,
+                "search_employee",
+                json!({"query": "Pubsubbed"}),
+                LONG,
+            )
+            .await;
+            if let Ok(r) = r
+                && r["structuredContent"]["employees"]
+                    .as_array()
+                    .is_some_and(|e| e.iter().any(|e| e["id"] == someone.id))
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    let counts = stats(&sandbox).await;
+    assert_eq!(
+        counts["by_route"]["GET /v1/company/employees"]["total"]
+            .as_u64()
+            .unwrap_or(0),
+        0,
+        "no replica listed the directory again: {counts}"
+    );
+    assert!(
+        counts["by_route"]["GET /v1/company/employees/{employee_id}"]["total"]
+            .as_u64()
+            .unwrap_or(0)
+            >= 2,
+        "each replica read the one person: {counts}"
+    );
 }

@@ -210,7 +210,7 @@ async fn work(mut rx: mpsc::Receiver<Change>, app: App, counters: Arc<Counters>)
     while let Some(change) = rx.recv().await {
         let result = match change.person {
             Some(id) if !change.event.starts_with("absence-period.") => {
-                app.records().refresh_person(id).await
+                app.person_changed(id).await
             }
             _ => Ok(()),
         };

@@ -58,6 +58,8 @@ pub async fn serve(
             .to_string()
     });
     let app = app.with_page_host(Some(Arc::new(page_host.clone())));
+    // Replicas sharing a Redis store pass directory changes (webhooks reach one of them) along.
+    app.follow_changes();
     let pages = confirm_page::router(app.approvals().clone());
     let state_app = app.clone();
     let degraded: super::http::DegradedCheck = Arc::new(move || state_app.state_degraded());

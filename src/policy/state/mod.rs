@@ -18,10 +18,12 @@
 //! same thing after a restart, which a monotonic `Instant` cannot.
 
 pub mod approvals;
+pub mod changes;
 pub mod embedded;
 pub mod memory;
 pub mod redis;
 pub mod redis_budget;
+pub mod redis_feed;
 pub mod redis_lease;
 
 use std::fmt;
@@ -201,6 +203,11 @@ pub trait StateStore: Send + Sync + fmt::Debug {
 
     /// Per-employee write leases shared with other replicas, when the store can hold them.
     fn write_leases(&self) -> Option<Arc<dyn crate::domain::time_off::WriteLeases>> {
+        None
+    }
+
+    /// The channel to the other replicas sharing this store, when there can be any.
+    fn change_feed(&self) -> Option<Arc<dyn changes::ChangeFeed>> {
         None
     }
 }

@@ -86,6 +86,8 @@ struct Health {
 
 struct Inner {
     conn: ConnectionManager,
+    /// For the pub/sub connection of the change feed (a subscribed connection can do nothing else).
+    client: Client,
     target: String,
     health: Mutex<Health>,
     put_if_absent: Script,
@@ -170,6 +172,7 @@ impl RedisStore {
             .map_err(|e| bad_url(format!("{:?}", e.kind())))?;
         let inner = Arc::new(Inner {
             conn,
+            client,
             target: describe(&parsed),
             health: Mutex::new(Health {
                 down: Some("not connected yet".into()),
@@ -500,6 +503,13 @@ impl StateStore for RedisStore {
 
     fn write_leases(&self) -> Option<Arc<dyn crate::domain::time_off::WriteLeases>> {
         Some(Arc::new(super::redis_lease::RedisLeases::new(self.clone())))
+    }
+
+    fn change_feed(&self) -> Option<Arc<dyn super::changes::ChangeFeed>> {
+        Some(Arc::new(super::redis_feed::RedisFeed::new(
+            self.inner.client.clone(),
+            self.inner.conn.clone(),
+        )))
     }
 
     fn degraded(&self) -> Option<String> {

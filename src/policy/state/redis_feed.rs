@@ -1,0 +1,125 @@
+//! [`ChangeFeed`] over Redis pub/sub: `PUBLISH personio-mcp:changes "<replica> person <id>"`.
+//! Each replica tags its messages with a random id and ignores its own. Pub/sub keeps nothing:
+//! a replica that is down or reconnecting misses messages and catches up at its next refresh,
+//! which is the behaviour without a feed, never worse.
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use futures::future::BoxFuture;
+use redis::Client;
+use redis::aio::ConnectionManager;
+use tokio::sync::mpsc;
+
+use super::changes::ChangeFeed;
+
+const CHANNEL: &str = "personio-mcp:changes";
+/// Pause before re-subscribing after the subscription connection failed.
+const RECONNECT_DELAY: Duration = Duration::from_secs(1);
+/// Changes waiting to be applied; beyond it, new ones are dropped (a burst of webhooks).
+const BACKLOG: usize = 1024;
+
+pub struct RedisFeed {
+    client: Client,
+    conn: ConnectionManager,
+    replica: String,
+}
+
+impl RedisFeed {
+    pub fn new(client: Client, conn: ConnectionManager) -> RedisFeed {
+        RedisFeed {
+            client,
+            conn,
+            replica: uuid::Uuid::new_v4().simple().to_string(),
+        }
+    }
+}
+
+/// The person id of a message from another replica; `None` for our own or a malformed one.
+fn foreign_person(payload: &str, me: &str) -> Option<i64> {
+    let mut parts = payload.split(' ');
+    let (Some(from), Some("person"), Some(id), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    (from != me).then(|| id.parse().ok()).flatten()
+}
+
+impl ChangeFeed for RedisFeed {
+    fn publish_person(&self, id: i64) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            let mut conn = self.conn.clone();
+            let message = format!("{} person {id}", self.replica);
+            let sent = tokio::time::timeout(
+                Duration::from_secs(2),
+                redis::cmd("PUBLISH")
+                    .arg(CHANNEL)
+                    .arg(message)
+                    .query_async::<i64>(&mut conn),
+            )
+            .await;
+            if !matches!(sent, Ok(Ok(_))) {
+                tracing::warn!(
+                    "a directory change could not be passed to the other replicas; they catch up at their next refresh"
+                );
+            }
+        })
+    }
+
+    fn subscribe(&self) -> mpsc::Receiver<i64> {
+        let (tx, rx) = mpsc::channel(BACKLOG);
+        let client = self.client.clone();
+        let me = self.replica.clone();
+        tokio::spawn(async move {
+            loop {
+                match client.get_async_pubsub().await {
+                    Ok(mut pubsub) => {
+                        if pubsub.subscribe(CHANNEL).await.is_ok() {
+                            let mut messages = pubsub.on_message();
+                            while let Some(msg) = messages.next().await {
+                                let Ok(payload) = msg.get_payload::<String>() else {
+                                    continue;
+                                };
+                                if let Some(id) = foreign_person(&payload, &me)
+                                    && tx.try_send(id).is_err()
+                                {
+                                    if tx.is_closed() {
+                                        return;
+                                    }
+                                    tracing::warn!(
+                                        "too many directory changes from other replicas at once; some wait for the next refresh"
+                                    );
+                                }
+                            }
+                        }
+                        tracing::warn!(
+                            "the change feed from other replicas was interrupted; reconnecting"
+                        );
+                    }
+                    Err(_) => tracing::debug!("the change feed cannot reach Redis yet"),
+                }
+                if tx.is_closed() {
+                    return;
+                }
+                tokio::time::sleep(RECONNECT_DELAY).await;
+            }
+        });
+        rx
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_other_replicas_messages_name_a_person() {
+        assert_eq!(foreign_person("abc person 42", "me"), Some(42));
+        assert_eq!(foreign_person("me person 42", "me"), None, "our own");
+        assert_eq!(foreign_person("abc person x", "me"), None);
+        assert_eq!(foreign_person("abc absence 42", "me"), None);
+        assert_eq!(foreign_person("abc person 42 extra", "me"), None);
+        assert_eq!(foreign_person("", "me"), None);
+    }
+}
