@@ -429,7 +429,15 @@ pub async fn run(cli: Cli) -> std::process::ExitCode {
             tokio::spawn(warn_unknown_attributes(app.clone()));
             let hooks = args.options.connection.api.webhook_secret().cloned();
             let served = match http {
-                None => crate::transport::stdio::serve(app).await,
+                None => {
+                    if hooks.is_some() {
+                        tracing::warn!(
+                            "PERSONIO_WEBHOOK_SECRET is set, but webhooks are received only by `serve --http`; \
+                             over stdio the directory keeps polling Personio"
+                        );
+                    }
+                    crate::transport::stdio::serve(app).await
+                }
                 Some(config) => crate::transport::wiring::serve(app, config, hooks).await,
             };
             match served {
