@@ -114,6 +114,8 @@ async def main() -> None:
         "PERSONIO_CLIENT_SECRET": "sandbox-secret",
         "PERSONIO_MCP_ENABLE_WRITES": "true",
         "PERSONIO_MCP_SKIP_CONFIRMATION": "true",
+        # `PERSONIO_API=v1 cargo bench --bench load -- sdk` measures the v1 absence endpoints.
+        "PERSONIO_API": os.environ.get("PERSONIO_API", "auto"),
     }
     params = StdioServerParameters(command=opts.bin, args=["serve"], env=env)
     out: dict[str, Any] = {"calls": opts.calls, "runs": opts.runs, "functions": {}}
