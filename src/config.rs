@@ -78,7 +78,7 @@ pub struct ConnectionArgs {
     #[arg(long, env = "PERSONIO_MCP_UPSTREAM_LIMITS", value_enum, default_value_t = UpstreamLimits::Personio, hide = true)]
     pub upstream_limits: UpstreamLimits,
     #[command(flatten)]
-    pub api: crate::transport::personio_api_args::PersonioApiArgs,
+    pub api: PersonioApiArgs,
 }
 
 /// Client-side pacing of Personio requests.
@@ -191,5 +191,59 @@ API credentials), or add --sandbox to try the embedded sandbox.",
             sandbox: None,
             description,
         })
+    }
+}
+
+// `--personio-api` and `--webhook-secret`: which Personio API generation to speak, and the secret
+// that authenticates Personio's webhook deliveries. The webhook secret comes from
+// `PERSONIO_WEBHOOK_SECRET` only (the flag exists so clap reads the variable; `cli` refuses it on
+// the command line).
+
+/// The Personio API flags, flattened into the connection flags of every command.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PersonioApiArgs {
+    /// Which Personio API serves each endpoint: `auto` (v2 where the credential's v2 scopes
+    /// allow it, v1 otherwise; balances always v1), `v1` or `v2`. `doctor` shows the choice.
+    #[arg(long, env = "PERSONIO_API", default_value = "auto", value_name = "API",
+        value_parser = clap::builder::PossibleValuesParser::new(["auto", "v1", "v2"])
+            .map(|s| s.parse::<crate::personio::ApiMode>().unwrap_or(crate::personio::ApiMode::Auto)))]
+    pub personio_api: crate::personio::ApiMode,
+    /// Shared secret of Personio's webhook signatures (from PERSONIO_WEBHOOK_SECRET only). With
+    /// it, `serve --http` accepts signed deliveries at POST /webhooks/personio and stops polling
+    /// the directory (a long safety refresh aside).
+    #[arg(long, env = "PERSONIO_WEBHOOK_SECRET", hide = true, hide_env_values = true,
+        value_parser = parse_secret)]
+    pub webhook_secret: Option<SecretString>,
+}
+
+impl PersonioApiArgs {
+    /// The secret, unless it is empty (an empty variable means "not configured").
+    pub fn webhook_secret(&self) -> Option<&SecretString> {
+        use secrecy::ExposeSecret;
+        self.webhook_secret
+            .as_ref()
+            .filter(|s| !s.expose_secret().is_empty())
+    }
+}
+
+#[cfg(test)]
+mod api_args_tests {
+    use super::*;
+    use crate::personio::ApiMode;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(flatten)]
+        api: PersonioApiArgs,
+    }
+
+    #[test]
+    fn auto_is_the_default_and_the_values_parse() {
+        let d = Cli::try_parse_from(["x"]).unwrap();
+        assert_eq!(d.api.personio_api, ApiMode::Auto);
+        let v2 = Cli::try_parse_from(["x", "--personio-api", "v2"]).unwrap();
+        assert_eq!(v2.api.personio_api, ApiMode::V2);
+        assert!(Cli::try_parse_from(["x", "--personio-api", "v3"]).is_err());
     }
 }

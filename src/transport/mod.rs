@@ -10,7 +10,6 @@ pub mod in_process;
 pub mod legacy_sse;
 pub mod lifecycle;
 pub mod oauth;
-pub mod personio_api_args;
 pub mod security;
 pub mod state_args;
 pub mod stdio;

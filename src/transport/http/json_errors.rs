@@ -112,6 +112,13 @@ fn is_json(response: &Response) -> bool {
         .is_some_and(|v| v.starts_with("application/json"))
 }
 
+/// What a request for a session this process does not hold is told. Behind a load balancer the
+/// likely cause is routing (sessions live in the replica that opened them), so it says so.
+pub(crate) const SESSION_NOT_FOUND: &str = "No such session on this server: it ended, the server \
+restarted, or a load balancer sent it to another replica (a session lives in the replica that \
+opened it: route by the Mcp-Session-Id header). Initialize a new one, or use 2026-07-28 stateless \
+requests, which any replica serves.";
+
 /// Gives every 4xx/5xx response without a JSON body one, keeping its status and headers
 /// (`Allow`, `WWW-Authenticate`, `Retry-After`…); the plain text, if any, becomes the message.
 pub(crate) async fn json_error_bodies(req: Request, next: Next) -> Response {
@@ -127,7 +134,7 @@ pub(crate) async fn json_error_bodies(req: Request, next: Next) -> Response {
         .unwrap_or_default();
     let code = code_for(status, &text);
     let message = if code == "session_not_found" {
-        super::sessions::SESSION_NOT_FOUND.to_string()
+        SESSION_NOT_FOUND.to_string()
     } else if text.is_empty() {
         format!("{}.", status.canonical_reason().unwrap_or("Error"))
     } else {

@@ -159,18 +159,11 @@ pub(crate) fn draining_response() -> Response {
     r
 }
 
-/// What a request for a session this process does not hold is told. Behind a load balancer the
-/// likely cause is routing (sessions live in the replica that opened them), so it says so.
-pub(crate) const SESSION_NOT_FOUND: &str = "No such session on this server: it ended, the server \
-restarted, or a load balancer sent it to another replica (a session lives in the replica that \
-opened it: route by the Mcp-Session-Id header). Initialize a new one, or use 2026-07-28 stateless \
-requests, which any replica serves.";
-
 fn session_not_found() -> Response {
     error_response(
         StatusCode::NOT_FOUND,
         "session_not_found",
-        SESSION_NOT_FOUND,
+        super::json_errors::SESSION_NOT_FOUND,
     )
 }
 
