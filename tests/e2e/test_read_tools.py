@@ -275,7 +275,12 @@ async def test_list_absences_window_filters_and_pagination(server: Server, mode:
         someone = seen[0]["employee"]
         mine = await tools.ok("list_absences", {"employee": str(someone["id"]), "from": frm, "to": to, "limit": 200})
         assert mine["total"] >= 1 and all(a["employee"]["id"] == someone["id"] for a in mine["absences"])
-        assert {a["id"] for a in mine["absences"]} == {a["id"] for a in seen if a["employee"]["id"] == someone["id"]}
+        mine_ids = {a["id"] for a in mine["absences"]}
+        seen_ids = {a["id"] for a in seen if a["employee"]["id"] == someone["id"]}
+        # `seen` stops at the record cap (200): beyond it, the person may have more absences.
+        assert seen_ids <= mine_ids
+        if total <= 200:
+            assert seen_ids == mine_ids
 
         default = await tools.ok("list_absences", {"department": dept})
         assert default["from"] == today.replace(day=1).isoformat(), "default window is not this month"
