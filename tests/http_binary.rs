@@ -6,11 +6,9 @@
 
 mod http_support;
 
-use std::process::Stdio;
-
 use http_support::*;
 use serde_json::json;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+use tokio::io::BufReader;
 use tokio::process::{Child, Command};
 
 const BIN: &str = env!("CARGO_BIN_EXE_personio-mcp");
@@ -38,33 +36,13 @@ struct Proc {
 }
 
 impl Proc {
-    async fn spawn(mut c: Command) -> Proc {
-        let mut child = c
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut err = child.stderr.take().unwrap();
-        let stderr = tokio::spawn(async move {
-            let mut s = String::new();
-            let _ = err.read_to_string(&mut s).await;
-            s
-        });
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        guarded("the URL line", stdout.read_line(&mut line))
-            .await
-            .unwrap();
-        let url = line.trim().to_string();
-        assert!(
-            url.starts_with("http://127.0.0.1:"),
-            "first stdout line: {url:?}"
-        );
+    async fn spawn(c: Command) -> Proc {
+        let p = ServerProcess::spawn(c).await;
         Proc {
-            child,
-            url,
-            _stdout: stdout,
-            stderr,
+            child: p.child,
+            url: p.url,
+            _stdout: p.stdout,
+            stderr: p.stderr,
         }
     }
 

@@ -10,7 +10,7 @@ mod http_support;
 mod redis_support;
 
 use std::collections::BTreeMap;
-use std::process::Stdio;
+
 use std::time::Duration;
 
 use common::*;
@@ -18,7 +18,7 @@ use http_support::{Http, MODERN, SseReader, StreamableSession, modern_meta};
 use personio_mcp::sandbox::{SandboxConfig, SandboxHandle};
 use redis_support::RedisServer;
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+use tokio::io::BufReader;
 use tokio::process::{Child, Command};
 
 const BIN: &str = env!("CARGO_BIN_EXE_personio-mcp");
@@ -77,33 +77,12 @@ impl Replica {
             c.env("PERSONIO_MCP_SKIP_CONFIRMATION", "true");
         }
         c.envs(env.iter().copied());
-        let mut child = c
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut err = child.stderr.take().unwrap();
-        let stderr = tokio::spawn(async move {
-            let mut s = String::new();
-            let _ = err.read_to_string(&mut s).await;
-            s
-        });
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        tokio::time::timeout(Duration::from_secs(60), stdout.read_line(&mut line))
-            .await
-            .expect("the replica prints its URL")
-            .unwrap();
-        let url = line.trim().to_string();
-        assert!(
-            url.starts_with("http://127.0.0.1:"),
-            "first stdout line: {url:?}"
-        );
+        let p = http_support::ServerProcess::spawn(c).await;
         Replica {
-            child,
-            url,
-            _stdout: stdout,
-            stderr,
+            child: p.child,
+            url: p.url,
+            _stdout: p.stdout,
+            stderr: p.stderr,
         }
     }
 

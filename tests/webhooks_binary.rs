@@ -6,12 +6,10 @@
 
 mod http_support;
 
-use std::process::Stdio;
-
 use hmac::{Hmac, KeyInit, Mac};
-use http_support::guarded;
+use http_support::{ServerProcess, guarded};
 use sha2::Sha256;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+
 use tokio::process::Command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_personio-mcp");
@@ -49,23 +47,13 @@ async fn serve_http_receives_signed_deliveries_and_refuses_the_rest() {
     let state = tempfile::tempdir().unwrap();
     let mut c = command(&["serve", "--http", "127.0.0.1:0", "--sandbox", "--state-dir"]);
     c.arg(state.path()).env("PERSONIO_WEBHOOK_SECRET", SECRET);
-    let mut child = c
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let stderr = tokio::spawn(async move {
-        let mut s = String::new();
-        let _ = err.read_to_string(&mut s).await;
-        s
-    });
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    guarded("the URL line", stdout.read_line(&mut line))
-        .await
-        .unwrap();
-    let url = format!("{}/webhooks/personio", line.trim());
+    let ServerProcess {
+        mut child,
+        url: base,
+        stderr,
+        ..
+    } = ServerProcess::spawn(c).await;
+    let url = format!("{base}/webhooks/personio");
 
     let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::new();
@@ -90,11 +78,7 @@ async fn serve_http_receives_signed_deliveries_and_refuses_the_rest() {
         "no MCP token needed for a signed delivery"
     );
     // The MCP endpoint itself is unchanged by the webhook route.
-    let mcp = http
-        .get(line.trim().to_string() + "/healthz")
-        .send()
-        .await
-        .unwrap();
+    let mcp = http.get(format!("{base}/healthz")).send().await.unwrap();
     assert_eq!(mcp.status(), 200);
 
     let pid = child.id().unwrap().to_string();

@@ -487,3 +487,46 @@ pub fn progress_for<'a>(messages: &'a [Value], token: &str) -> Vec<&'a Value> {
         })
         .collect()
 }
+
+/// A running binary (`serve --http …`, `sandbox`): its base URL (the first stdout line) and its
+/// stderr, drained in the background so that logging can never block it.
+pub struct ServerProcess {
+    pub child: tokio::process::Child,
+    pub url: String,
+    pub stdout: tokio::io::BufReader<tokio::process::ChildStdout>,
+    pub stderr: JoinHandle<String>,
+}
+
+impl ServerProcess {
+    pub async fn spawn(mut c: tokio::process::Command) -> ServerProcess {
+        use std::process::Stdio;
+        use tokio::io::{AsyncBufReadExt, AsyncReadExt};
+        let mut child = c
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut err = child.stderr.take().unwrap();
+        let stderr = tokio::spawn(async move {
+            let mut s = String::new();
+            let _ = err.read_to_string(&mut s).await;
+            s
+        });
+        let mut stdout = tokio::io::BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        guarded("the URL line", stdout.read_line(&mut line))
+            .await
+            .unwrap();
+        let url = line.trim().to_string();
+        assert!(
+            url.starts_with("http://127.0.0.1:"),
+            "first stdout line: {url:?}"
+        );
+        ServerProcess {
+            child,
+            url,
+            stdout,
+            stderr,
+        }
+    }
+}
