@@ -1,41 +1,10 @@
-//! What the audit log records of a tool result: whose records it touched and which fields it
-//! carried — read from the result's shape, never its values.
+//! Which fields a tool result carried, for the audit log — read from the result's shape, never
+//! its values. Whose records it touched comes typed from the result itself
+//! ([`crate::mcp::dispatch::ToolOutput::targets`]).
 
 use std::collections::BTreeSet;
 
 use serde_json::Value;
-
-/// Employee ids a result concerns: `employees[].id`, `employee.id`, `absences[].employee.id`, or a
-/// top-level `id` next to a `name` (get_employee).
-pub fn target_ids(v: &Value) -> Vec<i64> {
-    let mut ids = BTreeSet::new();
-    if let Some(list) = v.get("employees").and_then(Value::as_array) {
-        ids.extend(
-            list.iter()
-                .filter_map(|e| e.get("id").and_then(Value::as_i64)),
-        );
-    }
-    if let Some(id) = v
-        .get("employee")
-        .and_then(|e| e.get("id"))
-        .and_then(Value::as_i64)
-    {
-        ids.insert(id);
-    }
-    if let Some(list) = v.get("absences").and_then(Value::as_array) {
-        ids.extend(list.iter().filter_map(|a| {
-            a.get("employee")
-                .and_then(|e| e.get("id"))
-                .and_then(Value::as_i64)
-        }));
-    }
-    if v.get("name").is_some()
-        && let Some(id) = v.get("id").and_then(Value::as_i64)
-    {
-        ids.insert(id);
-    }
-    ids.into_iter().collect()
-}
 
 /// Field names of the result, as dotted paths two levels deep (`employees.email`), plus custom
 /// attribute labels' count only (labels could be descriptive; they are not listed).
@@ -70,14 +39,12 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn targets_and_fields_from_each_result_shape() {
+    fn fields_from_each_result_shape() {
         let search = json!({"employees": [{"id": 1, "name": "A", "email": "a@x"}, {"id": 2, "name": "B"}], "total": 2});
-        assert_eq!(target_ids(&search), vec![1, 2]);
         assert!(field_names(&search).contains(&"employees.email".to_string()));
         let absences = json!({"absences": [{"employee": {"id": 3, "name": "C"}, "comment": "x"}]});
-        assert_eq!(target_ids(&absences), vec![3]);
+        assert!(field_names(&absences).contains(&"absences.comment".to_string()));
         let one = json!({"id": 4, "name": "D", "custom_attributes": {"Languages": {}}});
-        assert_eq!(target_ids(&one), vec![4]);
         assert!(field_names(&one).contains(&"custom_attributes[1]".to_string()));
         assert!(!field_names(&one).iter().any(|f| f.contains("Languages")));
     }

@@ -545,7 +545,7 @@ impl PersonioServer {
                         &tool,
                         audited(
                             result.targets(),
-                            super::audit::field_names(&value),
+                            self.audited_fields(&value),
                             Ok(()),
                             result.write_status().map(str::to_string),
                         ),

@@ -126,7 +126,7 @@ impl PersonioServer {
                     Audited {
                         caller: &principal,
                         targets,
-                        fields: super::audit::field_names(&value),
+                        fields: self.audited_fields(&value),
                         outcome: Ok(()),
                         write_request: None,
                         write_status: None,
@@ -149,6 +149,15 @@ impl PersonioServer {
                 tracing::debug!(code = %e.code, "tool call failed");
                 Ok(error_result(&e))
             }
+        }
+    }
+
+    /// The result's field names for the audit line; nothing is walked without an audit log (a
+    /// search result holds up to 50 employees, and most servers run without one).
+    pub(crate) fn audited_fields(&self, value: &serde_json::Value) -> Vec<String> {
+        match self.app().audit() {
+            Some(_) => super::audit::field_names(value),
+            None => Vec::new(),
         }
     }
 

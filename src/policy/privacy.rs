@@ -61,7 +61,9 @@ pub const MASKED_TYPE_NAME: &str = "Absent";
 #[derive(Debug, Clone)]
 pub struct Privacy {
     pub health_categories: Vec<String>,
-    /// Name words of health-related types (see the module docs).
+    /// Name words of health-related types (see the module docs), folded once here
+    /// ([`plain_fold`]) so that a check folds only the type's name: the words are compared for
+    /// every balance and absence of every call.
     pub health_type_words: Vec<String>,
     /// Most records one query may page through.
     pub record_cap: usize,
@@ -76,7 +78,7 @@ impl Default for Privacy {
                 .collect(),
             health_type_words: DEFAULT_HEALTH_TYPE_WORDS
                 .iter()
-                .map(|s| s.to_string())
+                .map(|s| plain_fold(s))
                 .collect(),
             record_cap: 200,
         }
@@ -99,12 +101,11 @@ impl Privacy {
                     .filter(|w| !w.is_empty())
                     .any(|w| {
                         self.health_type_words.iter().any(|h| {
-                            let h = plain_fold(h);
                             // Short words must match whole ("kur", "ill"); longer ones as prefixes.
                             if h.chars().count() <= 3 {
                                 w == h
                             } else {
-                                w.starts_with(&h)
+                                w.starts_with(h.as_str())
                             }
                         })
                     })

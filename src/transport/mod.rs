@@ -13,5 +13,6 @@ pub mod oauth;
 pub mod security;
 pub mod state_args;
 pub mod stdio;
+mod stdio_fds;
 pub mod webhooks;
 pub mod wiring;

@@ -124,6 +124,15 @@ async fn frame_input(
     }
 }
 
+/// Writes one line with its newline in a single write: a client waiting for the newline wakes
+/// once, and a blocking stdout (a terminal, a file) makes one trip to its thread, not two.
+async fn write_line(output: &mut (impl AsyncWrite + Unpin), line: String) -> std::io::Result<()> {
+    let mut bytes = line.into_bytes();
+    bytes.push(b'\n');
+    output.write_all(&bytes).await?;
+    output.flush().await
+}
+
 /// Copies the server's output lines and the framing errors to `output`, one whole line at a time.
 async fn write_output(
     from_server: impl AsyncRead + Unpin,
@@ -138,26 +147,17 @@ async fn write_output(
         tokio::select! {
             biased;
             reply = replies.recv(), if replies_open => match reply {
-                Some(r) => {
-                    output.write_all(r.as_bytes()).await?;
-                    output.write_all(b"\n").await?;
-                    output.flush().await?;
-                }
+                Some(r) => write_line(&mut output, r).await?,
                 None => replies_open = false,
             },
             line = lines.next_line() => match line? {
-                Some(l) => {
-                    output.write_all(l.as_bytes()).await?;
-                    output.write_all(b"\n").await?;
-                    output.flush().await?;
-                }
+                Some(l) => write_line(&mut output, l).await?,
                 None => break,
             },
         }
     }
     while let Ok(r) = replies.try_recv() {
-        output.write_all(r.as_bytes()).await?;
-        output.write_all(b"\n").await?;
+        write_line(&mut output, r).await?;
     }
     output.flush().await
 }
@@ -173,8 +173,16 @@ pub async fn serve(app: App) -> std::io::Result<()> {
     let (replies_tx, replies_rx) = mpsc::unbounded_channel();
     let (_, to_server) = tokio::io::split(framed_in);
     let (from_server, _) = tokio::io::split(framed_out);
-    let reading = tokio::spawn(frame_input(tokio::io::stdin(), to_server, replies_tx));
-    let writing = tokio::spawn(write_output(from_server, replies_rx, tokio::io::stdout()));
+    let reading = tokio::spawn(frame_input(
+        super::stdio_fds::input(),
+        to_server,
+        replies_tx,
+    ));
+    let writing = tokio::spawn(write_output(
+        from_server,
+        replies_rx,
+        super::stdio_fds::output(),
+    ));
     let server = PersonioServer::new(app);
     let running = server
         .serve((server_read, server_write))

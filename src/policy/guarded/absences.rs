@@ -174,17 +174,20 @@ impl Guarded {
     /// An absence as this caller may see it: health-related ones of other people become a
     /// neutral "Absent" without type, category or comment.
     pub fn masked(&self, mut a: Absence) -> Absence {
-        let health = self.rules.privacy.is_health(
-            a.time_off_type.category.as_deref(),
-            a.time_off_type.name.as_deref(),
-        );
-        if health && !self.caller.sees_health_of(a.employee.id) {
+        // Who may see it is the cheap question; the type's words are looked at only if not.
+        let sees = self.caller.sees_health_of(a.employee.id);
+        if !sees
+            && self.rules.privacy.is_health(
+                a.time_off_type.category.as_deref(),
+                a.time_off_type.name.as_deref(),
+            )
+        {
             a.time_off_type.id = None;
             a.time_off_type.name = Some(MASKED_TYPE_NAME.into());
             a.time_off_type.category = None;
         }
         // Free text about someone else's absence is for HR only.
-        if !self.caller.sees_health_of(a.employee.id) {
+        if !sees {
             a.comment = None;
         }
         a

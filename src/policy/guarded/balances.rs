@@ -53,6 +53,6 @@ impl Guarded {
         category: Option<&str>,
         name: Option<&str>,
     ) -> bool {
-        !self.rules.privacy.is_health(category, name) || self.caller.sees_health_of(employee_id)
+        self.caller.sees_health_of(employee_id) || !self.rules.privacy.is_health(category, name)
     }
 }
