@@ -1095,9 +1095,9 @@ async fn sdk() {
         kib(&v["rss_peak_kib"])
     );
     println!(
-        "| function | p50 | p90 | max | errors | 429s | upstream requests per call | by route (per call) |"
+        "| function | p50 | p90 | max | raw JSON-RPC p50 (no SDK) | errors | 429s | upstream requests per call | by route (per call) |"
     );
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|");
     if let Some(functions) = v["functions"].as_object() {
         for (label, f) in functions {
             let mut samples: Vec<Duration> = f["ms"]
@@ -1112,8 +1112,11 @@ async fn sdk() {
             let n = samples.len().max(1) as u64;
             let p = percentiles(&mut samples);
             let errors = f["errors"].as_array().map_or(0, Vec::len);
+            let raw = f["raw_p50_ms"]
+                .as_f64()
+                .map_or("–".to_string(), |ms| fmt_us(ms * 1e3));
             println!(
-                "| {label} | **{}** | {} | {} | {errors} | {} | {:.2} | {} |",
+                "| {label} | **{}** | {} | {} | {raw} | {errors} | {} | {:.2} | {} |",
                 fmt_us(p.p50),
                 fmt_us(p.p90),
                 fmt_us(p.max),
@@ -1122,7 +1125,7 @@ async fn sdk() {
                 routes_text(&f["requests"], n),
             );
             if let Some(first) = f["errors"].as_array().and_then(|a| a.first()) {
-                println!("|  ↳ first error | {first} |||||||");
+                println!("|  ↳ first error | {first} ||||||||");
             }
         }
     }

@@ -5,8 +5,9 @@ Per function it sends CALLS calls back to back (one at a time), RUNS times, and 
 call's latency (time.perf_counter around `call_tool`), the sandbox's upstream request count per
 route for the function (from its `/__sandbox/stats`), and the number of 429s Personio's limits
 produced. It also reports spawn → initialize, the first (cold) search, and the server's RSS when
-idle and after the run. Everything goes to stdout as one JSON document; benches/load.rs prints
-the tables.
+idle and after the run. Then the same read calls again as raw JSON-RPC lines over pipes, without
+the SDK (`raw_p50_ms`): the server's and the pipes' share. Everything goes to stdout as one JSON
+document; benches/load.rs prints the tables.
 
 Run by benches/load.rs with the project's pinned venv (scripts/setup-e2e.sh); by hand:
   .venv/bin/python benches/sdk_driver.py --bin target/release/personio-mcp --base-url http://127.0.0.1:PORT
@@ -18,6 +19,8 @@ import argparse
 import datetime as dt
 import json
 import os
+import statistics
+import subprocess
 import sys
 import time
 import urllib.request
@@ -87,6 +90,47 @@ async def timed(client: Client, name: str, args: dict[str, Any]) -> tuple[float,
     t = time.perf_counter()
     r = await client.call_tool(name, args)
     return (time.perf_counter() - t) * 1e3, r
+
+
+def raw_p50_ms(binary: str, env: dict[str, str], calls: list[tuple[str, str, dict[str, Any]]], count: int) -> dict[str, float]:
+    """The same read calls as raw JSON-RPC lines over the same kind of stdio pipes, without the SDK:
+    what the server and the pipes take. The difference to the SDK's figure is the SDK's own work
+    (pydantic models, output-schema validation, its task plumbing)."""
+    proc = subprocess.Popen(
+        [binary, "serve"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    ids = iter(range(1, 1_000_000))
+
+    def rpc(method: str, params: dict[str, Any], notify: bool = False) -> Any:
+        msg: dict[str, Any] = {"jsonrpc": "2.0", "method": method, "params": params}
+        if not notify:
+            msg["id"] = next(ids)
+        proc.stdin.write((json.dumps(msg) + "\n").encode())
+        proc.stdin.flush()
+        return None if notify else json.loads(proc.stdout.readline())
+
+    rpc(
+        "initialize",
+        {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "raw", "version": "0"}},
+    )
+    rpc("notifications/initialized", {}, notify=True)
+    out: dict[str, float] = {}
+    for label, tool, args in calls:
+        rpc("tools/call", {"name": tool, "arguments": args})  # warm
+        samples = []
+        for _ in range(count):
+            t = time.perf_counter()
+            rpc("tools/call", {"name": tool, "arguments": args})
+            samples.append((time.perf_counter() - t) * 1e3)
+        out[label] = statistics.median(samples)
+    proc.stdin.close()
+    proc.wait(timeout=30)
+    return out
 
 
 def weekdays_from(start: dt.date, count: int) -> list[dt.date]:
@@ -186,6 +230,10 @@ async def main() -> None:
                 }
             out["rss_after_kib"] = rss_kib(pid) if pid else None
             out["rss_peak_kib"] = rss_kib(pid, "VmHWM:") if pid else None
+            reads = [(label, tool, args()) for label, tool, args in functions if tool != "create_time_off"]
+    raw = raw_p50_ms(opts.bin, env, reads, opts.calls * opts.runs)
+    for label, ms in raw.items():
+        out["functions"][label]["raw_p50_ms"] = ms
     json.dump(out, sys.stdout)
 
 

@@ -71,7 +71,7 @@ pub fn standard_label(key: &str) -> Option<&'static str> {
 }
 
 /// An attribute the caller needed that the credential cannot read.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MissingAttribute {
     /// Personio's key, e.g. `supervisor`.
     pub key: String,

@@ -5,7 +5,6 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::personio::scope::MissingAttribute;
 use crate::personio::{Absence, Attr, Employee, OmittedAttributes};
 
 /// A person, as referenced from other records.
@@ -63,11 +62,23 @@ fn date_str(a: &Attr<NaiveDate>) -> Option<String> {
     a.value().map(|d| d.format("%Y-%m-%d").to_string())
 }
 
+/// An attribute the credential cannot read, as results show it (the client's own type stays free
+/// of output-schema concerns).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct OmittedOut {
+    /// Personio's key, e.g. `supervisor`.
+    pub key: String,
+    /// Personio's label, e.g. "Supervisor".
+    pub label: String,
+    /// What will be missing or degraded without it.
+    pub used_by: String,
+}
+
 /// Attributes the credential could not read, and how to fix it.
 #[derive(Debug, Clone, Serialize, JsonSchema, Default)]
 pub struct ScopeNote {
     /// Employee attributes Personio withheld from this API credential (they are not empty, just not readable).
-    pub omitted_attributes: Vec<MissingAttribute>,
+    pub omitted_attributes: Vec<OmittedOut>,
     /// How an admin enables them; null when nothing is missing.
     pub hint: Option<String>,
 }
@@ -75,7 +86,15 @@ pub struct ScopeNote {
 impl From<&OmittedAttributes> for ScopeNote {
     fn from(o: &OmittedAttributes) -> Self {
         ScopeNote {
-            omitted_attributes: o.omitted.clone(),
+            omitted_attributes: o
+                .omitted
+                .iter()
+                .map(|m| OmittedOut {
+                    key: m.key.clone(),
+                    label: m.label.clone(),
+                    used_by: m.used_by.clone(),
+                })
+                .collect(),
             hint: (!o.hint.is_empty()).then(|| o.hint.clone()),
         }
     }
