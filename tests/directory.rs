@@ -253,6 +253,14 @@ async fn the_search_index_ranks_exactly_like_a_full_scan() {
             assert_eq!(got, want, "query {q:?}, skip {skip}, take {take}");
             assert_eq!(page.total, full.len(), "query {q:?}");
         }
+        // The search tool counts departments over every match while ranking only its page.
+        let mut seen: Vec<i64> = Vec::new();
+        let page = snapshot.search_top_each(q, even, 0, 3, |e| seen.push(e.id));
+        seen.sort_unstable();
+        let mut all: Vec<i64> = full.iter().map(|(_, id)| *id).collect();
+        all.sort_unstable();
+        assert_eq!(seen, all, "query {q:?}: every match is visited once");
+        assert_eq!(page.total, full.len());
     }
     assert!(queries.len() > 500);
 }

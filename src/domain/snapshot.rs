@@ -140,7 +140,23 @@ impl Snapshot {
         skip: usize,
         take: usize,
     ) -> Ranked<'a> {
+        self.search_top_each(query, filter, skip, take, |_| {})
+    }
+
+    /// [`Snapshot::search_top`], showing every match (unordered) to `each` first: a summary or a
+    /// count over all matches costs one pass, not a ranking of all of them.
+    pub fn search_top_each<'a>(
+        &'a self,
+        query: &str,
+        filter: impl Fn(&Employee) -> bool,
+        skip: usize,
+        take: usize,
+        mut each: impl FnMut(&'a Arc<Employee>),
+    ) -> Ranked<'a> {
         let mut hits = self.index_hits(query, filter);
+        for (_, e) in &hits {
+            each(&e.employee);
+        }
         let total = hits.len();
         let wanted = skip.saturating_add(take).min(total);
         if wanted == 0 {

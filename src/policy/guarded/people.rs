@@ -89,10 +89,15 @@ pub const MAX_SUMMARY_GROUPS: usize = 50;
 
 /// Counts per name, the largest groups kept and the rest folded into `rest`.
 pub fn summarise<'a>(names: impl Iterator<Item = &'a str>, rest: &str) -> BTreeMap<String, usize> {
-    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    // Counted by reference: a broad query has thousands of matches and a handful of groups.
+    let mut by_name: BTreeMap<&str, usize> = BTreeMap::new();
     for n in names {
-        *counts.entry(n.to_string()).or_default() += 1;
+        *by_name.entry(n).or_default() += 1;
     }
+    let counts: BTreeMap<String, usize> = by_name
+        .into_iter()
+        .map(|(n, c)| (n.to_string(), c))
+        .collect();
     if counts.len() <= MAX_SUMMARY_GROUPS {
         return counts;
     }
@@ -108,15 +113,15 @@ pub fn summarise<'a>(names: impl Iterator<Item = &'a str>, rest: &str) -> BTreeM
     out
 }
 
-/// The page of `matches` at `offset`, never beyond what one query may page through.
-pub fn bounded_page<T: Clone>(
-    matches: &[T],
+/// Which records of `total` the page at `offset` shows, never beyond what one query may page
+/// through: `(range, offset of the next page, capped)`.
+pub fn page_bounds(
+    total: usize,
     offset: usize,
     limit: usize,
     cap: usize,
     narrow: &str,
-) -> Result<(Vec<T>, Option<usize>, bool)> {
-    let total = matches.len();
+) -> Result<(std::ops::Range<usize>, Option<usize>, bool)> {
     let pageable = total.min(cap);
     let capped = total > cap;
     if offset > 0 && offset >= pageable {
@@ -126,12 +131,35 @@ pub fn bounded_page<T: Clone>(
         .with_hint(narrow.to_string()));
     }
     let end = offset.saturating_add(limit).min(pageable);
-    let page = matches
-        .get(offset.min(pageable)..end)
-        .map(<[T]>::to_vec)
-        .unwrap_or_default();
-    Ok((page, (end < pageable).then_some(end), capped))
+    Ok((
+        offset.min(pageable)..end,
+        (end < pageable).then_some(end),
+        capped,
+    ))
 }
+
+/// The page of `matches` at `offset`, never beyond what one query may page through.
+pub fn bounded_page<T: Clone>(
+    matches: &[T],
+    offset: usize,
+    limit: usize,
+    cap: usize,
+    narrow: &str,
+) -> Result<(Vec<T>, Option<usize>, bool)> {
+    let (range, next, capped) = page_bounds(matches.len(), offset, limit, cap, narrow)?;
+    let page = matches.get(range).map(<[T]>::to_vec).unwrap_or_default();
+    Ok((page, next, capped))
+}
+
+/// The department a search result is counted under.
+fn department_of(e: &Employee) -> &str {
+    e.department
+        .value()
+        .map_or("(no department)", |d| d.name.as_str())
+}
+
+/// What a search result page says when paging stops at the cap.
+const NARROW: &str = "Add a department, office or team filter, or more of the name.";
 
 impl Guarded {
     /// Searches the directory. A broad query is answered with the total and a count per
@@ -173,18 +201,33 @@ impl Guarded {
             return self.people_page(matches, 0, limit, omitted);
         }
         let snapshot = self.records.snapshot(self.progress.clone()).await?;
-        let matches: Vec<Arc<Employee>> = if query.is_empty() {
+        if query.is_empty() {
             let mut all: Vec<&Arc<Employee>> = snapshot.all().filter(|e| admits(e)).collect();
             all.sort_by_key(|e| (e.full_name(), e.id));
-            all.into_iter().cloned().collect()
-        } else {
-            snapshot
-                .search(&q.text, admits)
-                .into_iter()
-                .map(|(_, e)| e.clone())
-                .collect()
-        };
-        self.people_page(matches, offset, limit, snapshot.omitted.clone())
+            let matches = all.into_iter().cloned().collect();
+            return self.people_page(matches, offset, limit, snapshot.omitted.clone());
+        }
+        // The page is the best `offset + limit` matches, selected without ranking all of them;
+        // the total and the department counts still cover every match.
+        let mut departments = Vec::new();
+        let ranked = snapshot.search_top_each(&q.text, admits, offset, limit, |e| {
+            departments.push(department_of(e))
+        });
+        let cap = self.rules.privacy.record_cap;
+        let (range, next, capped) = page_bounds(ranked.total, offset, limit, cap, NARROW)?;
+        Ok(PeoplePage {
+            employees: ranked
+                .hits
+                .iter()
+                .take(range.len())
+                .map(|(_, e)| self.caller.redact(e))
+                .collect(),
+            total: ranked.total,
+            next,
+            omitted: snapshot.omitted.clone(),
+            by_department: summarise(departments.into_iter(), "(other departments)"),
+            capped,
+        })
     }
 
     fn people_page(
@@ -195,16 +238,11 @@ impl Guarded {
         omitted: OmittedAttributes,
     ) -> Result<PeoplePage> {
         let by_department = summarise(
-            matches.iter().map(|e| {
-                e.department
-                    .value()
-                    .map_or("(no department)", |d| d.name.as_str())
-            }),
+            matches.iter().map(|e| department_of(e)),
             "(other departments)",
         );
         let cap = self.rules.privacy.record_cap;
-        let narrow = "Add a department, office or team filter, or more of the name.";
-        let (page, next, capped) = bounded_page(&matches, offset, limit, cap, narrow)?;
+        let (page, next, capped) = bounded_page(&matches, offset, limit, cap, NARROW)?;
         Ok(PeoplePage {
             employees: page.iter().map(|e| self.caller.redact(e)).collect(),
             total: matches.len(),
