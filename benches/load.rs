@@ -1230,17 +1230,33 @@ async fn topk() {
         personio_mcp::domain::directory::DirectoryConfig::default(),
     );
     let snapshot = directory.snapshot(None).await.unwrap();
+    // What search_employee asks the policy layer for: a page of 10, the total and the
+    // department counts over every match (its own directory copy of the same sandbox).
+    let app = support::app(support::client(&sandbox.base_url(), false));
+    let guarded = app.guard(None, None).await.unwrap();
+    guarded
+        .search(&people_query("warm"), 0, 10)
+        .await
+        .unwrap_or_else(|_| panic!("the policy search loads the directory"));
     COUNTING.store(false, Ordering::Relaxed);
     println!(
-        "{n} employees; p50 / p99 over 200 calls each; `search` ranks every hit, `search_top` the best 10.\n"
+        "{n} employees; p50 / p99 over 200 calls each; `search` ranks every hit, `search_top` the best 10; \
+         `Guarded::search` is search_employee's policy call (page of 10, total, department counts).\n"
     );
-    println!("| query | text | hits | search (all ranked) p50 | p99 | search_top(10) p50 | p99 |");
-    println!("|---|---|---|---|---|---|---|");
+    println!(
+        "| query | text | hits | search (all ranked) p50 | p99 | search_top(10) p50 | p99 | Guarded::search p50 | p99 |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
     for q in support::queries_for(snapshot.all(), n / 2) {
         let hits = snapshot.search(&q.text, |_| true).len();
         let mut full = Vec::new();
         let mut top = Vec::new();
+        let mut policy = Vec::new();
+        let query = people_query(&q.text);
         for _ in 0..200 {
+            let t = Instant::now();
+            std::hint::black_box(guarded.search(&query, 0, 10).await.map(|p| p.total).ok());
+            policy.push(t.elapsed());
             let t = Instant::now();
             std::hint::black_box(snapshot.search(&q.text, |_| true).len());
             full.push(t.elapsed());
@@ -1248,17 +1264,30 @@ async fn topk() {
             std::hint::black_box(snapshot.search_top(&q.text, |_| true, 0, 10).hits.len());
             top.push(t.elapsed());
         }
-        let (f, t) = (percentiles(&mut full), percentiles(&mut top));
+        let (f, t, g) = (
+            percentiles(&mut full),
+            percentiles(&mut top),
+            percentiles(&mut policy),
+        );
         println!(
-            "| {} | `{}` | {hits} | {} | {} | **{}** | {} |",
+            "| {} | `{}` | {hits} | {} | {} | **{}** | {} | **{}** | {} |",
             q.kind,
             q.text,
             fmt_us(f.p50),
             fmt_us(f.p99),
             fmt_us(t.p50),
-            fmt_us(t.p99)
+            fmt_us(t.p99),
+            fmt_us(g.p50),
+            fmt_us(g.p99)
         );
     }
     COUNTING.store(true, Ordering::Relaxed);
     sandbox.shutdown().await;
+}
+
+fn people_query(text: &str) -> personio_mcp::policy::guarded::people::PeopleQuery {
+    personio_mcp::policy::guarded::people::PeopleQuery {
+        text: text.to_string(),
+        ..Default::default()
+    }
 }
