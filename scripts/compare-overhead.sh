@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Compares the per-tool server overhead of two builds fairly: their `overhead` bench binaries run
+# alternately on the same machine, RUNS times each (default 7), and the median over the runs of
+# each tool's "median of paired differences" is printed with the change. One build's figures
+# taken at another time (another load) are not comparable; this is how BENCHMARKS.md's issue-12
+# table was made.
+#
+#   scripts/compare-overhead.sh BEFORE_DIR AFTER_DIR
+#
+# Each directory is a checkout whose bench binary is built (`cargo bench --bench load --no-run`).
+set -euo pipefail
+before=${1:?checkout of the baseline}
+after=${2:?checkout to compare}
+runs=${RUNS:-7}
+bench_of() {
+  ls -t "$1"/target/release/deps/load-* | grep -v '\.d$' | head -1
+}
+b=$(bench_of "$before")
+a=$(bench_of "$after")
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+for _ in $(seq "$runs"); do
+  (cd "$before" && "$b" overhead | grep '^| [a-z_]* ' | grep -v '^| tool' >> "$out/before")
+  (cd "$after" && "$a" overhead | grep '^| [a-z_]* ' | grep -v '^| tool' >> "$out/after")
+done
+python3 - "$out/before" "$out/after" <<'PY'
+import statistics, sys
+
+def load(path):
+    rows = {}
+    for line in open(path):
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        value, unit = cells[-1].split()[:2]
+        rows.setdefault(cells[0], []).append(float(value) * (1000 if unit == "ms" else 1))
+    return rows
+
+before, after = load(sys.argv[1]), load(sys.argv[2])
+print("| tool | before | after | change |\n|---|---|---|---|")
+for tool, samples in before.items():
+    b, a = statistics.median(samples), statistics.median(after.get(tool, [float("nan")]))
+    print(f"| {tool} | {b:.1f} µs | {a:.1f} µs | {100 * (a - b) / b:+.0f} % |")
+PY
