@@ -9,21 +9,13 @@ use crate::policy::fields::FieldPolicy;
 pub struct AttributeArgs {
     /// Custom attribute (Personio label or dynamic_<id> key) that may be returned to every role.
     /// Repeatable; default none. Sensitive attributes are never exposed this way.
-    #[arg(
-        long = "expose-attribute",
-        value_name = "LABEL_OR_KEY",
-        env = "PERSONIO_MCP_EXPOSE_ATTRIBUTES",
-        value_delimiter = ','
-    )]
+    #[rustfmt::skip]
+    #[arg(long = "expose-attribute", value_name = "LABEL_OR_KEY", env = "PERSONIO_MCP_EXPOSE_ATTRIBUTES", value_delimiter = ',')]
     pub expose_attributes: Vec<String>,
     /// Sensitive attribute (label, key or universal id, e.g. fix_salary) that HR callers may see.
     /// Repeatable; default none.
-    #[arg(
-        long = "hr-sensitive-attribute",
-        value_name = "LABEL_OR_KEY",
-        env = "PERSONIO_MCP_HR_SENSITIVE_ATTRIBUTES",
-        value_delimiter = ','
-    )]
+    #[rustfmt::skip]
+    #[arg(long = "hr-sensitive-attribute", value_name = "LABEL_OR_KEY", env = "PERSONIO_MCP_HR_SENSITIVE_ATTRIBUTES", value_delimiter = ',')]
     pub hr_sensitive_attributes: Vec<String>,
 }
 

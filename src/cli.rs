@@ -48,11 +48,7 @@ pub struct ServerOptions {
     pub read_only: bool,
     /// Write without asking a human first. For trusted automation only: a model's mistake is
     /// then booked directly (still pending approval in Personio).
-    #[arg(
-        long,
-        env = "PERSONIO_MCP_SKIP_CONFIRMATION",
-        requires = "enable_writes"
-    )]
+    #[arg(long, env = "PERSONIO_MCP_SKIP_CONFIRMATION", requires = "enable_writes")]
     pub no_confirm: bool,
     /// Let callers with the hr role create absences already approved (auto_approve argument).
     #[arg(long, requires = "enable_writes")]
@@ -65,12 +61,8 @@ pub struct ServerOptions {
     pub attributes: crate::attribute_args::AttributeArgs,
     /// Further absence categories treated as health data (besides sick_leave,
     /// maternity_parental_leave and quarantine). Repeatable.
-    #[arg(
-        long = "health-category",
-        value_name = "CATEGORY",
-        env = "PERSONIO_MCP_HEALTH_CATEGORIES",
-        value_delimiter = ','
-    )]
+    #[rustfmt::skip]
+    #[arg(long = "health-category", value_name = "CATEGORY", env = "PERSONIO_MCP_HEALTH_CATEGORIES", value_delimiter = ',')]
     pub health_categories: Vec<String>,
     /// Most records one call returns without a narrowing filter (larger results are refused).
     #[arg(long, env = "PERSONIO_MCP_RECORD_CAP", default_value_t = 200)]
@@ -86,18 +78,10 @@ pub struct ServerOptions {
     #[arg(long, value_enum, env = "PERSONIO_MCP_ROLE", default_value_t = crate::policy::principal::Role::Employee, requires = "as_email")]
     pub role: crate::policy::principal::Role,
     /// Seconds a cached employee directory is used before changes are fetched (`updated_since`).
-    #[arg(
-        long,
-        env = "PERSONIO_MCP_DIRECTORY_REFRESH_SECS",
-        default_value_t = 300
-    )]
+    #[arg(long, env = "PERSONIO_MCP_DIRECTORY_REFRESH_SECS", default_value_t = 300)]
     pub directory_refresh_secs: u64,
     /// Seconds between full directory reloads (these catch deletions and terminations).
-    #[arg(
-        long,
-        env = "PERSONIO_MCP_DIRECTORY_FULL_RELOAD_SECS",
-        default_value_t = 3600
-    )]
+    #[arg(long, env = "PERSONIO_MCP_DIRECTORY_FULL_RELOAD_SECS", default_value_t = 3600)]
     pub directory_full_reload_secs: u64,
     /// The company's time zone (IANA name): "today", the current month of list_absences, and
     /// times of hourly absences that carry no zone of their own.
@@ -105,12 +89,7 @@ pub struct ServerOptions {
     pub timezone: chrono_tz::Tz,
     /// Expose only these tools (comma-separated names, e.g. get_pto_balance,list_absences).
     /// Default: all.
-    #[arg(
-        long,
-        env = "PERSONIO_MCP_TOOLS",
-        value_delimiter = ',',
-        value_name = "NAME,..."
-    )]
+    #[arg(long, env = "PERSONIO_MCP_TOOLS", value_delimiter = ',', value_name = "NAME,...")]
     pub tools: Vec<String>,
     /// Key (≥ 32 bytes) that seals confirmation tokens, so they survive restarts and work across
     /// replicas. Environment only (PERSONIO_MCP_SIGNING_KEY). Default: random per process.
@@ -140,11 +119,7 @@ pub use crate::config::parse_secret;
 /// Secrets come from the environment or files, never from flags (flags show up in `ps` and in
 /// shell history): these flags exist only so that clap reads their environment variables.
 const SECRET_FLAGS: &[&str] = &[
-    "--signing-key",
-    "--audit-key",
-    "--client-secret",
-    "--auth-tokens-env",
-    "--state-password",
+    "--signing-key", "--audit-key", "--client-secret", "--auth-tokens-env", "--state-password",
     "--webhook-secret",
 ];
 

@@ -45,11 +45,7 @@ pub struct ConnectionArgs {
     #[arg(long, default_value_t = 42, requires = "sandbox")]
     pub sandbox_seed: u64,
     /// Personio API base URL.
-    #[arg(
-        long,
-        env = "PERSONIO_BASE_URL",
-        default_value = "https://api.personio.de"
-    )]
+    #[arg(long, env = "PERSONIO_BASE_URL", default_value = "https://api.personio.de")]
     pub base_url: String,
     /// API credential id (Personio › Settings › Integrations › API credentials).
     /// The secret comes from PERSONIO_CLIENT_SECRET or --client-secret-file.

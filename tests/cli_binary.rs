@@ -76,11 +76,7 @@ fn doctor_without_credentials_exits_non_zero_with_a_hint() {
 #[test]
 fn tools_call_prints_a_real_result_and_fails_on_tool_errors() {
     let o = run(&[
-        "tools",
-        "call",
-        "search_employee",
-        r#"{"query":"müller"}"#,
-        "--sandbox",
+        "tools", "call", "search_employee", r#"{"query":"müller"}"#, "--sandbox",
     ]);
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}\n{err}");
@@ -117,10 +113,7 @@ fn tools_list_hides_writes_only_in_read_only_mode() {
         .map(|t| t["name"].as_str().unwrap())
         .collect();
     for n in [
-        "search_employee",
-        "get_employee",
-        "get_pto_balance",
-        "list_absences",
+        "search_employee", "get_employee", "get_pto_balance", "list_absences",
         "list_time_off_types",
     ] {
         assert!(names.contains(&n), "{n}");
@@ -173,11 +166,7 @@ fn doctor_warns_about_attribute_settings_that_match_nothing_readable() {
     );
 
     let o = run(&[
-        "doctor",
-        "--sandbox",
-        "--json",
-        "--expose-attribute",
-        "Lieblingsfarbe",
+        "doctor", "--sandbox", "--json", "--expose-attribute", "Lieblingsfarbe",
     ]);
     let (out, err) = text(&o);
     let v: serde_json::Value = serde_json::from_str(&out).expect(&err);

@@ -351,9 +351,15 @@ async fn an_expired_link_is_refused_on_the_page_and_by_the_tool() {
     let Outcome::Done(r) = run(request.clone()).await.unwrap() else {
         panic!("no input request on the page path")
     };
-    let url = r.confirmation_url.clone().unwrap();
+    let url = r.go_on.confirmation_url.clone().unwrap();
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
-    assert!(r.next_step.as_deref().unwrap().contains("valid 1 min"));
+    assert!(
+        r.go_on
+            .next_step
+            .as_deref()
+            .unwrap()
+            .contains("valid 1 min")
+    );
     tokio::time::sleep(Duration::from_millis(2500)).await;
 
     let driver = start_driver().await;
@@ -373,7 +379,7 @@ async fn an_expired_link_is_refused_on_the_page_and_by_the_tool() {
     browser.close().await.unwrap();
 
     let mut with_token = request.clone();
-    with_token["confirmation_token"] = json!(r.confirmation_token.clone().unwrap());
+    with_token["confirmation_token"] = json!(r.go_on.confirmation_token.clone().unwrap());
     let e = match run(with_token).await {
         Err(e) => e,
         Ok(_) => panic!("an expired link must not write"),

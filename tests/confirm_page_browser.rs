@@ -286,10 +286,7 @@ async fn every_response_carries_strict_headers_and_german_is_spoken() {
     let h = r.headers().clone();
     let csp = h["content-security-policy"].to_str().unwrap().to_string();
     for part in [
-        "default-src 'none'",
-        "style-src 'sha256-",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
+        "default-src 'none'", "style-src 'sha256-", "form-action 'self'", "frame-ancestors 'none'",
     ] {
         assert!(csp.contains(part), "{part} missing in {csp}");
     }

@@ -138,10 +138,7 @@ async fn typos_and_spellings_find_the_right_person_with_exact_matches_first() {
     let sb = sandbox(250).await;
     let app = app(&sb, Duration::from_secs(300));
     for q in [
-        "Jurgen Mueler",
-        "jürgen müler",
-        "Juergen Mueller",
-        "mueller jurgen",
+        "Jurgen Mueler", "jürgen müler", "Juergen Mueller", "mueller jurgen",
     ] {
         let r = search(&app, json!({"query": q})).await;
         assert_eq!(r.employees[0].name, "Jürgen Müller", "{q}");
@@ -209,21 +206,8 @@ async fn the_search_index_ranks_exactly_like_a_full_scan() {
     }
     queries.extend(
         [
-            "muller",
-            "Mueller",
-            "weiss",
-            "jose nunez",
-            "a",
-            "an",
-            "ann",
-            "zzzz",
-            "ß",
-            "",
-            "  ",
-            "Hans-Peter",
-            "van den",
-            "o'brien",
-            "jürgen.mu",
+            "muller", "Mueller", "weiss", "jose nunez", "a", "an", "ann", "zzzz", "ß", "", "  ",
+            "Hans-Peter", "van den", "o'brien", "jürgen.mu",
         ]
         .map(String::from),
     );

@@ -517,11 +517,7 @@ async fn idle_sessions_are_closed() {
 // The Personio server over HTTP
 
 const READ_TOOLS: [&str; 5] = [
-    "search_employee",
-    "get_employee",
-    "get_pto_balance",
-    "list_absences",
-    "list_time_off_types",
+    "search_employee", "get_employee", "get_pto_balance", "list_absences", "list_time_off_types",
 ];
 
 fn tool_names(list: &Value) -> Vec<String> {
@@ -1116,10 +1112,7 @@ async fn cors_preflight_for_an_allowed_origin_names_what_mcp_needs() {
         }
         let allowed = header(&r, "access-control-allow-headers");
         for h in [
-            "authorization",
-            "content-type",
-            "mcp-session-id",
-            "mcp-protocol-version",
+            "authorization", "content-type", "mcp-session-id", "mcp-protocol-version",
             "last-event-id",
         ] {
             assert!(allowed.contains(h), "{path}: {h} not in {allowed}");

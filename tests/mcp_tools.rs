@@ -276,11 +276,7 @@ async fn get_employee_returns_labels_and_withholds_sensitive_attributes() {
         "tags split into a list"
     );
     for forbidden in [
-        "IBAN",
-        "Birthday",
-        "Home address",
-        "Nationality",
-        "Marital status",
+        "IBAN", "Birthday", "Home address", "Nationality", "Marital status",
     ] {
         assert!(!labels.contains(&forbidden), "{forbidden} must be withheld");
     }

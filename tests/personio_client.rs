@@ -359,12 +359,7 @@ async fn scope_report_for_the_limited_credential_names_every_missing_attribute()
         .map(|m| m.key.as_str())
         .collect();
     for key in [
-        "supervisor",
-        "office",
-        "position",
-        "team",
-        "hire_date",
-        "termination_date",
+        "supervisor", "office", "position", "team", "hire_date", "termination_date",
     ] {
         assert!(missing.contains(key), "{key} reported missing");
     }

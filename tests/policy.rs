@@ -375,13 +375,7 @@ async fn the_audit_log_records_calls_without_personal_values() {
     assert_eq!(lines.len(), 4);
     for l in &lines {
         for field in [
-            "timestamp",
-            "principal",
-            "role",
-            "tool",
-            "targets",
-            "fields",
-            "outcome",
+            "timestamp", "principal", "role", "tool", "targets", "fields", "outcome",
         ] {
             assert!(l.get(field).is_some(), "{field} in {l}");
         }
@@ -448,12 +442,7 @@ async fn sensitive_values(sb: &SandboxHandle) -> Vec<String> {
         for attr in e.extra.values() {
             let label = attr.label.to_lowercase();
             let sensitive = [
-                "iban",
-                "birthday",
-                "home address",
-                "fixed salary",
-                "nationality",
-                "marital",
+                "iban", "birthday", "home address", "fixed salary", "nationality", "marital",
             ]
             .iter()
             .any(|k| label.contains(k));
@@ -525,16 +514,8 @@ async fn no_sensitive_value_or_secret_leaks_through_any_tool_role_log_or_audit()
         for (tool, arguments) in &calls {
             let out = Command::new(env!("CARGO_BIN_EXE_personio-mcp"))
                 .args([
-                    "tools",
-                    "call",
-                    tool,
-                    arguments,
-                    "--sandbox",
-                    "--enable-writes",
-                    "--as",
-                    &who,
-                    "--role",
-                    role,
+                    "tools", "call", tool, arguments, "--sandbox", "--enable-writes", "--as", &who,
+                    "--role", role,
                 ])
                 .arg("--audit-log")
                 .arg(&audit)
@@ -551,15 +532,8 @@ async fn no_sensitive_value_or_secret_leaks_through_any_tool_role_log_or_audit()
         let state_arg = state.path().to_string_lossy().into_owned();
         let mut s = common::stdio::StdioServer::start_with(
             &[
-                "serve",
-                "--sandbox",
-                "--enable-writes",
-                "--as",
-                &who,
-                "--role",
-                role,
-                "--audit-log",
-                &audit_arg,
+                "serve", "--sandbox", "--enable-writes", "--as", &who, "--role", role,
+                "--audit-log", &audit_arg,
             ],
             &[
                 ("RUST_LOG", "trace"),

@@ -51,13 +51,7 @@ impl Replica {
         // over the same shared store).
         // v1 ids (integers) are what the assertions below read back from the sandbox.
         c.args([
-            "serve",
-            "--http",
-            "127.0.0.1:0",
-            "--confirm-via",
-            "token",
-            "--personio-api",
-            "v1",
+            "serve", "--http", "127.0.0.1:0", "--confirm-via", "token", "--personio-api", "v1",
         ])
         .env("RUST_LOG", "info")
         .kill_on_drop(true);

@@ -229,10 +229,7 @@ async fn audit_gaps() {
     assert_eq!(
         tools,
         [
-            "get_employee",
-            "resources/read",
-            "resources/read",
-            "completion/complete",
+            "get_employee", "resources/read", "resources/read", "completion/complete",
             "get_pto_balance"
         ],
         "{lines:?}"

@@ -76,9 +76,15 @@ async fn preview_then_token_writes_once_and_tokens_are_single_use_and_bound() {
     assert_eq!(preview.status, "confirmation_required");
     assert!(!preview.created);
     assert!(preview.summary.contains("Jürgen Müller") && preview.summary.contains("2031-06-03"));
-    assert!(preview.next_step.unwrap().contains("confirmation_token"));
+    assert!(
+        preview
+            .go_on
+            .next_step
+            .unwrap()
+            .contains("confirmation_token")
+    );
     assert_eq!(day_count(&sb).await, before, "a preview writes nothing");
-    let token = preview.confirmation_token.unwrap();
+    let token = preview.go_on.confirmation_token.unwrap();
 
     // Another request, another caller, an altered token: all refused.
     let mut other = vacation("2031-06-04");
@@ -131,7 +137,7 @@ async fn a_reused_token_is_refused_even_when_the_first_write_was_undone() {
         .await
         .unwrap();
     let mut confirmed = vacation("2031-06-10");
-    confirmed["confirmation_token"] = json!(preview.confirmation_token.unwrap());
+    confirmed["confirmation_token"] = json!(preview.go_on.confirmation_token.unwrap());
     let done = call(&app, confirmed.clone(), None, Confirmation::Token)
         .await
         .unwrap();
@@ -152,7 +158,7 @@ async fn expired_tokens_are_refused() {
         .unwrap();
     tokio::time::sleep(Duration::from_millis(2100)).await;
     let mut confirmed = vacation("2031-06-17");
-    confirmed["confirmation_token"] = json!(preview.confirmation_token.unwrap());
+    confirmed["confirmation_token"] = json!(preview.go_on.confirmation_token.unwrap());
     let e = call(&app, confirmed, None, Confirmation::Token)
         .await
         .unwrap_err();
@@ -417,11 +423,7 @@ async fn a_thousand_faulty_attempts_leave_zero_duplicates() {
     set_faults(&sb, json!({"server_error_every": 3, "delay_every": 4, "delay_ms": 1500, "method": "POST", "after_commit": true})).await;
     // Five Mondays in 2032 per employee → 200 distinct requests.
     let dates = [
-        "2032-02-02",
-        "2032-02-09",
-        "2032-02-16",
-        "2032-02-23",
-        "2032-03-01",
+        "2032-02-02", "2032-02-09", "2032-02-16", "2032-02-23", "2032-03-01",
     ];
     let mut requests = Vec::new();
     for id in &active {

@@ -241,11 +241,7 @@ async fn v2_token_endpoint_is_form_only_with_oauth_errors() {
         );
         assert_eq!(r.json["error"], error, "{}", r.text);
         for key in [
-            "error_description",
-            "error_uri",
-            "timestamp",
-            "trace_id",
-            "meta",
+            "error_description", "error_uri", "timestamp", "trace_id", "meta",
         ] {
             assert!(r.json.get(key).is_some(), "{key} in {}", r.text);
         }

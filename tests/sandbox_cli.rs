@@ -51,13 +51,7 @@ impl Drop for Running {
 async fn prints_its_url_first_serves_and_exits_cleanly_on_sigterm() {
     let mut child = Command::new(BIN)
         .args([
-            "sandbox",
-            "--bind",
-            "127.0.0.1:0",
-            "--employees",
-            "10",
-            "--seed",
-            "3",
+            "sandbox", "--bind", "127.0.0.1:0", "--employees", "10", "--seed", "3",
         ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -96,11 +90,7 @@ async fn prints_its_url_first_serves_and_exits_cleanly_on_sigterm() {
 async fn faults_flag_is_applied_and_invalid_json_is_refused() {
     let out = Command::new(BIN)
         .args([
-            "sandbox",
-            "--employees",
-            "1",
-            "--faults",
-            "{\"not_a_fault\": 1}",
+            "sandbox", "--employees", "1", "--faults", "{\"not_a_fault\": 1}",
         ])
         .output()
         .unwrap();

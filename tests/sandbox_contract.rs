@@ -55,12 +55,7 @@ impl Spec {
         }
         // R2
         for name in [
-            "Office",
-            "Department",
-            "Team",
-            "HolidayCalendar",
-            "WorkSchedule",
-            "Supervisor",
+            "Office", "Department", "Team", "HolidayCalendar", "WorkSchedule", "Supervisor",
         ] {
             let value = schemas
                 .get_mut(name)

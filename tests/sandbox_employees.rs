@@ -13,12 +13,7 @@ use sandbox_support::*;
 use serde_json::{Value, json};
 
 const LIMITED_KEYS: [&str; 6] = [
-    "id",
-    "first_name",
-    "last_name",
-    "email",
-    "status",
-    "department",
+    "id", "first_name", "last_name", "email", "status", "department",
 ];
 
 #[tokio::test]
@@ -150,11 +145,7 @@ async fn full_credential_attributes_list_every_readable_attribute() {
         .map(|a| (a["key"].as_str().unwrap(), a))
         .collect();
     for key in [
-        "supervisor",
-        "fix_salary",
-        "dynamic_21827",
-        "dynamic_180883",
-        "dynamic_7124045",
+        "supervisor", "fix_salary", "dynamic_21827", "dynamic_180883", "dynamic_7124045",
     ] {
         assert!(by_key.contains_key(key), "{key}");
     }

@@ -307,10 +307,7 @@ async fn create_rejects_bad_requests_with_personio_errors() {
     );
     let error_data = r.json["error"]["error_data"].as_object().unwrap();
     for field in [
-        "time_off_type_id",
-        "end_date",
-        "half_day_start",
-        "half_day_end",
+        "time_off_type_id", "end_date", "half_day_start", "half_day_end",
     ] {
         assert!(error_data.contains_key(field), "{field}");
     }

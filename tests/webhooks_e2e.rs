@@ -244,10 +244,7 @@ async fn unsigned_badly_signed_stale_and_oversized_deliveries_are_refused_and_co
     let c = s.receiver.counters();
     assert_eq!(
         (
-            c.refused_unsigned,
-            c.refused_bad_signature,
-            c.refused_stale,
-            c.refused_too_large,
+            c.refused_unsigned, c.refused_bad_signature, c.refused_stale, c.refused_too_large,
             c.refused
         ),
         (2, 1, 1, 1, 5)

@@ -29,20 +29,8 @@ use crate::personio::{Employee, EmployeeQuery, PersonioClient};
 
 /// The attributes the directory asks for (`attributes[]`); nothing sensitive is ever loaded.
 pub const DIRECTORY_ATTRIBUTES: &[&str] = &[
-    "id",
-    "first_name",
-    "last_name",
-    "preferred_name",
-    "email",
-    "status",
-    "position",
-    "department",
-    "office",
-    "team",
-    "supervisor",
-    "hire_date",
-    "termination_date",
-    "last_modified_at",
+    "id", "first_name", "last_name", "preferred_name", "email", "status", "position", "department",
+    "office", "team", "supervisor", "hire_date", "termination_date", "last_modified_at",
 ];
 
 /// How fresh the directory stays.

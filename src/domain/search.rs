@@ -206,12 +206,7 @@ mod tests {
     fn umlaut_spellings_all_find_mueller() {
         let e = emp(1, "Jürgen", "Müller", "juergen.mueller@example.com");
         for q in [
-            "muller",
-            "Müller",
-            "Mueller",
-            "MÜLLER",
-            "jurgen muller",
-            "Jürgen Müller",
+            "muller", "Müller", "Mueller", "MÜLLER", "jurgen muller", "Jürgen Müller",
         ] {
             assert!(s(&e, q).is_some(), "{q}");
         }

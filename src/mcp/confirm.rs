@@ -30,6 +30,7 @@ use super::dispatch::{Audited, ToolOutput, success};
 use super::errors::error_result;
 use super::progress::ProgressForwarder;
 use super::server::PersonioServer;
+use super::write_tool::GoOn;
 use crate::error::{Error, Result};
 use crate::policy::confirmations::digest;
 use crate::policy::guarded::Guarded;
@@ -106,9 +107,7 @@ pub enum Step {
 pub struct Stage {
     pub status: String,
     pub dry_run: bool,
-    pub confirmation_token: Option<String>,
-    pub confirmation_url: Option<String>,
-    pub next_step: Option<String>,
+    pub go_on: GoOn,
 }
 
 impl Stage {
@@ -117,9 +116,7 @@ impl Stage {
         Stage {
             status: status.into(),
             dry_run: false,
-            confirmation_token: None,
-            confirmation_url: None,
-            next_step: None,
+            go_on: GoOn::default(),
         }
     }
 }
@@ -131,7 +128,10 @@ impl Step {
         match self {
             Step::Preview => Stage {
                 dry_run: true,
-                next_step: Some(preview_next.to_string()),
+                go_on: GoOn {
+                    next_step: Some(preview_next.to_string()),
+                    ..GoOn::default()
+                },
                 ..Stage::status("preview")
             },
             Step::ConfirmationRequired {
@@ -139,13 +139,18 @@ impl Step {
                 next_step,
                 url,
             } => Stage {
-                confirmation_token: Some(token),
-                confirmation_url: url,
-                next_step: Some(next_step),
+                go_on: GoOn {
+                    confirmation_token: Some(token),
+                    confirmation_url: url,
+                    next_step: Some(next_step),
+                },
                 ..Stage::status("confirmation_required")
             },
             Step::Declined => Stage {
-                next_step: Some(declined_next.to_string()),
+                go_on: GoOn {
+                    next_step: Some(declined_next.to_string()),
+                    ..GoOn::default()
+                },
                 ..Stage::status("declined")
             },
         }
@@ -595,8 +600,8 @@ mod tests {
             (preview.status.as_str(), preview.dry_run),
             ("preview", true)
         );
-        assert_eq!(preview.next_step.as_deref(), Some("would do"));
-        assert!(preview.confirmation_token.is_none());
+        assert_eq!(preview.go_on.next_step.as_deref(), Some("would do"));
+        assert!(preview.go_on.confirmation_token.is_none());
         let asked = Step::ConfirmationRequired {
             token: "t".into(),
             next_step: "confirm".into(),
@@ -605,16 +610,16 @@ mod tests {
         .stage("would do", "left undone");
         assert_eq!(asked.status, "confirmation_required");
         assert!(!asked.dry_run);
-        assert_eq!(asked.confirmation_token.as_deref(), Some("t"));
+        assert_eq!(asked.go_on.confirmation_token.as_deref(), Some("t"));
         assert_eq!(
-            asked.confirmation_url.as_deref(),
+            asked.go_on.confirmation_url.as_deref(),
             Some("http://127.0.0.1/c/1")
         );
-        assert_eq!(asked.next_step.as_deref(), Some("confirm"));
+        assert_eq!(asked.go_on.next_step.as_deref(), Some("confirm"));
         let declined = Step::Declined.stage("would do", "left undone");
         assert_eq!(declined.status, "declined");
-        assert_eq!(declined.next_step.as_deref(), Some("left undone"));
-        assert_eq!(Stage::status("pending").next_step, None);
+        assert_eq!(declined.go_on.next_step.as_deref(), Some("left undone"));
+        assert_eq!(Stage::status("pending").go_on.next_step, None);
     }
 
     #[test]

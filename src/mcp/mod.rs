@@ -15,5 +15,6 @@ pub mod schemas;
 pub mod scope;
 pub mod server;
 pub mod tools;
+pub mod write_tool;
 
 pub use server::PersonioServer;

@@ -159,10 +159,7 @@ mod tests {
         }
         let names: Vec<&str> = prompts.iter().map(|p| p.name.as_str()).collect();
         for n in [
-            "request_time_off",
-            "who_is_out",
-            "team_availability",
-            "my_leave_summary",
+            "request_time_off", "who_is_out", "team_availability", "my_leave_summary",
         ] {
             assert!(names.contains(&n));
         }

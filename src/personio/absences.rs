@@ -11,7 +11,7 @@ use super::http::{Body, Request};
 use super::model::absence::{
     AbsenceParseError, parse_absence_period, parse_balance, parse_time_off, parse_time_off_type,
 };
-use super::pagination::{Paging, fetch_v1, item_id, paged};
+use super::pagination::{Listing, Paging, fetch_v1};
 use super::types::{Absence, Balance, TimeOffType};
 use crate::error::{Error, Result};
 
@@ -118,13 +118,7 @@ impl PersonioClient {
         let requests = query.requests(path, "read absences");
         futures::stream::iter(requests)
             .flat_map(move |req| {
-                paged(
-                    self.http(),
-                    req,
-                    ABSENCE_PAGE_SIZE,
-                    Paging::PageIndex,
-                    item_id,
-                )
+                Listing::new(self.http(), req, ABSENCE_PAGE_SIZE).paged(Paging::PageIndex)
             })
             .map(move |item| item.and_then(|v| parse(&v).map_err(|e| unreadable(what, e.0))))
     }

@@ -153,9 +153,7 @@ impl Scopes {
         let granted = match scope {
             Some(s) => s.split_whitespace().map(str::to_string).collect(),
             None => [
-                SCOPE_PERSONS_READ,
-                SCOPE_ABSENCES_READ,
-                SCOPE_ABSENCES_WRITE,
+                SCOPE_PERSONS_READ, SCOPE_ABSENCES_READ, SCOPE_ABSENCES_WRITE,
             ]
             .iter()
             .map(|s| s.to_string())

@@ -7,7 +7,7 @@ use super::api_choice::Endpoint;
 use super::client::PersonioClient;
 use super::http::Request;
 use super::model::employee::parse_employee;
-use super::pagination::{fetch_v1, item_id, paged_concurrently};
+use super::pagination::{Listing, fetch_v1};
 use super::types::Employee;
 use crate::error::{Error, Result};
 
@@ -63,14 +63,9 @@ impl PersonioClient {
                     yield e;
                 }
             } else {
-                let v1 = paged_concurrently(
-                    self.http(),
-                    query.request(),
-                    EMPLOYEE_PAGE_SIZE,
-                    PAGES_IN_FLIGHT,
-                    item_id,
-                )
-                .map(|item| item.and_then(parse));
+                let v1 = Listing::new(self.http(), query.request(), EMPLOYEE_PAGE_SIZE)
+                    .concurrently(PAGES_IN_FLIGHT)
+                    .map(|item| item.and_then(parse));
                 for await e in v1 {
                     yield e?;
                 }

@@ -103,24 +103,17 @@ fn effective_page_size(meta: &PageMeta, asked: u64) -> u64 {
 
 /// The de-duplication ids already yielded: Personio may repeat an item across pages (page-index
 /// bases, records shifting during a load), and the caller sees each once.
+#[derive(Default)]
 struct Seen {
     ids: HashSet<String>,
-    key: fn(&Value) -> Option<String>,
 }
 
 impl Seen {
-    fn new(key: fn(&Value) -> Option<String>) -> Self {
-        Seen {
-            ids: HashSet::new(),
-            key,
-        }
-    }
-
     /// The items of a page not yielded before, in order (an item without an id always counts).
     fn fresh(&mut self, items: Vec<Value>) -> Vec<Value> {
         items
             .into_iter()
-            .filter(|item| (self.key)(item).is_none_or(|k| self.ids.insert(k)))
+            .filter(|item| item_id(item).is_none_or(|k| self.ids.insert(k)))
             .collect()
     }
 }
@@ -137,20 +130,6 @@ pub async fn fetch_v1(http: &Http, req: &Request) -> Result<V1Body> {
     })
 }
 
-/// One page of a listing: `base` at `offset`, `page_size` records at most.
-async fn fetch_page(
-    http: &Http,
-    base: &Request,
-    page_size: u32,
-    offset: u64,
-) -> Result<(Vec<Value>, PageMeta)> {
-    let req = base
-        .clone()
-        .query("limit", page_size)
-        .query("offset", offset);
-    data_array(fetch_v1(http, &req).await?, &req)
-}
-
 fn data_array(body: V1Body, req: &Request) -> Result<(Vec<Value>, PageMeta)> {
     match body.data {
         Value::Array(items) => Ok((items, body.meta)),
@@ -162,89 +141,92 @@ fn data_array(body: V1Body, req: &Request) -> Result<(Vec<Value>, PageMeta)> {
     }
 }
 
-/// Every item of a paginated v1 listing, page by page; `key` extracts the de-duplication id.
-pub fn paged<'a>(
+/// One v1 listing: the request without paging, and how many records a page may hold.
+pub struct Listing<'a> {
     http: &'a Http,
     base: Request,
     page_size: u32,
-    paging: Paging,
-    key: fn(&Value) -> Option<String>,
-) -> impl Stream<Item = Result<Value>> + 'a {
-    paged_from(
-        http,
-        base,
-        page_size,
-        Cursor::new(paging, page_size),
-        Seen::new(key),
-    )
 }
 
-fn paged_from<'a>(
-    http: &'a Http,
-    base: Request,
-    page_size: u32,
-    mut cursor: Cursor,
-    mut seen: Seen,
-) -> impl Stream<Item = Result<Value>> + 'a {
-    async_stream::try_stream! {
-        for _ in 0..MAX_PAGES {
-            let (items, meta) = fetch_page(http, &base, page_size, cursor.offset).await?;
+impl<'a> Listing<'a> {
+    pub fn new(http: &'a Http, base: Request, page_size: u32) -> Self {
+        Listing {
+            http,
+            base,
+            page_size,
+        }
+    }
+
+    /// One page: `base` at `offset`, `page_size` records at most.
+    async fn page(&self, offset: u64) -> Result<(Vec<Value>, PageMeta)> {
+        let req = self
+            .base
+            .clone()
+            .query("limit", self.page_size)
+            .query("offset", offset);
+        data_array(fetch_v1(self.http, &req).await?, &req)
+    }
+
+    /// Every item, page after page, each once (by [`item_id`]).
+    pub fn paged(self, paging: Paging) -> impl Stream<Item = Result<Value>> + 'a {
+        let cursor = Cursor::new(paging, self.page_size);
+        self.from(cursor, Seen::default())
+    }
+
+    fn from(self, mut cursor: Cursor, mut seen: Seen) -> impl Stream<Item = Result<Value>> + 'a {
+        async_stream::try_stream! {
+            for _ in 0..MAX_PAGES {
+                let (items, meta) = self.page(cursor.offset).await?;
+                let received = items.len() as u64;
+                let fresh = seen.fresh(items);
+                let fresh_count = fresh.len() as u64;
+                for item in fresh {
+                    yield item;
+                }
+                if !cursor.advance(received, fresh_count, &meta) {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// A record-offset listing (employees) whose first page announces `total_elements`: the
+    /// other pages are then fetched up to `in_flight` at a time (each still paced by the
+    /// limiter, so Personio's burst allowance is used instead of waiting for one page after
+    /// another), and yielded in order. Without a total it continues one page after another,
+    /// like [`Listing::paged`].
+    pub fn concurrently(self, in_flight: usize) -> impl Stream<Item = Result<Value>> + 'a {
+        async_stream::try_stream! {
+            let mut cursor = Cursor::new(Paging::Records, self.page_size);
+            let mut seen = Seen::default();
+            let (items, meta) = self.page(0).await?;
             let received = items.len() as u64;
+            let effective = effective_page_size(&meta, u64::from(self.page_size));
             let fresh = seen.fresh(items);
             let fresh_count = fresh.len() as u64;
             for item in fresh {
                 yield item;
             }
-            if !cursor.advance(received, fresh_count, &meta) {
-                break;
-            }
-        }
-    }
-}
-
-/// A record-offset listing (employees) whose first page announces `total_elements`: the other
-/// pages are then fetched up to `concurrency` at a time (each still paced by the limiter, so
-/// Personio's burst allowance is used instead of waiting for one page after another), and
-/// yielded in order. Without a total it continues one page after another, like [`paged`].
-pub fn paged_concurrently<'a>(
-    http: &'a Http,
-    base: Request,
-    page_size: u32,
-    concurrency: usize,
-    key: fn(&Value) -> Option<String>,
-) -> impl Stream<Item = Result<Value>> + 'a {
-    async_stream::try_stream! {
-        let mut cursor = Cursor::new(Paging::Records, page_size);
-        let mut seen = Seen::new(key);
-        let (items, meta) = fetch_page(http, &base, page_size, 0).await?;
-        let received = items.len() as u64;
-        let effective = effective_page_size(&meta, u64::from(page_size));
-        let fresh = seen.fresh(items);
-        let fresh_count = fresh.len() as u64;
-        for item in fresh {
-            yield item;
-        }
-        let known_total = meta.total_elements.filter(|_| received == effective);
-        if let Some(total) = known_total {
-            let offsets = (1..u64::from(MAX_PAGES))
-                .map(|k| k * effective)
-                .take_while(move |o| *o < total);
-            let pages = futures::stream::iter(offsets)
-                .map(|offset| {
-                    let base = &base;
-                    async move { fetch_page(http, base, page_size, offset).await }
-                })
-                .buffered(concurrency.max(1));
-            for await page in pages {
-                let (items, _) = page?;
-                for item in seen.fresh(items) {
-                    yield item;
+            let known_total = meta.total_elements.filter(|_| received == effective);
+            if let Some(total) = known_total {
+                let offsets = (1..u64::from(MAX_PAGES))
+                    .map(|k| k * effective)
+                    .take_while(move |o| *o < total);
+                let this = &self;
+                let pages = futures::stream::iter(offsets)
+                    .map(|offset| this.page(offset))
+                    .buffered(in_flight.max(1));
+                for await page in pages {
+                    let (items, _) = page?;
+                    for item in seen.fresh(items) {
+                        yield item;
+                    }
                 }
-            }
-            // People hired during the load appear with the directory's next refresh.
-        } else if cursor.advance(received, fresh_count, &meta) {
-            for await item in paged_from(http, base, page_size, cursor, seen) {
-                yield item?;
+                // People hired during the load appear with the directory's next refresh.
+            } else if cursor.advance(received, fresh_count, &meta) {
+                for await item in self.from(cursor, seen) {
+                    yield item?;
+                }
             }
         }
     }

@@ -153,9 +153,7 @@ impl From<&Scopes> for V2Scopes {
             Scopes::Granted(g) => V2Scopes {
                 granted: g.iter().cloned().collect(),
                 missing: [
-                    SCOPE_PERSONS_READ,
-                    SCOPE_ABSENCES_READ,
-                    SCOPE_ABSENCES_WRITE,
+                    SCOPE_PERSONS_READ, SCOPE_ABSENCES_READ, SCOPE_ABSENCES_WRITE,
                 ]
                 .iter()
                 .filter(|n| !g.contains(**n))

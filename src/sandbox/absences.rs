@@ -54,23 +54,14 @@ impl DayAbsence {
     /// Working days consumed, optionally only up to and including `until`.
     pub fn days(&self, until: Option<NaiveDate>) -> f64 {
         calendar::day_amount(
-            self.start,
-            self.end,
-            self.half_day_start,
-            self.half_day_end,
-            until,
+            self.start, self.end, self.half_day_start, self.half_day_end, until,
         )
     }
 
     /// Working days consumed within `[from, to]` (used to clip balances to one calendar year).
     pub fn days_within(&self, from: NaiveDate, to: NaiveDate) -> f64 {
         calendar::day_amount_within(
-            self.start,
-            self.end,
-            self.half_day_start,
-            self.half_day_end,
-            from,
-            to,
+            self.start, self.end, self.half_day_start, self.half_day_end, from, to,
         )
     }
 
@@ -82,14 +73,8 @@ impl DayAbsence {
         half_day_end: bool,
     ) -> bool {
         calendar::day_periods_clash(
-            self.start,
-            self.end,
-            self.half_day_start,
-            self.half_day_end,
-            start,
-            end,
-            half_day_start,
-            half_day_end,
+            self.start, self.end, self.half_day_start, self.half_day_end, start, end,
+            half_day_start, half_day_end,
         )
     }
 }
@@ -226,10 +211,7 @@ impl AbsenceStore {
     /// already has one claiming the same half days (`None`: Personio's overlap error).
     pub fn book_day(&mut self, mut absence: DayAbsence) -> Option<DayAbsence> {
         if self.day_clash(
-            absence.employee_id,
-            absence.start,
-            absence.end,
-            absence.half_day_start,
+            absence.employee_id, absence.start, absence.end, absence.half_day_start,
             absence.half_day_end,
         ) {
             return None;

@@ -108,11 +108,7 @@ pub static CATALOGUE: &[AttrDef] = &[
     custom(KEY_PERSONNEL_NUMBER, "Employee ID", "standard", None, &[]),
     custom(KEY_TITLE, "Titel", "standard", None, &[]),
     custom(
-        KEY_LANGUAGES,
-        "Language Skills",
-        "tags",
-        None,
-        LANGUAGE_OPTIONS,
+        KEY_LANGUAGES, "Language Skills", "tags", None, LANGUAGE_OPTIONS,
     ),
     custom(KEY_MARITAL, "Marital status", "list", None, MARITAL_OPTIONS),
     custom(KEY_REVIEW, "Next performance review", "date", None, &[]),

@@ -25,12 +25,7 @@ pub const TOKEN_LIFETIME_SECS: u64 = 86_400;
 
 /// Attributes readable by the limited credential.
 pub const LIMITED_ATTRIBUTES: &[&str] = &[
-    "id",
-    "first_name",
-    "last_name",
-    "email",
-    "status",
-    "department",
+    "id", "first_name", "last_name", "email", "status", "department",
 ];
 
 /// Which employee attributes a credential may read.

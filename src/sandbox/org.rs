@@ -238,9 +238,7 @@ pub static DEPARTMENTS: &[Department] = &[
         head_title: "Head of Operations",
         lead_title: "Office Manager",
         positions: &[
-            "Office Coordinator",
-            "Procurement Specialist",
-            "Facility Manager",
+            "Office Coordinator", "Procurement Specialist", "Facility Manager",
         ],
         teams: &[Team {
             id: 59091,

@@ -84,11 +84,7 @@ impl AppState {
 /// custom attributes) → `person.updated`; everything about the contract → `employment.updated`.
 pub fn patch_events(changed: &[&str]) -> (Option<&'static str>, Option<&'static str>) {
     const PERSON: &[&str] = &[
-        "first_name",
-        "last_name",
-        "preferred_name",
-        "email",
-        "gender",
+        "first_name", "last_name", "preferred_name", "email", "gender",
     ];
     let person = changed
         .iter()

@@ -66,11 +66,7 @@ mod tests {
         assert_eq!(c.confirm_via, ConfirmVia::Auto);
         assert_eq!(c.confirm_bind, DEFAULT_CONFIRM_BIND);
         let c = Cli::try_parse_from([
-            "x",
-            "--confirm-via",
-            "page",
-            "--confirm-bind",
-            "127.0.0.1:8788",
+            "x", "--confirm-via", "page", "--confirm-bind", "127.0.0.1:8788",
         ])
         .unwrap()
         .confirm;

@@ -15,79 +15,65 @@ use super::security::{ConfigError, HostPolicy, OriginPolicy, RateLimit, TokenSto
 /// `serve --http`: MCP over HTTP instead of stdio, and how it is secured. Everything but `--http`
 /// is ignored in stdio mode.
 #[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "HTTP")]
 pub struct HttpArgs {
     /// Serve over HTTP on this address (IP:PORT, or localhost:PORT) instead of stdio: Streamable
     /// HTTP at /mcp, legacy SSE at /sse + /message, probes at /healthz and /readyz. The first
     /// stdout line is the base URL. A non-loopback address requires auth tokens.
-    #[arg(long, env = "PERSONIO_MCP_HTTP", value_name = "ADDR", value_parser = parse_http_addr, help_heading = "HTTP")]
+    #[arg(long, env = "PERSONIO_MCP_HTTP", value_name = "ADDR", value_parser = parse_http_addr)]
     pub http: Option<SocketAddr>,
     /// Bearer tokens file: one `TOKEN EMAIL ROLE` line per token (ROLE: employee, manager or hr;
     /// TOKEN may be `sha256:<hex>`). Tokens may also come from PERSONIO_MCP_AUTH_TOKENS.
-    #[arg(
-        long,
-        env = "PERSONIO_MCP_AUTH_TOKENS_FILE",
-        value_name = "FILE",
-        help_heading = "HTTP"
-    )]
+    #[arg(long, env = "PERSONIO_MCP_AUTH_TOKENS_FILE", value_name = "FILE")]
     pub auth_tokens: Option<PathBuf>,
     /// Host header value clients may use, `host` or `host:port` (repeatable or comma-separated;
     /// `*` = any). Loopback names and the bound address are always accepted.
-    #[arg(
-        long = "allowed-host",
-        env = "PERSONIO_MCP_ALLOWED_HOSTS",
-        value_name = "HOST",
-        value_delimiter = ',',
-        help_heading = "HTTP"
-    )]
+    #[rustfmt::skip]
+    #[arg(long = "allowed-host", env = "PERSONIO_MCP_ALLOWED_HOSTS", value_name = "HOST", value_delimiter = ',')]
     pub allowed_hosts: Vec<String>,
     /// Browser Origin allowed to call the server, `scheme://host[:port]`, `scheme://host:*` or
     /// `null` (repeatable or comma-separated; `*` = any). Default: loopback origins, any port.
-    #[arg(
-        long = "allowed-origin",
-        env = "PERSONIO_MCP_ALLOWED_ORIGINS",
-        value_name = "ORIGIN",
-        value_delimiter = ',',
-        help_heading = "HTTP"
-    )]
+    #[rustfmt::skip]
+    #[arg(long = "allowed-origin", env = "PERSONIO_MCP_ALLOWED_ORIGINS", value_name = "ORIGIN", value_delimiter = ',')]
     pub allowed_origins: Vec<String>,
     /// Largest request body in bytes (413 beyond).
-    #[arg(long, env = "PERSONIO_MCP_MAX_BODY_BYTES", value_name = "BYTES", default_value_t = HttpConfig::DEFAULT_MAX_BODY_BYTES, help_heading = "HTTP")]
+    #[arg(long, env = "PERSONIO_MCP_MAX_BODY_BYTES", value_name = "BYTES", default_value_t = HttpConfig::DEFAULT_MAX_BODY_BYTES)]
     pub max_body_bytes: usize,
     /// Open sessions allowed at once, Streamable HTTP and SSE together (503 beyond).
-    #[arg(long, env = "PERSONIO_MCP_MAX_SESSIONS", value_name = "N", default_value_t = HttpConfig::DEFAULT_MAX_SESSIONS, help_heading = "HTTP")]
+    #[arg(long, env = "PERSONIO_MCP_MAX_SESSIONS", value_name = "N", default_value_t = HttpConfig::DEFAULT_MAX_SESSIONS)]
     pub max_sessions: usize,
     /// Open sessions allowed per token principal (429 beyond), so one caller cannot take every
     /// slot.
-    #[arg(long, env = "PERSONIO_MCP_MAX_SESSIONS_PER_PRINCIPAL", value_name = "N", default_value_t = HttpConfig::DEFAULT_MAX_SESSIONS_PER_PRINCIPAL, help_heading = "HTTP")]
+    #[arg(long, env = "PERSONIO_MCP_MAX_SESSIONS_PER_PRINCIPAL", value_name = "N", default_value_t = HttpConfig::DEFAULT_MAX_SESSIONS_PER_PRINCIPAL)]
     pub max_sessions_per_principal: usize,
     /// Open connections allowed at once; at the cap the least busy connection (idle, or still
     /// sending its headers) is closed for the new one. Keep it below the file limit (ulimit -n).
-    #[arg(long, env = "PERSONIO_MCP_MAX_CONNECTIONS", value_name = "N", default_value_t = HttpConfig::DEFAULT_MAX_CONNECTIONS, help_heading = "HTTP")]
+    #[arg(long, env = "PERSONIO_MCP_MAX_CONNECTIONS", value_name = "N", default_value_t = HttpConfig::DEFAULT_MAX_CONNECTIONS)]
     pub max_connections: usize,
     /// Seconds a client may take to send a request's headers (also how long an idle
     /// keep-alive connection stays open).
-    #[arg(long, env = "PERSONIO_MCP_HEADER_TIMEOUT", value_name = "SECS", default_value_t = HttpConfig::DEFAULT_HEADER_TIMEOUT.as_secs(), help_heading = "HTTP")]
+    #[arg(long, env = "PERSONIO_MCP_HEADER_TIMEOUT", value_name = "SECS", default_value_t = HttpConfig::DEFAULT_HEADER_TIMEOUT.as_secs())]
     pub header_timeout: u64,
     /// Close a connection on which no byte moved for this many seconds.
-    #[arg(long, env = "PERSONIO_MCP_CONNECTION_IDLE_TIMEOUT", value_name = "SECS", default_value_t = HttpConfig::DEFAULT_CONNECTION_IDLE_TIMEOUT.as_secs(), help_heading = "HTTP")]
+    #[arg(long, env = "PERSONIO_MCP_CONNECTION_IDLE_TIMEOUT", value_name = "SECS", default_value_t = HttpConfig::DEFAULT_CONNECTION_IDLE_TIMEOUT.as_secs())]
     pub connection_idle_timeout: u64,
     /// Close a session after this many seconds without traffic in either direction.
-    #[arg(long, env = "PERSONIO_MCP_SESSION_IDLE_TIMEOUT", value_name = "SECS", default_value_t = HttpConfig::DEFAULT_IDLE_TIMEOUT.as_secs(), help_heading = "HTTP")]
+    #[arg(long, env = "PERSONIO_MCP_SESSION_IDLE_TIMEOUT", value_name = "SECS", default_value_t = HttpConfig::DEFAULT_IDLE_TIMEOUT.as_secs())]
     pub session_idle_timeout: u64,
     /// Requests a minute per token principal (per token's email).
-    #[arg(long, env = "PERSONIO_MCP_RATE_LIMIT", value_name = "PER_MINUTE", default_value_t = RateLimit::PER_PRINCIPAL.per_minute, help_heading = "HTTP")]
+    #[arg(long, env = "PERSONIO_MCP_RATE_LIMIT", value_name = "PER_MINUTE", default_value_t = RateLimit::PER_PRINCIPAL.per_minute)]
     pub rate_limit: NonZeroU32,
     /// Requests a token principal may make at once before the per-minute rate applies.
-    #[arg(long, env = "PERSONIO_MCP_RATE_LIMIT_BURST", value_name = "N", default_value_t = RateLimit::PER_PRINCIPAL.burst, help_heading = "HTTP")]
+    #[arg(long, env = "PERSONIO_MCP_RATE_LIMIT_BURST", value_name = "N", default_value_t = RateLimit::PER_PRINCIPAL.burst)]
     pub rate_limit_burst: NonZeroU32,
     /// Requests a minute shared by all callers without a token (loopback only).
-    #[arg(long, env = "PERSONIO_MCP_RATE_LIMIT_ANONYMOUS", value_name = "PER_MINUTE", default_value_t = RateLimit::ANONYMOUS.per_minute, help_heading = "HTTP")]
+    #[arg(long, env = "PERSONIO_MCP_RATE_LIMIT_ANONYMOUS", value_name = "PER_MINUTE", default_value_t = RateLimit::ANONYMOUS.per_minute)]
     pub rate_limit_anonymous: NonZeroU32,
     /// Requests callers without a token may make at once before their per-minute rate applies.
-    #[arg(long, env = "PERSONIO_MCP_RATE_LIMIT_ANONYMOUS_BURST", value_name = "N", default_value_t = RateLimit::ANONYMOUS.burst, help_heading = "HTTP")]
+    #[arg(long, env = "PERSONIO_MCP_RATE_LIMIT_ANONYMOUS_BURST", value_name = "N", default_value_t = RateLimit::ANONYMOUS.burst)]
     pub rate_limit_anonymous_burst: NonZeroU32,
     /// On SIGINT/SIGTERM, seconds to let in-flight calls finish before closing sessions.
-    #[arg(long, env = "PERSONIO_MCP_SHUTDOWN_TIMEOUT", value_name = "SECS", default_value_t = HttpConfig::DEFAULT_SHUTDOWN_TIMEOUT.as_secs(), help_heading = "HTTP")]
+    #[arg(long, env = "PERSONIO_MCP_SHUTDOWN_TIMEOUT", value_name = "SECS", default_value_t = HttpConfig::DEFAULT_SHUTDOWN_TIMEOUT.as_secs())]
     pub shutdown_timeout: u64,
     /// OAuth 2.1 (issue 18): accept access tokens from the company's identity provider beside
     /// the static tokens.

@@ -61,10 +61,7 @@ pub fn validate(ty: &TimeOffType, req: &TimeOffRequest) -> Result<f64> {
                 ));
             }
             let days = working_days(
-                req.start_date,
-                req.end_date,
-                req.half_day_start,
-                req.half_day_end,
+                req.start_date, req.end_date, req.half_day_start, req.half_day_end,
             );
             if days <= 0.0 {
                 return Err(Error::validation(

@@ -2,11 +2,6 @@
 //! flow as create_time_off (gate, confirmation by a person, idempotency keys, dry run), deleting
 //! in Personio at the absence's own endpoint, never blindly twice.
 
-use rmcp::handler::server::tool::{InputResponses, RequestState, schema_for_output};
-use rmcp::handler::server::wrapper::Parameters;
-use rmcp::model::CallToolResponse;
-use rmcp::service::RequestContext;
-use rmcp::{ErrorData, RoleServer, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -14,8 +9,7 @@ use super::common::{AbsenceOut, PersonOut};
 use crate::domain::time_off::cancel::AbsenceId;
 use crate::error::Result;
 use crate::mcp::confirm::{Stage, Step, WriteControls, WriteOp, quantity_unit, requested_by};
-use crate::mcp::dispatch::ToolOutput;
-use crate::mcp::server::PersonioServer;
+use crate::mcp::write_tool::{GoOn, write_tool};
 use crate::policy::guarded::Guarded;
 use crate::policy::guarded::writes::CancelPlan;
 use crate::policy::human_text;
@@ -58,55 +52,19 @@ pub struct CancelTimeOffResult {
     pub absence: AbsenceOut,
     /// The cancellation in one sentence (what the human confirms).
     pub summary: String,
-    /// Pass back with the same arguments to cancel.
-    pub confirmation_token: Option<String>,
-    /// Show it to the user: they confirm there first.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "String")]
-    pub confirmation_url: Option<String>,
-    /// What to do next, if anything.
-    pub next_step: Option<String>,
+    #[serde(flatten)]
+    pub go_on: GoOn,
 }
 
-impl ToolOutput for CancelTimeOffResult {
-    fn targets(&self) -> Vec<i64> {
-        vec![self.employee.id]
-    }
-
-    fn write_status(&self) -> Option<&str> {
-        Some(&self.status)
-    }
-}
-
-#[tool_router(router = cancel_time_off_router, vis = "pub(crate)")]
-impl PersonioServer {
-    #[tool(
-        title = "Cancel time off",
-        description = DESCRIPTION,
-        output_schema = schema_for_output::<CancelTimeOffResult>(),
-        annotations(title = "Cancel time off", read_only_hint = false, destructive_hint = true, idempotent_hint = true, open_world_hint = true)
-    )]
-    async fn cancel_time_off(
-        &self,
-        Parameters(args): Parameters<CancelTimeOffArgs>,
-        ctx: RequestContext<RoleServer>,
-        RequestState(request_state): RequestState,
-        InputResponses(responses): InputResponses,
-    ) -> std::result::Result<CallToolResponse, ErrorData> {
-        self.run_write(&ctx, CancelTimeOff(args), request_state, responses)
-            .await
-    }
-}
-
-/// Runs the tool outside MCP (tests, the command line) through the shared write flow.
-pub async fn run(
-    g: &Guarded,
-    args: CancelTimeOffArgs,
-    confirmation: crate::mcp::confirm::Confirmation,
-    app: &crate::app::App,
-) -> Result<crate::mcp::confirm::Outcome<CancelTimeOffResult>> {
-    crate::mcp::confirm::run_for(g, CancelTimeOff(args), confirmation, app).await
-}
+write_tool!(
+    cancel_time_off,
+    router: cancel_time_off_router,
+    op: CancelTimeOff(CancelTimeOffArgs) -> CancelTimeOffResult,
+    title: "Cancel time off",
+    description: DESCRIPTION,
+    destructive: true,
+    idempotent: true,
+);
 
 /// A cancellation as a write of the shared flow.
 pub struct CancelTimeOff(pub CancelTimeOffArgs);
@@ -144,9 +102,7 @@ fn result(g: &Guarded, plan: &CancelPlan, stage: Stage) -> CancelTimeOffResult {
         },
         absence: AbsenceOut::from_absence(&g.masked(a.clone()), g.zone()),
         summary: summary(plan),
-        confirmation_token: stage.confirmation_token,
-        confirmation_url: stage.confirmation_url,
-        next_step: stage.next_step,
+        go_on: stage.go_on,
     }
 }
 
@@ -228,14 +184,14 @@ impl WriteOp for CancelTimeOff {
         let mut r = result(g, &plan, Stage::status("cancelled"));
         g.commit_cancel(plan).await?;
         r.cancelled = true;
-        r.next_step = Some("Cancelled in Personio.".into());
+        r.go_on.next_step = Some("Cancelled in Personio.".into());
         Ok(r)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::mcp::server::PersonioServer;
 
     #[test]
     fn cancelling_is_declared_destructive_and_not_read_only() {

@@ -3,11 +3,6 @@
 //! The order of business (gate, draft, replay, plan, confirmation, commit) is the shared write
 //! flow of `mcp::confirm`; this file says what a time-off request is at each step.
 
-use rmcp::handler::server::tool::{InputResponses, RequestState, schema_for_output};
-use rmcp::handler::server::wrapper::Parameters;
-use rmcp::model::CallToolResponse;
-use rmcp::service::RequestContext;
-use rmcp::{ErrorData, RoleServer, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -15,8 +10,7 @@ use super::common::{AbsenceOut, PersonOut, parse_date, parse_time};
 use crate::domain::time_off::{Draft, TimeOffRequest};
 use crate::error::Result;
 use crate::mcp::confirm::{Stage, Step, WriteControls, WriteOp, quantity_unit, requested_by};
-use crate::mcp::dispatch::ToolOutput;
-use crate::mcp::server::PersonioServer;
+use crate::mcp::write_tool::{GoOn, write_tool};
 use crate::policy::guarded::Guarded;
 use crate::policy::guarded::writes::Planned;
 use crate::policy::human_text;
@@ -96,56 +90,20 @@ pub struct CreateTimeOffResult {
     pub unit: String,
     /// The request in one sentence (what the human confirms).
     pub summary: String,
-    /// Pass back with the same arguments to write.
-    pub confirmation_token: Option<String>,
-    /// Show it to the user: they confirm there first.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "String")]
-    pub confirmation_url: Option<String>,
-    /// What to do next, if anything.
-    pub next_step: Option<String>,
+    #[serde(flatten)]
+    pub go_on: GoOn,
     pub warnings: Vec<String>,
 }
 
-impl ToolOutput for CreateTimeOffResult {
-    fn targets(&self) -> Vec<i64> {
-        vec![self.employee.id]
-    }
-
-    fn write_status(&self) -> Option<&str> {
-        Some(&self.status)
-    }
-}
-
-#[tool_router(router = create_time_off_router, vis = "pub(crate)")]
-impl PersonioServer {
-    #[tool(
-        title = "Request time off",
-        description = DESCRIPTION,
-        output_schema = schema_for_output::<CreateTimeOffResult>(),
-        annotations(title = "Request time off", read_only_hint = false, destructive_hint = false, idempotent_hint = false, open_world_hint = true)
-    )]
-    async fn create_time_off(
-        &self,
-        Parameters(args): Parameters<CreateTimeOffArgs>,
-        ctx: RequestContext<RoleServer>,
-        RequestState(request_state): RequestState,
-        InputResponses(responses): InputResponses,
-    ) -> std::result::Result<CallToolResponse, ErrorData> {
-        self.run_write(&ctx, CreateTimeOff(args), request_state, responses)
-            .await
-    }
-}
-
-/// Runs the tool outside MCP (tests, the command line) through the shared write flow.
-pub async fn run(
-    g: &Guarded,
-    args: CreateTimeOffArgs,
-    confirmation: crate::mcp::confirm::Confirmation,
-    app: &crate::app::App,
-) -> Result<crate::mcp::confirm::Outcome<CreateTimeOffResult>> {
-    crate::mcp::confirm::run_for(g, CreateTimeOff(args), confirmation, app).await
-}
+write_tool!(
+    create_time_off,
+    router: create_time_off_router,
+    op: CreateTimeOff(CreateTimeOffArgs) -> CreateTimeOffResult,
+    title: "Request time off",
+    description: DESCRIPTION,
+    destructive: false,
+    idempotent: false,
+);
 
 /// A time-off request as a write of the shared flow.
 pub struct CreateTimeOff(pub CreateTimeOffArgs);
@@ -199,9 +157,7 @@ fn base_result(g: &Guarded, planned: &Planned, stage: Stage) -> CreateTimeOffRes
         amount: plan.amount,
         unit: plan.time_off_type.unit.as_str().into(),
         summary: plan.summary(show_balance),
-        confirmation_token: stage.confirmation_token,
-        confirmation_url: stage.confirmation_url,
-        next_step: stage.next_step,
+        go_on: stage.go_on,
         warnings,
     }
 }
@@ -320,7 +276,7 @@ impl WriteOp for CreateTimeOff {
         r.status = absence.status.clone();
         r.created = stored_now;
         r.already_existed = !stored_now;
-        r.next_step = Some(if absence.status == "approved" {
+        r.go_on.next_step = Some(if absence.status == "approved" {
             "Stored as approved in Personio.".into()
         } else {
             "Stored in Personio as a request; it is approved (or rejected) in Personio's approval flow."

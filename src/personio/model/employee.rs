@@ -18,26 +18,10 @@ pub struct EmployeeParseError(pub String);
 
 /// The keys with typed fields on [`Employee`]; everything else lands in `extra`.
 const TYPED_KEYS: &[&str] = &[
-    "id",
-    "first_name",
-    "last_name",
-    "preferred_name",
-    "email",
-    "status",
-    "position",
-    "department",
-    "office",
-    "team",
-    "subcompany",
-    "supervisor",
-    "hire_date",
-    "termination_date",
-    "contract_end_date",
-    "weekly_working_hours",
-    "employment_type",
-    "cost_centers",
-    "absence_entitlement",
-    "last_modified_at",
+    "id", "first_name", "last_name", "preferred_name", "email", "status", "position", "department",
+    "office", "team", "subcompany", "supervisor", "hire_date", "termination_date",
+    "contract_end_date", "weekly_working_hours", "employment_type", "cost_centers",
+    "absence_entitlement", "last_modified_at",
 ];
 
 /// The value inside an envelope; tolerates a bare value (no envelope) too.

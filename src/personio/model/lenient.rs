@@ -87,9 +87,7 @@ fn parse_timestamp(s: &str) -> Option<DateTime<FixedOffset>> {
     }
     let utc = FixedOffset::east_opt(0)?;
     for fmt in [
-        "%Y-%m-%dT%H:%M:%S%.f",
-        "%Y-%m-%d %H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M",
     ] {
         if let Ok(naive) = NaiveDateTime::parse_from_str(s, fmt) {
             return utc.from_local_datetime(&naive).single();

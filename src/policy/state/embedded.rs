@@ -21,7 +21,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use futures::future::BoxFuture;
 use redb::{
     CompactionMode, Database, DatabaseError, ReadableDatabase, ReadableTable,
     ReadableTableMetadata, Table, TableDefinition,
@@ -302,140 +301,120 @@ impl Writer<'_> {
     }
 }
 
+#[async_trait::async_trait]
 impl StateStore for EmbeddedStore {
-    fn claim_once<'a>(&'a self, key: &'a str, ttl: Duration) -> BoxFuture<'a, Result<bool>> {
-        Box::pin(async move {
-            check_key(key)?;
-            let k = format!("o:{key}");
-            self.write(move |w| {
-                if w.live(&k)?.is_some() {
-                    return Ok(false);
-                }
-                w.ensure_room()?;
-                w.put(&k, expiry_after(ttl), &Slot::Once)?;
-                Ok(true)
-            })
-            .await
+    async fn claim_once(&self, key: &str, ttl: Duration) -> Result<bool> {
+        check_key(key)?;
+        let k = format!("o:{key}");
+        self.write(move |w| {
+            if w.live(&k)?.is_some() {
+                return Ok(false);
+            }
+            w.ensure_room()?;
+            w.put(&k, expiry_after(ttl), &Slot::Once)?;
+            Ok(true)
         })
+        .await
     }
 
-    fn put_idempotent<'a>(
-        &'a self,
-        key: &'a str,
+    async fn put_idempotent(
+        &self,
+        key: &str,
         record: IdempotencyRecord,
         ttl: Duration,
-    ) -> BoxFuture<'a, Result<PutOutcome>> {
-        Box::pin(async move {
-            check_key(key)?;
-            let k = format!("i:{key}");
-            self.write(move |w| match w.live(&k)? {
-                Some((_, Slot::Idempotent(existing))) => Ok(PutOutcome::Existing(existing)),
-                Some(_) => Err(internal("a key holds an entry of another kind")),
-                None => {
-                    w.ensure_room()?;
-                    w.put(&k, expiry_after(ttl), &Slot::Idempotent(record))?;
-                    Ok(PutOutcome::Stored)
-                }
-            })
-            .await
+    ) -> Result<PutOutcome> {
+        check_key(key)?;
+        let k = format!("i:{key}");
+        self.write(move |w| match w.live(&k)? {
+            Some((_, Slot::Idempotent(existing))) => Ok(PutOutcome::Existing(existing)),
+            Some(_) => Err(internal("a key holds an entry of another kind")),
+            None => {
+                w.ensure_room()?;
+                w.put(&k, expiry_after(ttl), &Slot::Idempotent(record))?;
+                Ok(PutOutcome::Stored)
+            }
         })
+        .await
     }
 
-    fn replace_idempotent<'a>(
-        &'a self,
-        key: &'a str,
+    async fn replace_idempotent(
+        &self,
+        key: &str,
         record: IdempotencyRecord,
         ttl: Duration,
-    ) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async move {
-            check_key(key)?;
-            let k = format!("i:{key}");
-            self.write(move |w| {
-                if w.live(&k)?.is_none() {
-                    w.ensure_room()?;
-                }
-                w.put(&k, expiry_after(ttl), &Slot::Idempotent(record))
-            })
-            .await
-        })
-    }
-
-    fn get_idempotent<'a>(
-        &'a self,
-        key: &'a str,
-    ) -> BoxFuture<'a, Result<Option<IdempotencyRecord>>> {
-        Box::pin(async move {
-            check_key(key)?;
-            let k = format!("i:{key}");
-            match self.read(k).await? {
-                Some(Slot::Idempotent(r)) => Ok(Some(r)),
-                _ => Ok(None),
-            }
-        })
-    }
-
-    fn create_approval<'a>(
-        &'a self,
-        id: &'a str,
-        record: ApprovalRecord,
-    ) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async move {
-            check_key(id)?;
-            let k = format!("a:{id}");
-            self.write(move |w| {
-                if w.live(&k)?.is_some() {
-                    return Err(Error::new(
-                        ErrorCode::Conflict,
-                        "an approval with this id already exists",
-                    ));
-                }
+    ) -> Result<()> {
+        check_key(key)?;
+        let k = format!("i:{key}");
+        self.write(move |w| {
+            if w.live(&k)?.is_none() {
                 w.ensure_room()?;
-                let purge_at = record.purge_at();
-                w.put(&k, purge_at, &Slot::Approval(record))
-            })
-            .await
-        })
-    }
-
-    fn get_approval<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<ApprovalRecord>>> {
-        Box::pin(async move {
-            check_key(id)?;
-            match self.read(format!("a:{id}")).await? {
-                Some(Slot::Approval(r)) => Ok(Some(r)),
-                _ => Ok(None),
             }
+            w.put(&k, expiry_after(ttl), &Slot::Idempotent(record))
         })
+        .await
     }
 
-    fn transition_approval<'a>(
-        &'a self,
-        id: &'a str,
+    async fn get_idempotent(&self, key: &str) -> Result<Option<IdempotencyRecord>> {
+        check_key(key)?;
+        let k = format!("i:{key}");
+        match self.read(k).await? {
+            Some(Slot::Idempotent(r)) => Ok(Some(r)),
+            _ => Ok(None),
+        }
+    }
+
+    async fn create_approval(&self, id: &str, record: ApprovalRecord) -> Result<()> {
+        check_key(id)?;
+        let k = format!("a:{id}");
+        self.write(move |w| {
+            if w.live(&k)?.is_some() {
+                return Err(Error::new(
+                    ErrorCode::Conflict,
+                    "an approval with this id already exists",
+                ));
+            }
+            w.ensure_room()?;
+            let purge_at = record.purge_at();
+            w.put(&k, purge_at, &Slot::Approval(record))
+        })
+        .await
+    }
+
+    async fn get_approval(&self, id: &str) -> Result<Option<ApprovalRecord>> {
+        check_key(id)?;
+        match self.read(format!("a:{id}")).await? {
+            Some(Slot::Approval(r)) => Ok(Some(r)),
+            _ => Ok(None),
+        }
+    }
+
+    async fn transition_approval(
+        &self,
+        id: &str,
         from: ApprovalStatus,
         to: ApprovalStatus,
-    ) -> BoxFuture<'a, Result<Transition>> {
-        Box::pin(async move {
-            check_key(id)?;
-            let k = format!("a:{id}");
-            self.write(move |w| match w.live(&k)? {
-                Some((purge_at, Slot::Approval(mut r))) => {
-                    if r.is_expired_at(w.now) {
-                        Ok(Transition::Expired)
-                    } else if r.status != from {
-                        Ok(Transition::Refused(r.status))
-                    } else {
-                        r.status = to;
-                        let slot = Slot::Approval(r);
-                        w.put(&k, purge_at, &slot)?;
-                        match slot {
-                            Slot::Approval(r) => Ok(Transition::Done(r)),
-                            _ => Ok(Transition::Missing),
-                        }
+    ) -> Result<Transition> {
+        check_key(id)?;
+        let k = format!("a:{id}");
+        self.write(move |w| match w.live(&k)? {
+            Some((purge_at, Slot::Approval(mut r))) => {
+                if r.is_expired_at(w.now) {
+                    Ok(Transition::Expired)
+                } else if r.status != from {
+                    Ok(Transition::Refused(r.status))
+                } else {
+                    r.status = to;
+                    let slot = Slot::Approval(r);
+                    w.put(&k, purge_at, &slot)?;
+                    match slot {
+                        Slot::Approval(r) => Ok(Transition::Done(r)),
+                        _ => Ok(Transition::Missing),
                     }
                 }
-                _ => Ok(Transition::Missing),
-            })
-            .await
+            }
+            _ => Ok(Transition::Missing),
         })
+        .await
     }
 }
 

@@ -12,7 +12,6 @@ use std::future::ready;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures::future::BoxFuture;
 use moka::Expiry;
 use moka::future::Cache;
 use moka::ops::compute::{CompResult, Op};
@@ -132,210 +131,182 @@ impl MemoryStore {
         let now = now_millis();
         self.cache.get(key).await.filter(|e| e.live_at(now))
     }
+
+    /// The live entry under `key` as `pick` sees it (`None`: absent, expired or another kind).
+    async fn live_as<T>(&self, key: &str, pick: impl Fn(&Slot) -> Option<T>) -> Option<T> {
+        self.live(key).await.and_then(|e| pick(&e.slot))
+    }
+
+    /// Stores `slot` under `key` unless a live entry is there, in one atomic step (after the
+    /// room check). `Unchanged` carries the live entry that won.
+    async fn insert_unless_live(
+        &self,
+        key: String,
+        purge_at: UnixMillis,
+        slot: Slot,
+    ) -> Result<CompResult<String, Entry>> {
+        self.ensure_room().await?;
+        let now = now_millis();
+        let fresh = Entry {
+            purge_at,
+            slot: Arc::new(slot),
+        };
+        Ok(self
+            .cache
+            .entry(key)
+            .and_compute_with(|current| {
+                ready(match current {
+                    Some(e) if e.value().live_at(now) => Op::Nop,
+                    _ => Op::Put(fresh),
+                })
+            })
+            .await)
+    }
 }
 
+#[async_trait::async_trait]
 impl StateStore for MemoryStore {
-    fn claim_once<'a>(&'a self, key: &'a str, ttl: Duration) -> BoxFuture<'a, Result<bool>> {
-        Box::pin(async move {
-            check_key(key)?;
-            let k = once_key(key);
-            if self.live(&k).await.is_some() {
-                return Ok(false);
-            }
-            self.ensure_room().await?;
-            let now = now_millis();
-            let fresh = Entry {
-                purge_at: expiry_after(ttl),
-                slot: Arc::new(Slot::Once),
-            };
-            let outcome = self
-                .cache
-                .entry(k)
-                .and_compute_with(|current| {
-                    ready(match current {
-                        Some(e) if e.value().live_at(now) => Op::Nop,
-                        _ => Op::Put(fresh),
-                    })
-                })
-                .await;
-            Ok(matches!(
-                outcome,
-                CompResult::Inserted(_) | CompResult::ReplacedWith(_)
-            ))
-        })
+    async fn claim_once(&self, key: &str, ttl: Duration) -> Result<bool> {
+        check_key(key)?;
+        let k = once_key(key);
+        if self.live(&k).await.is_some() {
+            return Ok(false);
+        }
+        let outcome = self
+            .insert_unless_live(k, expiry_after(ttl), Slot::Once)
+            .await?;
+        Ok(matches!(
+            outcome,
+            CompResult::Inserted(_) | CompResult::ReplacedWith(_)
+        ))
     }
 
-    fn put_idempotent<'a>(
-        &'a self,
-        key: &'a str,
+    async fn put_idempotent(
+        &self,
+        key: &str,
         record: IdempotencyRecord,
         ttl: Duration,
-    ) -> BoxFuture<'a, Result<PutOutcome>> {
-        Box::pin(async move {
-            check_key(key)?;
-            encode(&record)?;
-            let k = idem_key(key);
-            if let Some(existing) = self.live(&k).await
-                && let Slot::Idempotent(r) = existing.slot.as_ref()
-            {
-                return Ok(PutOutcome::Existing(r.clone()));
-            }
-            self.ensure_room().await?;
-            let now = now_millis();
-            let fresh = Entry {
-                purge_at: expiry_after(ttl),
-                slot: Arc::new(Slot::Idempotent(record)),
-            };
-            let outcome = self
-                .cache
-                .entry(k)
-                .and_compute_with(|current| {
-                    ready(match current {
-                        Some(e) if e.value().live_at(now) => Op::Nop,
-                        _ => Op::Put(fresh),
-                    })
-                })
-                .await;
-            match outcome {
-                CompResult::Unchanged(e) => match e.value().slot.as_ref() {
-                    Slot::Idempotent(r) => Ok(PutOutcome::Existing(r.clone())),
-                    _ => Err(Error::new(ErrorCode::Conflict, "state key of another kind")),
-                },
-                _ => Ok(PutOutcome::Stored),
-            }
-        })
+    ) -> Result<PutOutcome> {
+        check_key(key)?;
+        encode(&record)?;
+        let k = idem_key(key);
+        let existing = self.live_as(&k, |slot| match slot {
+            Slot::Idempotent(r) => Some(r.clone()),
+            _ => None,
+        });
+        if let Some(r) = existing.await {
+            return Ok(PutOutcome::Existing(r));
+        }
+        let outcome = self
+            .insert_unless_live(k, expiry_after(ttl), Slot::Idempotent(record))
+            .await?;
+        match outcome {
+            CompResult::Unchanged(e) => match e.value().slot.as_ref() {
+                Slot::Idempotent(r) => Ok(PutOutcome::Existing(r.clone())),
+                _ => Err(Error::new(ErrorCode::Conflict, "state key of another kind")),
+            },
+            _ => Ok(PutOutcome::Stored),
+        }
     }
 
-    fn replace_idempotent<'a>(
-        &'a self,
-        key: &'a str,
+    async fn replace_idempotent(
+        &self,
+        key: &str,
         record: IdempotencyRecord,
         ttl: Duration,
-    ) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async move {
-            check_key(key)?;
-            encode(&record)?;
-            let k = idem_key(key);
-            if self.live(&k).await.is_none() {
-                self.ensure_room().await?;
-            }
-            let entry = Entry {
-                purge_at: expiry_after(ttl),
-                slot: Arc::new(Slot::Idempotent(record)),
-            };
-            self.cache.insert(k, entry).await;
-            Ok(())
-        })
-    }
-
-    fn get_idempotent<'a>(
-        &'a self,
-        key: &'a str,
-    ) -> BoxFuture<'a, Result<Option<IdempotencyRecord>>> {
-        Box::pin(async move {
-            check_key(key)?;
-            Ok(self
-                .live(&idem_key(key))
-                .await
-                .and_then(|e| match e.slot.as_ref() {
-                    Slot::Idempotent(r) => Some(r.clone()),
-                    _ => None,
-                }))
-        })
-    }
-
-    fn create_approval<'a>(
-        &'a self,
-        id: &'a str,
-        record: ApprovalRecord,
-    ) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async move {
-            check_key(id)?;
-            encode(&record)?;
+    ) -> Result<()> {
+        check_key(key)?;
+        encode(&record)?;
+        let k = idem_key(key);
+        if self.live(&k).await.is_none() {
             self.ensure_room().await?;
-            let now = now_millis();
-            let fresh = Entry {
-                purge_at: record.purge_at(),
-                slot: Arc::new(Slot::Approval(record)),
-            };
-            let outcome = self
-                .cache
-                .entry(approval_key(id))
-                .and_compute_with(|current| {
-                    ready(match current {
-                        Some(e) if e.value().live_at(now) => Op::Nop,
-                        _ => Op::Put(fresh),
-                    })
-                })
-                .await;
-            match outcome {
-                CompResult::Unchanged(_) => Err(Error::new(
-                    ErrorCode::Conflict,
-                    "an approval with this id already exists",
-                )),
-                _ => Ok(()),
-            }
-        })
+        }
+        let entry = Entry {
+            purge_at: expiry_after(ttl),
+            slot: Arc::new(Slot::Idempotent(record)),
+        };
+        self.cache.insert(k, entry).await;
+        Ok(())
     }
 
-    fn get_approval<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<ApprovalRecord>>> {
-        Box::pin(async move {
-            check_key(id)?;
-            Ok(self
-                .live(&approval_key(id))
-                .await
-                .and_then(|e| match e.slot.as_ref() {
-                    Slot::Approval(r) => Some(r.clone()),
-                    _ => None,
-                }))
-        })
+    async fn get_idempotent(&self, key: &str) -> Result<Option<IdempotencyRecord>> {
+        check_key(key)?;
+        Ok(self
+            .live_as(&idem_key(key), |slot| match slot {
+                Slot::Idempotent(r) => Some(r.clone()),
+                _ => None,
+            })
+            .await)
     }
 
-    fn transition_approval<'a>(
-        &'a self,
-        id: &'a str,
+    async fn create_approval(&self, id: &str, record: ApprovalRecord) -> Result<()> {
+        check_key(id)?;
+        encode(&record)?;
+        let outcome = self
+            .insert_unless_live(approval_key(id), record.purge_at(), Slot::Approval(record))
+            .await?;
+        match outcome {
+            CompResult::Unchanged(_) => Err(Error::new(
+                ErrorCode::Conflict,
+                "an approval with this id already exists",
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    async fn get_approval(&self, id: &str) -> Result<Option<ApprovalRecord>> {
+        check_key(id)?;
+        Ok(self
+            .live_as(&approval_key(id), |slot| match slot {
+                Slot::Approval(r) => Some(r.clone()),
+                _ => None,
+            })
+            .await)
+    }
+
+    async fn transition_approval(
+        &self,
+        id: &str,
         from: ApprovalStatus,
         to: ApprovalStatus,
-    ) -> BoxFuture<'a, Result<Transition>> {
-        Box::pin(async move {
-            check_key(id)?;
-            let now = now_millis();
-            let outcome = self
-                .cache
-                .entry(approval_key(id))
-                .and_compute_with(|current| {
-                    let op = match current.as_ref().map(|e| e.value()) {
-                        Some(e) if e.live_at(now) => match e.slot.as_ref() {
-                            Slot::Approval(r) if r.status == from && !r.is_expired_at(now) => {
-                                let mut next = r.clone();
-                                next.status = to;
-                                Op::Put(Entry {
-                                    purge_at: e.purge_at,
-                                    slot: Arc::new(Slot::Approval(next)),
-                                })
-                            }
-                            _ => Op::Nop,
-                        },
+    ) -> Result<Transition> {
+        check_key(id)?;
+        let now = now_millis();
+        let outcome = self
+            .cache
+            .entry(approval_key(id))
+            .and_compute_with(|current| {
+                let op = match current.as_ref().map(|e| e.value()) {
+                    Some(e) if e.live_at(now) => match e.slot.as_ref() {
+                        Slot::Approval(r) if r.status == from && !r.is_expired_at(now) => {
+                            let mut next = r.clone();
+                            next.status = to;
+                            Op::Put(Entry {
+                                purge_at: e.purge_at,
+                                slot: Arc::new(Slot::Approval(next)),
+                            })
+                        }
                         _ => Op::Nop,
-                    };
-                    ready(op)
-                })
-                .await;
-            Ok(match outcome {
-                CompResult::ReplacedWith(e) | CompResult::Inserted(e) => {
-                    match e.value().slot.as_ref() {
-                        Slot::Approval(r) => Transition::Done(r.clone()),
-                        _ => Transition::Missing,
-                    }
-                }
-                CompResult::Unchanged(e) => match e.value().slot.as_ref() {
-                    Slot::Approval(_) if !e.value().live_at(now) => Transition::Missing,
-                    Slot::Approval(r) if r.is_expired_at(now) => Transition::Expired,
-                    Slot::Approval(r) => Transition::Refused(r.status),
-                    _ => Transition::Missing,
-                },
-                CompResult::StillNone(_) | CompResult::Removed(_) => Transition::Missing,
+                    },
+                    _ => Op::Nop,
+                };
+                ready(op)
             })
+            .await;
+        Ok(match outcome {
+            CompResult::ReplacedWith(e) | CompResult::Inserted(e) => {
+                match e.value().slot.as_ref() {
+                    Slot::Approval(r) => Transition::Done(r.clone()),
+                    _ => Transition::Missing,
+                }
+            }
+            CompResult::Unchanged(e) => match e.value().slot.as_ref() {
+                Slot::Approval(_) if !e.value().live_at(now) => Transition::Missing,
+                Slot::Approval(r) if r.is_expired_at(now) => Transition::Expired,
+                Slot::Approval(r) => Transition::Refused(r.status),
+                _ => Transition::Missing,
+            },
+            CompResult::StillNone(_) | CompResult::Removed(_) => Transition::Missing,
         })
     }
 }

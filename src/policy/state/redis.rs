@@ -21,7 +21,6 @@
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
-use futures::future::BoxFuture;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{Client, IntoConnectionInfo, Script};
 use secrecy::{ExposeSecret, SecretString};
@@ -308,197 +307,177 @@ fn status_of(name: &str) -> Result<ApprovalStatus> {
         .map_err(|_| internal("an approval holds an unknown status"))
 }
 
+#[async_trait::async_trait]
 impl StateStore for RedisStore {
-    fn claim_once<'a>(&'a self, key_: &'a str, ttl: Duration) -> BoxFuture<'a, Result<bool>> {
-        Box::pin(async move {
-            check_key(key_)?;
-            let mut c = self.connection();
-            let k = key("o", key_);
-            let set: Option<String> = self
-                .run(async move {
-                    redis::cmd("SET")
-                        .arg(&k)
-                        .arg(1)
-                        .arg("NX")
-                        .arg("PX")
-                        .arg(millis(ttl))
-                        .query_async(&mut c)
-                        .await
-                })
-                .await?;
-            Ok(set.is_some())
-        })
-    }
-
-    fn put_idempotent<'a>(
-        &'a self,
-        key_: &'a str,
-        record: IdempotencyRecord,
-        ttl: Duration,
-    ) -> BoxFuture<'a, Result<PutOutcome>> {
-        Box::pin(async move {
-            check_key(key_)?;
-            let bytes = encode(&record)?;
-            let mut c = self.connection();
-            let k = key("i", key_);
-            let script = &self.inner.put_if_absent;
-            let existing: Option<Vec<u8>> = self
-                .run(async move {
-                    script
-                        .key(&k)
-                        .arg(bytes)
-                        .arg(millis(ttl))
-                        .invoke_async(&mut c)
-                        .await
-                })
-                .await?;
-            match existing {
-                None => Ok(PutOutcome::Stored),
-                Some(b) => Ok(PutOutcome::Existing(decode(&b)?)),
-            }
-        })
-    }
-
-    fn replace_idempotent<'a>(
-        &'a self,
-        key_: &'a str,
-        record: IdempotencyRecord,
-        ttl: Duration,
-    ) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async move {
-            check_key(key_)?;
-            let bytes = encode(&record)?;
-            let mut c = self.connection();
-            let k = key("i", key_);
-            self.run(async move {
+    async fn claim_once(&self, key_: &str, ttl: Duration) -> Result<bool> {
+        check_key(key_)?;
+        let mut c = self.connection();
+        let k = key("o", key_);
+        let set: Option<String> = self
+            .run(async move {
                 redis::cmd("SET")
                     .arg(&k)
-                    .arg(bytes)
+                    .arg(1)
+                    .arg("NX")
                     .arg("PX")
                     .arg(millis(ttl))
-                    .query_async::<()>(&mut c)
+                    .query_async(&mut c)
                     .await
             })
-            .await
-        })
+            .await?;
+        Ok(set.is_some())
     }
 
-    fn get_idempotent<'a>(
-        &'a self,
-        key_: &'a str,
-    ) -> BoxFuture<'a, Result<Option<IdempotencyRecord>>> {
-        Box::pin(async move {
-            check_key(key_)?;
-            let mut c = self.connection();
-            let k = key("i", key_);
-            let got: Option<Vec<u8>> = self
-                .run(async move { redis::cmd("GET").arg(&k).query_async(&mut c).await })
-                .await?;
-            got.map(|b| decode(&b)).transpose()
-        })
+    async fn put_idempotent(
+        &self,
+        key_: &str,
+        record: IdempotencyRecord,
+        ttl: Duration,
+    ) -> Result<PutOutcome> {
+        check_key(key_)?;
+        let bytes = encode(&record)?;
+        let mut c = self.connection();
+        let k = key("i", key_);
+        let script = &self.inner.put_if_absent;
+        let existing: Option<Vec<u8>> = self
+            .run(async move {
+                script
+                    .key(&k)
+                    .arg(bytes)
+                    .arg(millis(ttl))
+                    .invoke_async(&mut c)
+                    .await
+            })
+            .await?;
+        match existing {
+            None => Ok(PutOutcome::Stored),
+            Some(b) => Ok(PutOutcome::Existing(decode(&b)?)),
+        }
     }
 
-    fn create_approval<'a>(
-        &'a self,
-        id: &'a str,
-        record: ApprovalRecord,
-    ) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async move {
-            check_key(id)?;
-            let status = status_name(record.status)?;
-            let exp = record.expires_at;
-            let purge_at = record.purge_at();
-            let body = encode(&record)?;
-            let mut c = self.connection();
-            let k = key("a", id);
-            let script = &self.inner.create_approval;
-            let created: i64 = self
-                .run(async move {
-                    script
-                        .key(&k)
-                        .arg(body)
-                        .arg(status)
-                        .arg(exp)
-                        .arg(purge_at)
-                        .invoke_async(&mut c)
-                        .await
-                })
-                .await?;
-            if created == 1 {
-                Ok(())
-            } else {
-                Err(Error::new(
-                    ErrorCode::Conflict,
-                    "an approval with this id already exists",
-                ))
+    async fn replace_idempotent(
+        &self,
+        key_: &str,
+        record: IdempotencyRecord,
+        ttl: Duration,
+    ) -> Result<()> {
+        check_key(key_)?;
+        let bytes = encode(&record)?;
+        let mut c = self.connection();
+        let k = key("i", key_);
+        self.run(async move {
+            redis::cmd("SET")
+                .arg(&k)
+                .arg(bytes)
+                .arg("PX")
+                .arg(millis(ttl))
+                .query_async::<()>(&mut c)
+                .await
+        })
+        .await
+    }
+
+    async fn get_idempotent(&self, key_: &str) -> Result<Option<IdempotencyRecord>> {
+        check_key(key_)?;
+        let mut c = self.connection();
+        let k = key("i", key_);
+        let got: Option<Vec<u8>> = self
+            .run(async move { redis::cmd("GET").arg(&k).query_async(&mut c).await })
+            .await?;
+        got.map(|b| decode(&b)).transpose()
+    }
+
+    async fn create_approval(&self, id: &str, record: ApprovalRecord) -> Result<()> {
+        check_key(id)?;
+        let status = status_name(record.status)?;
+        let exp = record.expires_at;
+        let purge_at = record.purge_at();
+        let body = encode(&record)?;
+        let mut c = self.connection();
+        let k = key("a", id);
+        let script = &self.inner.create_approval;
+        let created: i64 = self
+            .run(async move {
+                script
+                    .key(&k)
+                    .arg(body)
+                    .arg(status)
+                    .arg(exp)
+                    .arg(purge_at)
+                    .invoke_async(&mut c)
+                    .await
+            })
+            .await?;
+        if created == 1 {
+            Ok(())
+        } else {
+            Err(Error::new(
+                ErrorCode::Conflict,
+                "an approval with this id already exists",
+            ))
+        }
+    }
+
+    async fn get_approval(&self, id: &str) -> Result<Option<ApprovalRecord>> {
+        check_key(id)?;
+        let mut c = self.connection();
+        let k = key("a", id);
+        let (body, status): (Option<Vec<u8>>, Option<String>) = self
+            .run(async move {
+                redis::cmd("HMGET")
+                    .arg(&k)
+                    .arg("body")
+                    .arg("status")
+                    .query_async(&mut c)
+                    .await
+            })
+            .await?;
+        match (body, status) {
+            (Some(body), Some(status)) => {
+                let mut record: ApprovalRecord = decode(&body)?;
+                record.status = status_of(&status)?;
+                Ok(Some(record))
             }
-        })
+            _ => Ok(None),
+        }
     }
 
-    fn get_approval<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<ApprovalRecord>>> {
-        Box::pin(async move {
-            check_key(id)?;
-            let mut c = self.connection();
-            let k = key("a", id);
-            let (body, status): (Option<Vec<u8>>, Option<String>) = self
-                .run(async move {
-                    redis::cmd("HMGET")
-                        .arg(&k)
-                        .arg("body")
-                        .arg("status")
-                        .query_async(&mut c)
-                        .await
-                })
-                .await?;
-            match (body, status) {
-                (Some(body), Some(status)) => {
-                    let mut record: ApprovalRecord = decode(&body)?;
-                    record.status = status_of(&status)?;
-                    Ok(Some(record))
-                }
-                _ => Ok(None),
-            }
-        })
-    }
-
-    fn transition_approval<'a>(
-        &'a self,
-        id: &'a str,
+    async fn transition_approval(
+        &self,
+        id: &str,
         from: ApprovalStatus,
         to: ApprovalStatus,
-    ) -> BoxFuture<'a, Result<Transition>> {
-        Box::pin(async move {
-            check_key(id)?;
-            let (from_s, to_s) = (status_name(from)?, status_name(to)?);
-            let mut c = self.connection();
-            let k = key("a", id);
-            let script = &self.inner.transition;
-            let answer: Vec<String> = self
-                .run(async move {
-                    script
-                        .key(&k)
-                        .arg(from_s)
-                        .arg(to_s)
-                        .arg(now_millis())
-                        .invoke_async(&mut c)
-                        .await
-                })
-                .await?;
-            match answer.first().map(String::as_str) {
-                Some("done") => match self.get_approval(id).await? {
-                    Some(record) => Ok(Transition::Done(ApprovalRecord {
-                        status: to,
-                        ..record
-                    })),
-                    None => Ok(Transition::Missing),
-                },
-                Some("expired") => Ok(Transition::Expired),
-                Some("refused") => Ok(Transition::Refused(status_of(
-                    answer.get(1).map(String::as_str).unwrap_or_default(),
-                )?)),
-                _ => Ok(Transition::Missing),
-            }
-        })
+    ) -> Result<Transition> {
+        check_key(id)?;
+        let (from_s, to_s) = (status_name(from)?, status_name(to)?);
+        let mut c = self.connection();
+        let k = key("a", id);
+        let script = &self.inner.transition;
+        let answer: Vec<String> = self
+            .run(async move {
+                script
+                    .key(&k)
+                    .arg(from_s)
+                    .arg(to_s)
+                    .arg(now_millis())
+                    .invoke_async(&mut c)
+                    .await
+            })
+            .await?;
+        match answer.first().map(String::as_str) {
+            Some("done") => match self.get_approval(id).await? {
+                Some(record) => Ok(Transition::Done(ApprovalRecord {
+                    status: to,
+                    ..record
+                })),
+                None => Ok(Transition::Missing),
+            },
+            Some("expired") => Ok(Transition::Expired),
+            Some("refused") => Ok(Transition::Refused(status_of(
+                answer.get(1).map(String::as_str).unwrap_or_default(),
+            )?)),
+            _ => Ok(Transition::Missing),
+        }
     }
 
     fn write_leases(&self) -> Option<Arc<dyn crate::domain::time_off::WriteLeases>> {

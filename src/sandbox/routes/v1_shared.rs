@@ -358,12 +358,7 @@ impl AbsenceRequest {
         }
         v.finish()?;
         match (
-            employee_id,
-            type_id,
-            start,
-            end,
-            half_day_start,
-            half_day_end,
+            employee_id, type_id, start, end, half_day_start, half_day_end,
         ) {
             (Some(employee_id), Some(type_id), Some(start), Some(end), Some(hs), Some(he)) => {
                 Ok(AbsenceRequest {

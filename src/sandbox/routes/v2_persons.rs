@@ -32,28 +32,11 @@ const DEFAULT_LIMIT: usize = 10;
 const MAX_LIMIT: usize = 50;
 
 const PERSON_FILTERS: &[&str] = &[
-    "limit",
-    "cursor",
-    "id",
-    "email",
-    "first_name",
-    "last_name",
-    "preferred_name",
-    "created_at",
-    "created_at.gt",
-    "created_at.lt",
-    "updated_at",
-    "updated_at.gt",
-    "updated_at.lt",
-    "status",
+    "limit", "cursor", "id", "email", "first_name", "last_name", "preferred_name", "created_at",
+    "created_at.gt", "created_at.lt", "updated_at", "updated_at.gt", "updated_at.lt", "status",
 ];
 const EMPLOYMENT_FILTERS: &[&str] = &[
-    "limit",
-    "cursor",
-    "id",
-    "updated_at",
-    "updated_at.gt",
-    "updated_at.lt",
+    "limit", "cursor", "id", "updated_at", "updated_at.gt", "updated_at.lt",
 ];
 
 fn person_status(s: Status) -> &'static str {
@@ -389,10 +372,7 @@ pub async fn list(
         .collect();
     Ok(listing.respond(&state.base_url, &matching, |e| {
         Some(person(
-            &company,
-            e,
-            listing.caller.whitelist,
-            &state.base_url,
+            &company, e, listing.caller.whitelist, &state.base_url,
         ))
     }))
 }

@@ -11,7 +11,7 @@ use rand_chacha::ChaCha8Rng;
 use super::{add_days, at, pick, weighted};
 use crate::sandbox::clock::berlin_to_utc;
 use crate::sandbox::data::{Employee, Status};
-use crate::sandbox::names::{self, ANCHORS, GROUPS};
+use crate::sandbox::names::{self, ANCHORS, NameGroup};
 use crate::sandbox::org::{self, DEPARTMENTS, MANAGEMENT, OFFICES};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -38,15 +38,7 @@ fn nickname(first: &str) -> Option<&'static str> {
 }
 
 const LANGUAGES: &[&str] = &[
-    "German",
-    "English",
-    "French",
-    "Spanish",
-    "Italian",
-    "Polish",
-    "Dutch",
-    "Danish",
-    "Czech",
+    "German", "English", "French", "Spanish", "Italian", "Polish", "Dutch", "Danish", "Czech",
     "Portuguese",
 ];
 
@@ -54,17 +46,8 @@ const LANGUAGES: &[&str] = &[
 pub const LANGUAGE_OPTIONS: &[&str] = LANGUAGES;
 pub const MARITAL_OPTIONS: &[&str] = &["single", "married", "divorced", "widowed"];
 pub const NATIONALITY_OPTIONS: &[&str] = &[
-    "German",
-    "Austrian",
-    "Spanish",
-    "French",
-    "Italian",
-    "Polish",
-    "Dutch",
-    "Danish",
-    "Czech",
-    "Portuguese",
-    "Irish",
+    "German", "Austrian", "Spanish", "French", "Italian", "Polish", "Dutch", "Danish", "Czech",
+    "Portuguese", "Irish",
 ];
 
 fn mother_tongue(nationality: &str) -> &'static str {
@@ -83,18 +66,8 @@ fn mother_tongue(nationality: &str) -> &'static str {
 }
 
 const STREETS: &[&str] = &[
-    "Lindenstraße",
-    "Hauptstraße",
-    "Schillerstraße",
-    "Goethestraße",
-    "Bahnhofstraße",
-    "Mühlenweg",
-    "Am Weißen Steg",
-    "Königsallee",
-    "Rosenstraße",
-    "Gartenstraße",
-    "Bergstraße",
-    "Schloßallee",
+    "Lindenstraße", "Hauptstraße", "Schillerstraße", "Goethestraße", "Bahnhofstraße", "Mühlenweg",
+    "Am Weißen Steg", "Königsallee", "Rosenstraße", "Gartenstraße", "Bergstraße", "Schloßallee",
 ];
 
 /// A German IBAN with a valid ISO 7064 mod-97 check, grouped in fours like Personio shows it.
@@ -156,10 +129,11 @@ pub(super) fn generate_employees(
                 ),
             }
         } else {
-            let group = weighted(rng, GROUPS, |g| g.weight).unwrap_or(&GROUPS[0]);
+            let fallback = NameGroup::default();
+            let group = weighted(rng, names::groups(), |g| g.weight).unwrap_or(&fallback);
             let female = rng.random_bool(0.5);
-            let first = pick(rng, if female { group.female } else { group.male });
-            let last = pick(rng, group.last);
+            let first = pick(rng, if female { &group.female } else { &group.male });
+            let last = pick(rng, &group.last);
             let gender = match rng.random_range(0..100) {
                 0..=1 => "diverse",
                 2..=4 => "",
@@ -286,11 +260,7 @@ pub(super) fn generate_employees(
                 pick(
                     rng,
                     &[
-                        "New job",
-                        "Relocation",
-                        "Restructuring",
-                        "Personal reasons",
-                        "Studies",
+                        "New job", "Relocation", "Restructuring", "Personal reasons", "Studies",
                     ],
                 ),
             )

@@ -154,12 +154,7 @@ impl Webhooks {
     pub fn reset_stats(&self) {
         let c = &self.counters;
         for a in [
-            &c.deliveries,
-            &c.attempts,
-            &c.delivered,
-            &c.failed_attempts,
-            &c.abandoned,
-            &c.dropped,
+            &c.deliveries, &c.attempts, &c.delivered, &c.failed_attempts, &c.abandoned, &c.dropped,
         ] {
             a.store(0, Ordering::Relaxed);
         }

@@ -53,11 +53,7 @@ pub struct OAuthArgs {
     pub oauth_scopes: Vec<String>,
     /// Scopes every access token must carry (in `scope` or `scp`); a token without them gets
     /// 403 insufficient_scope. Comma-separated; none by default.
-    #[arg(
-        long,
-        env = "PERSONIO_MCP_OAUTH_REQUIRED_SCOPES",
-        value_delimiter = ','
-    )]
+    #[arg(long, env = "PERSONIO_MCP_OAUTH_REQUIRED_SCOPES", value_delimiter = ',')]
     pub oauth_required_scopes: Vec<String>,
     /// Run the built-in authorization server in front of this OIDC provider (for identity
     /// providers without dynamic client registration: Entra ID, Google, many Okta set-ups).
@@ -75,11 +71,7 @@ pub struct OAuthArgs {
     )]
     pub oauth_upstream_client_secret: Option<SecretString>,
     /// A file holding the upstream client secret (first line).
-    #[arg(
-        long,
-        env = "PERSONIO_MCP_OAUTH_UPSTREAM_CLIENT_SECRET_FILE",
-        value_name = "FILE"
-    )]
+    #[arg(long, env = "PERSONIO_MCP_OAUTH_UPSTREAM_CLIENT_SECRET_FILE", value_name = "FILE")]
     pub oauth_upstream_client_secret_file: Option<PathBuf>,
     /// PEM (PKCS#8) private key the built-in authorization server signs its tokens with
     /// (Ed25519, P-256 or RSA). Without it a key is generated once and kept in the state directory.
@@ -359,10 +351,7 @@ mod tests {
     fn refuses_plain_http_off_loopback_and_missing_public_url() {
         assert!(
             parse(&[
-                "--oauth-issuer",
-                "http://idp.example",
-                "--public-url",
-                "https://m.example"
+                "--oauth-issuer", "http://idp.example", "--public-url", "https://m.example"
             ])
             .is_err()
         );
@@ -378,10 +367,7 @@ mod tests {
         );
         assert!(
             parse(&[
-                "--oauth-issuer",
-                "http://127.0.0.1:9",
-                "--public-url",
-                "http://localhost:8"
+                "--oauth-issuer", "http://127.0.0.1:9", "--public-url", "http://localhost:8"
             ])
             .is_ok()
         );
@@ -428,12 +414,8 @@ mod tests {
     fn scopes_are_checked() {
         assert!(
             parse(&[
-                "--oauth-issuer",
-                "https://i.example",
-                "--public-url",
-                "https://m.example",
-                "--oauth-scopes",
-                "a\"b"
+                "--oauth-issuer", "https://i.example", "--public-url", "https://m.example",
+                "--oauth-scopes", "a\"b"
             ])
             .is_err()
         );

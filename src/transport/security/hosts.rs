@@ -160,19 +160,12 @@ mod tests {
         let p = HostPolicy::loopback();
         let uri = Uri::from_static("/mcp");
         for ok in [
-            "localhost",
-            "localhost:8000",
-            "127.0.0.1:1",
-            "[::1]:9",
-            "LOCALHOST",
+            "localhost", "localhost:8000", "127.0.0.1:1", "[::1]:9", "LOCALHOST",
         ] {
             assert!(p.check(&uri, &headers(&[("host", ok)])).is_ok(), "{ok}");
         }
         for bad in [
-            "evil.example",
-            "evil.example:8000",
-            "127.0.0.2",
-            "localhost.evil.example",
+            "evil.example", "evil.example:8000", "127.0.0.2", "localhost.evil.example",
         ] {
             let r = p.check(&uri, &headers(&[("host", bad)])).unwrap_err();
             assert_eq!(r, Rejection::HostNotAllowed, "{bad}");

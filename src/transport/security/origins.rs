@@ -243,9 +243,7 @@ mod tests {
     fn origin_policy_matches_scheme_host_and_port() {
         let p = OriginPolicy::loopback();
         for ok in [
-            "http://localhost:6274",
-            "http://127.0.0.1",
-            "https://[::1]:8443",
+            "http://localhost:6274", "http://127.0.0.1", "https://[::1]:8443",
         ] {
             assert!(p.check(&headers(&[("origin", ok)])).is_ok(), "{ok}");
         }

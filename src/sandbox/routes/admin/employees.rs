@@ -105,21 +105,15 @@ fn apply(
         (&mut e.first_name, patch.first_name, "first_name"),
         (&mut e.last_name, patch.last_name, "last_name"),
         (
-            &mut e.preferred_name,
-            patch.preferred_name,
-            "preferred_name",
+            &mut e.preferred_name, patch.preferred_name, "preferred_name",
         ),
         (&mut e.gender, patch.gender, "gender"),
         (&mut e.position, patch.position, "position"),
         (
-            &mut e.employment_type,
-            patch.employment_type,
-            "employment_type",
+            &mut e.employment_type, patch.employment_type, "employment_type",
         ),
         (
-            &mut e.termination_type,
-            patch.termination_type,
-            "termination_type",
+            &mut e.termination_type, patch.termination_type, "termination_type",
         ),
         (
             &mut e.termination_reason,
