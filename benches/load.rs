@@ -4,7 +4,9 @@
 //! ```text
 //! cargo bench --bench load -- SCENARIO...
 //!   search    search p50/p99 at 1k/10k/100k, cold load time, index build time and heap
-//!   overhead  per-tool server overhead: MCP tools/call (in-process) minus the bare client calls
+//!   overhead  per-tool server overhead: MCP tools/call (in-process) minus the bare client calls,
+//!             interleaved (paired differences) and in blocks (wall time and CPU time per call);
+//!             OVERHEAD_ONLY=tool,tool measures only those tools (each in a fresh process)
 //!   upstream  upstream requests per tool call, cold and warm (sandbox stats)
 //!   cold      a cold directory of N employees costs ⌈N/100⌉ listing requests (250, 2,000, 10,000)
 //!   burst     1,000 concurrent tool calls at Personio's real limits: count of 429s
@@ -238,6 +240,23 @@ async fn search() {
 // overhead: MCP tools/call through the real server minus the bare client calls it makes.
 
 const OVERHEAD_ITERS: usize = 400;
+/// Calls per block and rounds of the block measurement (see `block_overhead`).
+const BLOCK: usize = 200;
+const BLOCK_ROUNDS: usize = 5;
+
+/// CPU time of every thread of this process so far (Linux: the first field of each thread's
+/// `schedstat`, nanoseconds on the CPU), or 0 where there is no `/proc`.
+fn process_cpu_secs() -> f64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0.0;
+    };
+    let nanos: u64 = tasks
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .sum();
+    nanos as f64 / 1e9
+}
 
 /// The upstream calls a tool makes, made with the bare client.
 enum Bare {
@@ -306,9 +325,9 @@ async fn overhead() {
          {OVERHEAD_ITERS} calls per row, tool and bare call interleaved.\n"
     );
     println!(
-        "| tool | tool call p50 | p99 | bare upstream p50 | p99 | overhead p50 (tool p50 − upstream p50) | median of paired differences |"
+        "| tool | tool call p50 | p99 | bare upstream p50 | p99 | overhead p50 (tool p50 − upstream p50) | median of paired differences | block overhead (mean, median of {BLOCK_ROUNDS} rounds) | CPU overhead (block) |"
     );
-    println!("|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|");
 
     let client = app.records().client().clone();
     let cases = [
@@ -331,6 +350,9 @@ async fn overhead() {
     ];
     for (label, args, bare) in cases {
         let tool = label.split(' ').next().unwrap();
+        if std::env::var("OVERHEAD_ONLY").is_ok_and(|o| !o.split(',').any(|x| x == tool)) {
+            continue;
+        }
         let mut tool_t = Vec::with_capacity(OVERHEAD_ITERS);
         let mut bare_t = Vec::with_capacity(OVERHEAD_ITERS);
         let mut diffs = Vec::with_capacity(OVERHEAD_ITERS);
@@ -346,16 +368,44 @@ async fn overhead() {
             diffs.push(tt.as_secs_f64() - bt.as_secs_f64());
         }
         diffs.sort_by(f64::total_cmp);
+        // Blocks: BLOCK tool calls, then BLOCK bare calls, BLOCK_ROUNDS times. The sandbox runs
+        // in this process, so work a call leaves behind (the sandbox finishing its response, a
+        // connection going back to the pool) lands on whichever call runs next: interleaved, a
+        // tool call's leftovers are charged to the bare call after it, or the other way round,
+        // and the paired difference moves with where the work falls, not with how much there
+        // is. A block's mean charges every call its own leftovers.
+        // The CPU time of the whole process (every thread: server, client, sandbox) per call,
+        // block against block, is the work a tool adds, whatever the scheduling.
+        let mut rounds = Vec::with_capacity(BLOCK_ROUNDS);
+        let mut cpu_rounds = Vec::with_capacity(BLOCK_ROUNDS);
+        for _ in 0..BLOCK_ROUNDS {
+            let (t, c) = (Instant::now(), process_cpu_secs());
+            for _ in 0..BLOCK {
+                mcp.call_ok(tool, args.clone()).await;
+            }
+            let tool_mean = t.elapsed().as_secs_f64() / BLOCK as f64;
+            let tool_cpu = (process_cpu_secs() - c) / BLOCK as f64;
+            let (t, c) = (Instant::now(), process_cpu_secs());
+            for _ in 0..BLOCK {
+                bare.run(&client, id, month_start, month_end).await;
+            }
+            rounds.push(tool_mean - t.elapsed().as_secs_f64() / BLOCK as f64);
+            cpu_rounds.push(tool_cpu - (process_cpu_secs() - c) / BLOCK as f64);
+        }
+        rounds.sort_by(f64::total_cmp);
+        cpu_rounds.sort_by(f64::total_cmp);
         let tp = percentiles(&mut tool_t);
         let bp = percentiles(&mut bare_t);
         println!(
-            "| {label} | {} | {} | {} | {} | **{}** | {} |",
+            "| {label} | {} | {} | {} | {} | **{}** | {} | {} | {} |",
             fmt_us(tp.p50),
             fmt_us(tp.p99),
             fmt_us(bp.p50),
             fmt_us(bp.p99),
             fmt_us(tp.p50 - bp.p50),
             fmt_us(diffs[diffs.len() / 2] * 1e6),
+            fmt_us(rounds[rounds.len() / 2] * 1e6),
+            fmt_us(cpu_rounds[cpu_rounds.len() / 2] * 1e6),
         );
     }
     drop(mcp);

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Compares the per-tool server overhead of two builds fairly: their `overhead` bench binaries run
 # alternately on the same machine, RUNS times each (default 7), and the median over the runs of
-# each tool's "median of paired differences" is printed with the change. One build's figures
-# taken at another time (another load) are not comparable; this is how BENCHMARKS.md's issue-12
-# table was made.
+# each tool's "median of paired differences" and "block overhead" columns is printed with the
+# change. One build's figures taken at another time (another load) are not comparable; this is
+# how BENCHMARKS.md's issue-12 tables were made. A baseline older than the block column needs
+# the current `overhead` function copied into its bench first (BENCHMARKS.md says how).
 #
 #   scripts/compare-overhead.sh BEFORE_DIR AFTER_DIR
 #
@@ -26,17 +27,21 @@ done
 python3 - "$out/before" "$out/after" <<'PY'
 import statistics, sys
 
-def load(path):
+def micros(cell):
+    value, unit = cell.split()[:2]
+    return float(value) * (1000 if unit == "ms" else 1)
+
+def load(path, column):
     rows = {}
     for line in open(path):
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        value, unit = cells[-1].split()[:2]
-        rows.setdefault(cells[0], []).append(float(value) * (1000 if unit == "ms" else 1))
+        rows.setdefault(cells[0], []).append(micros(cells[column]))
     return rows
 
-before, after = load(sys.argv[1]), load(sys.argv[2])
-print("| tool | before | after | change |\n|---|---|---|---|")
-for tool, samples in before.items():
-    b, a = statistics.median(samples), statistics.median(after.get(tool, [float("nan")]))
-    print(f"| {tool} | {b:.1f} µs | {a:.1f} µs | {100 * (a - b) / b:+.0f} % |")
+for title, column in (("median of paired differences", 6), ("block overhead", 7), ("CPU overhead (block)", 8)):
+    before, after = load(sys.argv[1], column), load(sys.argv[2], column)
+    print(f"\n{title}\n\n| tool | before | after | change |\n|---|---|---|---|")
+    for tool, samples in before.items():
+        b, a = statistics.median(samples), statistics.median(after.get(tool, [float("nan")]))
+        print(f"| {tool} | {b:.1f} µs | {a:.1f} µs | {100 * (a - b) / b:+.0f} % |")
 PY

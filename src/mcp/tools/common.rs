@@ -59,7 +59,7 @@ impl EmployeeSummary {
 }
 
 fn date_str(a: &Attr<NaiveDate>) -> Option<String> {
-    a.value().map(|d| d.format("%Y-%m-%d").to_string())
+    a.value().map(|d| d.to_string())
 }
 
 /// An attribute the credential cannot read, as results show it (the client's own type stays free
@@ -164,8 +164,8 @@ impl AbsenceOut {
                 category: a.time_off_type.category.clone(),
                 unit: a.unit.as_str().into(),
             },
-            start_date: a.start_date.format("%Y-%m-%d").to_string(),
-            end_date: a.end_date.format("%Y-%m-%d").to_string(),
+            start_date: a.start_date.to_string(),
+            end_date: a.end_date.to_string(),
             half_day_start: a.half_day_start,
             half_day_end: a.half_day_end,
             start_time: local(a.start),

@@ -86,7 +86,7 @@ pub async fn run(g: Guarded, args: GetPtoBalanceArgs) -> Result<GetPtoBalanceRes
             id: b.employee.id,
             name: b.employee.full_name(),
         },
-        as_of: b.as_of.format("%Y-%m-%d").to_string(),
+        as_of: b.as_of.to_string(),
         balances: b
             .balances
             .into_iter()

@@ -162,8 +162,8 @@ pub async fn run(g: Guarded, args: ListAbsencesArgs) -> Result<ListAbsencesResul
             .collect(),
         total: page.total,
         next_cursor: page.next.map(|end| cursor::encode(&fingerprint, end)),
-        from: from.format("%Y-%m-%d").to_string(),
-        to: to.format("%Y-%m-%d").to_string(),
+        from: from.to_string(),
+        to: to.to_string(),
         note: page.capped.then(|| {
             format!(
                 "{} absences match; the summary counts all of them, but only the first {} can be paged. \
