@@ -20,9 +20,20 @@ b=$(bench_of "$before")
 a=$(bench_of "$after")
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
+# ISOLATED=1: each tool in a process of its own (OVERHEAD_ONLY), so that no tool's figures carry
+# what the calls before it left behind (the search rows run first otherwise).
+if [ -n "${ISOLATED:-}" ]; then
+  tools="search_employee get_pto_balance list_absences list_time_off_types"
+else
+  tools="all"
+fi
 for _ in $(seq "$runs"); do
-  (cd "$before" && "$b" overhead | grep '^| [a-z_]* ' | grep -v '^| tool' >> "$out/before")
-  (cd "$after" && "$a" overhead | grep '^| [a-z_]* ' | grep -v '^| tool' >> "$out/after")
+  for t in $tools; do
+    only=""
+    [ "$t" = all ] || only="$t"
+    (cd "$before" && OVERHEAD_ONLY=$only "$b" overhead | grep '^| [a-z_]* ' | grep -v '^| tool' >> "$out/before")
+    (cd "$after" && OVERHEAD_ONLY=$only "$a" overhead | grep '^| [a-z_]* ' | grep -v '^| tool' >> "$out/after")
+  done
 done
 python3 - "$out/before" "$out/after" <<'PY'
 import statistics, sys

@@ -59,14 +59,18 @@ pub fn rephrase_decoding_error(response: CallToolResponse) -> CallToolResponse {
     let CallToolResponse::Complete(result) = &response else {
         return response;
     };
+    // Only an error can be rmcp's: a successful result (possibly large) is not looked at.
+    if result.is_error != Some(true) {
+        return response;
+    }
     let text = result
         .content
         .first()
         .and_then(|c| c.as_text())
-        .map(|t| t.text.clone())
+        .map(|t| t.text.as_str())
         .unwrap_or_default();
     match text.strip_prefix("failed to deserialize parameters: ") {
-        Some(why) if result.is_error == Some(true) => {
+        Some(why) => {
             let e = Error::validation(format!(
                 "the arguments do not match the tool's input schema ({})",
                 printable(why)
