@@ -245,7 +245,9 @@ const BLOCK: usize = 200;
 const BLOCK_ROUNDS: usize = 5;
 
 /// CPU time of every thread of this process so far (Linux: the first field of each thread's
-/// `schedstat`, nanoseconds on the CPU), or 0 where there is no `/proc`.
+/// `schedstat`, nanoseconds on the CPU), or 0 where there is no `/proc`. A thread that ends
+/// between two readings takes its time with it; the runtime's threads live for the whole bench
+/// (blocking-pool threads idle out after 10 s, longer than a block).
 fn process_cpu_secs() -> f64 {
     let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
         return 0.0;

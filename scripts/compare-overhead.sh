@@ -40,7 +40,7 @@ import statistics, sys
 
 def micros(cell):
     value, unit = cell.split()[:2]
-    return float(value) * (1000 if unit == "ms" else 1)
+    return float(value) * {"s": 1e6, "ms": 1e3}.get(unit, 1)
 
 def load(path, column):
     rows = {}
