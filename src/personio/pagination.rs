@@ -170,10 +170,15 @@ impl<'a> Listing<'a> {
     /// Every item, page after page, each once (by [`item_id`]).
     pub fn paged(self, paging: Paging) -> impl Stream<Item = Result<Value>> + 'a {
         let cursor = Cursor::new(paging, self.page_size);
-        self.from(cursor, Seen::default())
+        self.pages_from(cursor, Seen::default())
     }
 
-    fn from(self, mut cursor: Cursor, mut seen: Seen) -> impl Stream<Item = Result<Value>> + 'a {
+    /// The pages from `cursor` on, skipping what `seen` already yielded.
+    fn pages_from(
+        self,
+        mut cursor: Cursor,
+        mut seen: Seen,
+    ) -> impl Stream<Item = Result<Value>> + 'a {
         async_stream::try_stream! {
             for _ in 0..MAX_PAGES {
                 let (items, meta) = self.page(cursor.offset).await?;
@@ -224,7 +229,7 @@ impl<'a> Listing<'a> {
                 }
                 // People hired during the load appear with the directory's next refresh.
             } else if cursor.advance(received, fresh_count, &meta) {
-                for await item in self.from(cursor, seen) {
+                for await item in self.pages_from(cursor, seen) {
                     yield item?;
                 }
             }

@@ -29,6 +29,22 @@ enum Slot {
     Approval(ApprovalRecord),
 }
 
+impl Slot {
+    fn idempotent(&self) -> Option<IdempotencyRecord> {
+        match self {
+            Slot::Idempotent(r) => Some(r.clone()),
+            _ => None,
+        }
+    }
+
+    fn approval(&self) -> Option<ApprovalRecord> {
+        match self {
+            Slot::Approval(r) => Some(r.clone()),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Entry {
     purge_at: UnixMillis,
@@ -190,10 +206,7 @@ impl StateStore for MemoryStore {
         check_key(key)?;
         encode(&record)?;
         let k = idem_key(key);
-        let existing = self.live_as(&k, |slot| match slot {
-            Slot::Idempotent(r) => Some(r.clone()),
-            _ => None,
-        });
+        let existing = self.live_as(&k, Slot::idempotent);
         if let Some(r) = existing.await {
             return Ok(PutOutcome::Existing(r));
         }
@@ -231,12 +244,7 @@ impl StateStore for MemoryStore {
 
     async fn get_idempotent(&self, key: &str) -> Result<Option<IdempotencyRecord>> {
         check_key(key)?;
-        Ok(self
-            .live_as(&idem_key(key), |slot| match slot {
-                Slot::Idempotent(r) => Some(r.clone()),
-                _ => None,
-            })
-            .await)
+        Ok(self.live_as(&idem_key(key), Slot::idempotent).await)
     }
 
     async fn create_approval(&self, id: &str, record: ApprovalRecord) -> Result<()> {
@@ -256,12 +264,7 @@ impl StateStore for MemoryStore {
 
     async fn get_approval(&self, id: &str) -> Result<Option<ApprovalRecord>> {
         check_key(id)?;
-        Ok(self
-            .live_as(&approval_key(id), |slot| match slot {
-                Slot::Approval(r) => Some(r.clone()),
-                _ => None,
-            })
-            .await)
+        Ok(self.live_as(&approval_key(id), Slot::approval).await)
     }
 
     async fn transition_approval(
