@@ -241,8 +241,6 @@ impl Directory {
 fn directory_view(mut e: Employee) -> Employee {
     use crate::personio::Attr;
     e.extra.clear();
-    e.present_keys
-        .retain(|k| DIRECTORY_ATTRIBUTES.contains(&k.as_str()));
     e.subcompany = Attr::Unreadable;
     e.contract_end_date = Attr::Unreadable;
     e.weekly_working_hours = Attr::Unreadable;

@@ -16,6 +16,7 @@ use std::collections::HashSet;
 
 use futures::{Stream, StreamExt};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::failure::unsuccessful_body;
 use super::http::{Http, Request};
@@ -109,35 +110,48 @@ struct Seen {
 }
 
 impl Seen {
-    /// The items of a page not yielded before, in order (an item without an id always counts).
-    fn fresh(&mut self, items: Vec<Value>) -> Vec<Value> {
-        items
-            .into_iter()
-            .filter(|item| item_id(item).is_none_or(|k| self.ids.insert(k)))
-            .collect()
+    /// `item` unless it was yielded before (an item without an id always counts).
+    fn admit(&mut self, item: Value) -> Option<Value> {
+        item_id(&item)
+            .is_none_or(|k| self.ids.insert(k))
+            .then_some(item)
+    }
+}
+
+fn body_error(e: BodyError, req: &Request) -> Error {
+    match e {
+        BodyError::Unsuccessful(m) => unsuccessful_body(&m, req),
+        BodyError::Malformed(why) => Error::upstream(format!(
+            "Personio sent an unreadable response for {} ({why})",
+            super::http::route_of(&req.path)
+        )),
     }
 }
 
 /// Executes a request and parses the v1 envelope, mapping body failures to errors.
 pub async fn fetch_v1(http: &Http, req: &Request) -> Result<V1Body> {
     let bytes = http.execute(req).await?;
-    envelope::parse_v1(&bytes).map_err(|e| match e {
-        BodyError::Unsuccessful(m) => unsuccessful_body(&m, req),
-        BodyError::Malformed(why) => Error::upstream(format!(
-            "Personio sent an unreadable response for {} ({why})",
-            super::http::route_of(&req.path)
-        )),
-    })
+    envelope::parse_v1(&bytes).map_err(|e| body_error(e, req))
 }
 
-fn data_array(body: V1Body, req: &Request) -> Result<(Vec<Value>, PageMeta)> {
-    match body.data {
-        Value::Array(items) => Ok((items, body.meta)),
-        Value::Null => Ok((Vec::new(), body.meta)),
-        _ => Err(Error::upstream(format!(
-            "Personio sent a non-list `data` for {}",
-            super::http::route_of(&req.path)
-        ))),
+/// One page as received: its items still JSON text, turned into trees one at a time by
+/// [`Page::fresh`].
+struct Page {
+    items: Vec<Box<RawValue>>,
+    meta: PageMeta,
+    req: Request,
+}
+
+impl Page {
+    /// The items not yielded before, in order, each parsed only when it is next.
+    fn fresh<'s>(self, seen: &'s mut Seen) -> impl Iterator<Item = Result<Value>> + 's {
+        let req = self.req;
+        self.items
+            .into_iter()
+            .filter_map(move |raw| match envelope::item_tree(&raw) {
+                Ok(item) => seen.admit(item).map(Ok),
+                Err(e) => Some(Err(body_error(e, &req))),
+            })
     }
 }
 
@@ -158,13 +172,25 @@ impl<'a> Listing<'a> {
     }
 
     /// One page: `base` at `offset`, `page_size` records at most.
-    async fn page(&self, offset: u64) -> Result<(Vec<Value>, PageMeta)> {
+    async fn page(&self, offset: u64) -> Result<Page> {
         let req = self
             .base
             .clone()
             .query("limit", self.page_size)
             .query("offset", offset);
-        data_array(fetch_v1(self.http, &req).await?, &req)
+        let bytes = self.http.execute(&req).await?;
+        let page = envelope::parse_v1_page(&bytes).map_err(|e| body_error(e, &req))?;
+        match page.items {
+            Some(items) => Ok(Page {
+                items,
+                meta: page.meta,
+                req,
+            }),
+            None => Err(Error::upstream(format!(
+                "Personio sent a non-list `data` for {}",
+                super::http::route_of(&req.path)
+            ))),
+        }
     }
 
     /// Every item, page after page, each once (by [`item_id`]).
@@ -181,12 +207,13 @@ impl<'a> Listing<'a> {
     ) -> impl Stream<Item = Result<Value>> + 'a {
         async_stream::try_stream! {
             for _ in 0..MAX_PAGES {
-                let (items, meta) = self.page(cursor.offset).await?;
-                let received = items.len() as u64;
-                let fresh = seen.fresh(items);
-                let fresh_count = fresh.len() as u64;
-                for item in fresh {
-                    yield item;
+                let page = self.page(cursor.offset).await?;
+                let received = page.items.len() as u64;
+                let meta = page.meta.clone();
+                let mut fresh_count = 0;
+                for item in page.fresh(&mut seen) {
+                    fresh_count += 1;
+                    yield item?;
                 }
                 if !cursor.advance(received, fresh_count, &meta) {
                     break;
@@ -204,13 +231,14 @@ impl<'a> Listing<'a> {
         async_stream::try_stream! {
             let mut cursor = Cursor::new(Paging::Records, self.page_size);
             let mut seen = Seen::default();
-            let (items, meta) = self.page(0).await?;
-            let received = items.len() as u64;
+            let first = self.page(0).await?;
+            let received = first.items.len() as u64;
+            let meta = first.meta.clone();
             let effective = effective_page_size(&meta, u64::from(self.page_size));
-            let fresh = seen.fresh(items);
-            let fresh_count = fresh.len() as u64;
-            for item in fresh {
-                yield item;
+            let mut fresh_count = 0;
+            for item in first.fresh(&mut seen) {
+                fresh_count += 1;
+                yield item?;
             }
             let known_total = meta.total_elements.filter(|_| received == effective);
             if let Some(total) = known_total {
@@ -222,9 +250,8 @@ impl<'a> Listing<'a> {
                     .map(|offset| this.page(offset))
                     .buffered(in_flight.max(1));
                 for await page in pages {
-                    let (items, _) = page?;
-                    for item in seen.fresh(items) {
-                        yield item;
+                    for item in page?.fresh(&mut seen) {
+                        yield item?;
                     }
                 }
                 // People hired during the load appear with the directory's next refresh.

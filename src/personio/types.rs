@@ -176,8 +176,6 @@ pub struct Employee {
     pub last_modified_at: Attr<DateTime<FixedOffset>>,
     /// Every other attribute present in the payload, keyed by Personio key.
     pub extra: BTreeMap<String, ExtraAttribute>,
-    /// The attribute keys that were present in the payload (what the credential could read here).
-    pub present_keys: Vec<String>,
 }
 
 impl Employee {

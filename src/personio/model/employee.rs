@@ -169,7 +169,6 @@ pub fn parse_employee(item: &Value) -> Result<Employee, EmployeeParseError> {
             v.as_str().and_then(lenient::timestamp)
         }),
         extra,
-        present_keys: attrs.keys().cloned().collect(),
     })
 }
 

@@ -2,7 +2,10 @@
 //! bodies (REFERENCE.md §4, §5). Parsing is lenient about what is optional (trimmed payloads omit
 //! `metadata`) and strict about what matters (`success:false` inside HTTP 200 is an error).
 
+use std::collections::BTreeMap;
+
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::lenient;
 
@@ -64,19 +67,94 @@ pub fn parse_v1(bytes: &[u8]) -> Result<V1Body, BodyError> {
         }
         None => {}
     }
+    let meta = {
+        let metadata = map.get("metadata").unwrap_or(&Value::Null);
+        PageMeta {
+            total_elements: u64_field(metadata, "total_elements"),
+            current_page: u64_field(metadata, "current_page"),
+            total_pages: u64_field(metadata, "total_pages"),
+            offset: u64_field(&value, "offset"),
+            limit: u64_field(&value, "limit"),
+        }
+    };
+    // `data` is moved out, not cloned: it is the whole page (up to 200 records).
+    let Value::Object(mut map) = value else {
+        return Err(BodyError::Malformed("response is not a JSON object".into()));
+    };
     let data = map
-        .get("data")
-        .cloned()
+        .remove("data")
         .ok_or_else(|| BodyError::Malformed("response has no `data`".into()))?;
-    let metadata = map.get("metadata").cloned().unwrap_or(Value::Null);
+    Ok(V1Body { data, meta })
+}
+
+/// A successful v1 listing page whose items are still JSON text. A page of 100 employees as
+/// value trees takes ~1.3 MB (every attribute envelope is a B-tree node), as text ~0.2 MB: the
+/// listing turns one item at a time into a tree, so a directory load never holds whole pages of
+/// trees (BENCHMARKS.md, issue 16 memory).
+#[derive(Debug)]
+pub struct V1Page {
+    /// `None` when `data` is neither a list nor null (the caller names the route in its error).
+    pub items: Option<Vec<Box<RawValue>>>,
+    pub meta: PageMeta,
+}
+
+/// [`parse_v1`] for listings: the same checks and errors, the items left as text.
+pub fn parse_v1_page(bytes: &[u8]) -> Result<V1Page, BodyError> {
+    let Ok(top) = serde_json::from_slice::<BTreeMap<String, &RawValue>>(bytes) else {
+        // Not JSON, or not an object: the tree parser words the error as it always has.
+        return Err(parse_v1(bytes)
+            .err()
+            .unwrap_or_else(|| BodyError::Malformed("response is not a JSON object".into())));
+    };
+    let small = |key: &str| {
+        top.get(key)
+            .and_then(|raw| serde_json::from_str::<Value>(raw.get()).ok())
+    };
+    match small("success").as_ref().and_then(lenient::bool_like) {
+        Some(false) => return Err(BodyError::Unsuccessful(error_from_bytes(bytes))),
+        Some(true) => {}
+        None if top.contains_key("error") || top.contains_key("errors") => {
+            return Err(BodyError::Unsuccessful(error_from_bytes(bytes)));
+        }
+        None => {}
+    }
+    let metadata = small("metadata").unwrap_or(Value::Null);
+    let top_u64 = |key: &str| {
+        small(key)
+            .as_ref()
+            .and_then(lenient::int_like)
+            .and_then(|i| u64::try_from(i).ok())
+    };
     let meta = PageMeta {
         total_elements: u64_field(&metadata, "total_elements"),
         current_page: u64_field(&metadata, "current_page"),
         total_pages: u64_field(&metadata, "total_pages"),
-        offset: u64_field(&value, "offset"),
-        limit: u64_field(&value, "limit"),
+        offset: top_u64("offset"),
+        limit: top_u64("limit"),
     };
-    Ok(V1Body { data, meta })
+    let data = top
+        .get("data")
+        .ok_or_else(|| BodyError::Malformed("response has no `data`".into()))?
+        .get()
+        .trim_start();
+    let items = if data.starts_with('[') {
+        Some(
+            serde_json::from_str::<Vec<Box<RawValue>>>(data)
+                .map_err(|e| BodyError::Malformed(format!("response is not valid JSON ({e})")))?,
+        )
+    } else if data == "null" {
+        Some(Vec::new())
+    } else {
+        None
+    };
+    Ok(V1Page { items, meta })
+}
+
+/// One item of a [`V1Page`] as a tree; the page was valid JSON, so this fails only on an
+/// item nested deeper than the parser allows.
+pub fn item_tree(raw: &RawValue) -> Result<Value, BodyError> {
+    serde_json::from_str(raw.get())
+        .map_err(|e| BodyError::Malformed(format!("response is not valid JSON ({e})")))
 }
 
 /// Reads any of Personio's error shapes: v1 `{success:false,error:{code,message}}`, v2 problem+json
@@ -179,6 +257,43 @@ mod tests {
         ));
         assert!(matches!(parse_v1(b"[]"), Err(BodyError::Malformed(_))));
         assert!(matches!(parse_v1(b"<html>"), Err(BodyError::Malformed(_))));
+    }
+
+    #[test]
+    fn a_page_reads_like_the_tree_parser() {
+        let bodies: [&[u8]; 9] = [
+            br#"{"success":true,"metadata":{"total_elements":3,"current_page":"1","total_pages":1},"offset":0,"limit":"200","data":[{"id":1},{"id":"b"}]}"#,
+            br#"{"success":true,"data":null}"#,
+            br#"{"data":{"id":1}}"#,
+            br#"{"success":false,"error":{"code":0,"message":"nope"}}"#,
+            br#"{"errors":[{"title":"Forbidden"}]}"#,
+            br#"{"success":true}"#,
+            br#"{"success":true,"data":[{"#,
+            b"[]",
+            b"<html>",
+        ];
+        for body in bodies {
+            let tree = parse_v1(body);
+            let page = parse_v1_page(body);
+            match (tree, page) {
+                (Ok(tree), Ok(page)) => {
+                    assert_eq!(tree.meta, page.meta);
+                    let items = page.items.map(|items| {
+                        items
+                            .iter()
+                            .map(|raw| item_tree(raw).unwrap())
+                            .collect::<Vec<_>>()
+                    });
+                    match tree.data {
+                        Value::Array(a) => assert_eq!(items, Some(a)),
+                        Value::Null => assert_eq!(items, Some(vec![])),
+                        _ => assert_eq!(items, None),
+                    }
+                }
+                (Err(a), Err(b)) => assert_eq!(a, b, "{}", String::from_utf8_lossy(body)),
+                (a, b) => panic!("{a:?} vs {b:?} for {}", String::from_utf8_lossy(body)),
+            }
+        }
     }
 
     #[test]

@@ -102,27 +102,6 @@ pub(crate) fn parse_person(p: &Value, employment: Option<&Value>) -> Result<Empl
         .flatten()
         .filter_map(|v| v.as_str().and_then(lenient::timestamp))
         .max();
-    let mut present: Vec<String> = ["first_name", "last_name", "preferred_name", "email"]
-        .iter()
-        .filter(|k| p.get(**k).is_some())
-        .map(|k| k.to_string())
-        .collect();
-    present.insert(0, "id".into());
-    for (v2, v1) in [
-        ("status", "status"),
-        ("position", "position"),
-        ("supervisor", "supervisor"),
-        ("employment_start_date", "hire_date"),
-        ("employment_end_date", "termination_date"),
-        ("contract_end_date", "contract_end_date"),
-        ("weekly_working_hours", "weekly_working_hours"),
-        ("type", "employment_type"),
-    ] {
-        if emp.get(v2).is_some() {
-            present.push(v1.into());
-        }
-    }
-    present.extend(extra.keys().cloned());
     Ok(Employee {
         id,
         first_name: attr(p, "first_name", text),
@@ -146,7 +125,6 @@ pub(crate) fn parse_person(p: &Value, employment: Option<&Value>) -> Result<Empl
         employment_type: attr(emp, "type", |v| v.as_str().map(|s| s.to_ascii_lowercase())),
         last_modified_at: updated.map_or(Attr::Unreadable, Attr::Value),
         extra,
-        present_keys: present,
         ..Employee::default()
     })
 }
