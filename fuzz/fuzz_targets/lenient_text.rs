@@ -46,7 +46,7 @@ fuzz_target!(|data: &[u8]| {
         "id": 1, "employee": employee, "start_date": s, "end_date": s, "status": "approved",
         "half_day_start": 0, "half_day_end": 1}});
     if let Ok(a) = parse_time_off(&time_off) {
-        let _ = AbsenceOut::from_absence(&a);
+        let _ = AbsenceOut::from_absence(&a, chrono_tz::Europe::Berlin);
     }
     for zone in ZONES {
         let period = json!({"type": "AbsencePeriod", "attributes": {
@@ -57,7 +57,7 @@ fuzz_target!(|data: &[u8]| {
             "timezone": zone}});
         for item in [period, period_end] {
             if let Ok(a) = parse_absence_period(&item) {
-                let _ = AbsenceOut::from_absence(&a);
+                let _ = AbsenceOut::from_absence(&a, chrono_tz::Europe::Berlin);
             }
         }
     }

@@ -42,7 +42,7 @@ fn exercise_item(item: &Value) {
         absence::parse_absence_period(item),
     ] {
         if let Ok(a) = parsed {
-            let out = AbsenceOut::from_absence(&a);
+            let out = AbsenceOut::from_absence(&a, chrono_tz::Europe::Berlin);
             let _ = serde_json::to_vec(&out);
         }
     }
@@ -63,6 +63,40 @@ fuzz_target!(|data: &[u8]| {
         Err(_) => {
             let _ = envelope::error_from_bytes(data);
         }
+    }
+    // The listing's page parser must read every body the tree parser accepts exactly as it does,
+    // and reject every other the same way — except what only skimming lets through (nesting
+    // beyond the limit, out-of-range numbers, lone surrogates inside `data`'s items), which
+    // `item_tree` then rejects item by item.
+    match (envelope::parse_v1(data), envelope::parse_v1_page(data)) {
+        (Ok(tree), Ok(page)) => {
+            assert_eq!(tree.meta, page.meta);
+            let items = page.items.map(|items| {
+                items
+                    .iter()
+                    .map(|raw| envelope::item_tree(raw).expect("an item of a valid body"))
+                    .collect::<Vec<_>>()
+            });
+            match tree.data {
+                Value::Array(a) => assert_eq!(items, Some(a)),
+                Value::Null => assert_eq!(items, Some(Vec::new())),
+                _ => assert_eq!(items, None),
+            }
+        }
+        (Err(envelope::BodyError::Malformed(why)), Ok(page)) => {
+            let bad = page
+                .items
+                .unwrap_or_default()
+                .iter()
+                .any(|raw| envelope::item_tree(raw).is_err());
+            // An item within the limit on its own may sit too deep in the body as a whole.
+            assert!(
+                bad || why.contains("recursion limit"),
+                "parse_v1_page accepted a body parse_v1 rejects, with no bad item"
+            );
+        }
+        (Err(a), Err(b)) => assert_eq!(a, b),
+        (a, b) => panic!("parse_v1 and parse_v1_page disagree: {a:?} / {b:?}"),
     }
     // The same bytes as a bare item (or list of items), skipping the envelope.
     if let Ok(value) = serde_json::from_slice::<Value>(data) {

@@ -98,19 +98,27 @@ pub struct V1Page {
     pub meta: PageMeta,
 }
 
-/// [`parse_v1`] for listings: the same checks and errors, the items left as text.
+/// [`parse_v1`] for listings: the same checks and, for every field but `data`'s items, the same
+/// errors. The items are only skimmed (well-formed JSON, no nesting limit, no number range
+/// check); [`item_tree`] applies the full rules to each, so a bad item fails the listing when
+/// it is reached.
 pub fn parse_v1_page(bytes: &[u8]) -> Result<V1Page, BodyError> {
-    let Ok(top) = serde_json::from_slice::<BTreeMap<String, &RawValue>>(bytes) else {
-        // Not JSON, or not an object: the tree parser words the error as it always has.
-        return Err(parse_v1(bytes)
+    // Whatever this reader cannot take, the tree parser rejects in its own words.
+    let tree_error = || {
+        parse_v1(bytes)
             .err()
-            .unwrap_or_else(|| BodyError::Malformed("response is not a JSON object".into())));
+            .unwrap_or_else(|| BodyError::Malformed("response is not a JSON object".into()))
     };
-    let small = |key: &str| {
-        top.get(key)
-            .and_then(|raw| serde_json::from_str::<Value>(raw.get()).ok())
+    let Ok(top) = serde_json::from_slice::<BTreeMap<String, &RawValue>>(bytes) else {
+        return Err(tree_error());
     };
-    match small("success").as_ref().and_then(lenient::bool_like) {
+    // Everything beside `data` is small (success, metadata, offset, limit, error): read it whole.
+    let mut small = BTreeMap::new();
+    for (key, raw) in top.iter().filter(|(k, _)| *k != "data") {
+        let value = serde_json::from_str::<Value>(raw.get()).map_err(|_| tree_error())?;
+        small.insert(key.as_str(), value);
+    }
+    match small.get("success").and_then(lenient::bool_like) {
         Some(false) => return Err(BodyError::Unsuccessful(error_from_bytes(bytes))),
         Some(true) => {}
         None if top.contains_key("error") || top.contains_key("errors") => {
@@ -118,17 +126,17 @@ pub fn parse_v1_page(bytes: &[u8]) -> Result<V1Page, BodyError> {
         }
         None => {}
     }
-    let metadata = small("metadata").unwrap_or(Value::Null);
+    let metadata = small.get("metadata").unwrap_or(&Value::Null);
     let top_u64 = |key: &str| {
-        small(key)
-            .as_ref()
+        small
+            .get(key)
             .and_then(lenient::int_like)
             .and_then(|i| u64::try_from(i).ok())
     };
     let meta = PageMeta {
-        total_elements: u64_field(&metadata, "total_elements"),
-        current_page: u64_field(&metadata, "current_page"),
-        total_pages: u64_field(&metadata, "total_pages"),
+        total_elements: u64_field(metadata, "total_elements"),
+        current_page: u64_field(metadata, "current_page"),
+        total_pages: u64_field(metadata, "total_pages"),
         offset: top_u64("offset"),
         limit: top_u64("limit"),
     };
@@ -145,13 +153,15 @@ pub fn parse_v1_page(bytes: &[u8]) -> Result<V1Page, BodyError> {
     } else if data == "null" {
         Some(Vec::new())
     } else {
+        // Not a list: rejected by the caller, but a malformed one is reported as such.
+        serde_json::from_str::<Value>(data).map_err(|_| tree_error())?;
         None
     };
     Ok(V1Page { items, meta })
 }
 
-/// One item of a [`V1Page`] as a tree; the page was valid JSON, so this fails only on an
-/// item nested deeper than the parser allows.
+/// One item of a [`V1Page`] as a tree, under the parser's full rules (nesting limit, number
+/// range, lone surrogates); positions in its error count from the item, not the body.
 pub fn item_tree(raw: &RawValue) -> Result<Value, BodyError> {
     serde_json::from_str(raw.get())
         .map_err(|e| BodyError::Malformed(format!("response is not valid JSON ({e})")))
@@ -294,6 +304,41 @@ mod tests {
                 (a, b) => panic!("{a:?} vs {b:?} for {}", String::from_utf8_lossy(body)),
             }
         }
+    }
+
+    #[test]
+    fn a_hostile_nesting_fails_its_item_and_overflows_nothing() {
+        let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        // Within a page, an item deeper than the parser's limit is an error of that item.
+        let body = format!(r#"{{"success":true,"data":[{{"id":1}},{}]}}"#, deep(300));
+        let page = parse_v1_page(body.as_bytes()).unwrap();
+        let items = page.items.unwrap();
+        assert!(item_tree(&items[0]).is_ok());
+        assert!(matches!(item_tree(&items[1]), Err(BodyError::Malformed(_))));
+        // Skimming a page does not recurse: a million levels cost no stack.
+        let body = format!(r#"{{"success":true,"data":[{}]}}"#, deep(1_000_000));
+        let page = parse_v1_page(body.as_bytes()).unwrap();
+        assert!(item_tree(&page.items.unwrap()[0]).is_err());
+    }
+
+    #[test]
+    fn a_page_rejects_beside_its_items_what_the_tree_parser_rejects() {
+        // Skimming would let these through; everything outside `data`'s items is read whole.
+        for body in [
+            r#"{"success":true,"x":1e999,"data":[]}"#,
+            r#"{"success":true,"metadata":{"total_pages":1e999},"data":[]}"#,
+            r#"{"success":false,"error":{"message":"\ud800"}}"#,
+            r#"{"success":true,"data":{"id":1e999}}"#,
+        ] {
+            let tree = parse_v1(body.as_bytes()).unwrap_err();
+            assert!(matches!(tree, BodyError::Malformed(_)), "{body}");
+            assert_eq!(parse_v1_page(body.as_bytes()).unwrap_err(), tree, "{body}");
+        }
+        // Inside the items, the bad one fails when it is reached.
+        let page = parse_v1_page(br#"{"success":true,"data":[{"id":1},{"n":1e999}]}"#).unwrap();
+        let items = page.items.unwrap();
+        assert!(item_tree(&items[0]).is_ok());
+        assert!(item_tree(&items[1]).is_err());
     }
 
     #[test]
