@@ -88,6 +88,15 @@ fn deletions(word: &str, depth: usize, out: &mut HashSet<String>) {
     }
 }
 
+/// The key of a deletion variant in [`SearchIndex::variants`] (fixed keys: the same in every
+/// process, though nothing stores it).
+fn variant_hash(variant: &str) -> u64 {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let mut h = DefaultHasher::new();
+    variant.hash(&mut h);
+    h.finish()
+}
+
 /// The largest typo tolerance any query word gets.
 const MAX_TOLERANCE: usize = 2;
 
@@ -95,8 +104,11 @@ const MAX_TOLERANCE: usize = 2;
 #[derive(Debug, Default)]
 pub struct SearchIndex {
     names: WordList,
-    /// Deletion variant → ids of name words (positions in `names.words`).
-    variants: HashMap<String, Vec<u32>>,
+    /// (hash of a deletion variant, id of a name word having it), sorted. A hash, not the
+    /// variant's text: every candidate is checked by edit distance anyway, so a collision only
+    /// adds a candidate, and 16 bytes a pair replace a string and a list each (a directory of
+    /// 2,000 people has tens of thousands of variants).
+    variants: Vec<(u64, u32)>,
     others: WordList,
     full_names: HashMap<String, Vec<u32>>,
     emails: HashMap<String, u32>,
@@ -110,7 +122,7 @@ pub struct SearchIndex {
 impl SearchIndex {
     pub fn build(keys: &[&SearchKey]) -> SearchIndex {
         let names = WordList::of_keys(keys, |k| k.name_words.as_slice());
-        let mut variants: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut variants: Vec<(u64, u32)> = Vec::new();
         let mut scratch = HashSet::new();
         for (word_id, word) in names.words.iter().enumerate() {
             // Words longer than any typo-tolerant query word plus its tolerance cannot match one.
@@ -120,9 +132,12 @@ impl SearchIndex {
             scratch.clear();
             deletions(word, MAX_TOLERANCE, &mut scratch);
             for v in scratch.drain() {
-                variants.entry(v).or_default().push(position(word_id));
+                variants.push((variant_hash(&v), position(word_id)));
             }
         }
+        variants.sort_unstable();
+        variants.dedup();
+        variants.shrink_to_fit();
         let others = WordList::of_keys(keys, |k| k.other_words.as_slice());
         let mut full_names: HashMap<String, Vec<u32>> = HashMap::new();
         let mut emails = HashMap::new();
@@ -150,6 +165,17 @@ impl SearchIndex {
             len: keys.len(),
             pool: std::sync::Mutex::new(Vec::new()),
         }
+    }
+
+    /// The ids of the name words having deletion variant `v` (and, rarely, of words whose
+    /// variant only shares its hash; the caller's edit-distance check drops those).
+    fn variant_words(&self, v: &str) -> impl Iterator<Item = u32> + '_ {
+        let h = variant_hash(v);
+        let start = self.variants.partition_point(|(k, _)| *k < h);
+        self.variants[start..]
+            .iter()
+            .take_while(move |(k, _)| *k == h)
+            .map(|(_, id)| *id)
     }
 
     /// Raises `entry`'s name level for the current query word.
@@ -184,18 +210,18 @@ impl SearchIndex {
             deletions(w, tol, &mut probe);
             let mut seen = HashSet::new();
             for v in &probe {
-                for word_id in self.variants.get(v).map(Vec::as_slice).unwrap_or_default() {
-                    if !seen.insert(*word_id) {
+                for word_id in self.variant_words(v) {
+                    if !seen.insert(word_id) {
                         continue;
                     }
-                    let Some(word) = self.names.words.get(*word_id as usize) else {
+                    let Some(word) = self.names.words.get(word_id as usize) else {
                         continue;
                     };
                     if word.starts_with(w) {
                         continue; // already exact or prefix
                     }
                     if strsim::damerau_levenshtein(w, word) <= tol {
-                        for e in &self.names.postings[*word_id as usize] {
+                        for e in &self.names.postings[word_id as usize] {
                             Self::raise(s, *e, FUZZY);
                         }
                     }
