@@ -18,12 +18,12 @@ compared against the same stand-in.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
 import time
-from typing import Any
+
+from raw_rpc import RawSession  # benches/raw_rpc.py, beside this script
 
 
 def rss(pid: int) -> str:
@@ -63,27 +63,11 @@ def main() -> None:
         PERSONIO_CLIENT_SECRET="sandbox-secret",
         PERSONIO_API="v1",
     )
-    server = subprocess.Popen([opts.bin, "serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
-    assert server.stdin is not None and server.stdout is not None
-    ids = iter(range(1, 1_000_000))
-
-    def rpc(method: str, params: dict[str, Any], notify: bool = False) -> Any:
-        msg: dict[str, Any] = {"jsonrpc": "2.0", "method": method, "params": params}
-        if not notify:
-            msg["id"] = next(ids)
-        server.stdin.write((json.dumps(msg) + "\n").encode())
-        server.stdin.flush()
-        return None if notify else json.loads(server.stdout.readline())
-
+    server = RawSession(opts.bin, env)
     try:
-        rpc(
-            "initialize",
-            {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "raw", "version": "0"}},
-        )
-        rpc("notifications/initialized", {}, notify=True)
         time.sleep(0.3)
         idle = rss(server.pid)
-        first = rpc("tools/call", {"name": "search_employee", "arguments": {"query": "müller", "limit": 5}})
+        first = server.tool("search_employee", {"query": "müller", "limit": 5})
         person = first["result"]["structuredContent"]["employees"][0]
         pid = str(person["id"])
         year = time.gmtime().tm_year
@@ -97,19 +81,18 @@ def main() -> None:
         print("|---|---|---|")
         for tool, args in calls:
             for _ in range(5):
-                rpc("tools/call", {"name": tool, "arguments": args})
+                server.tool(tool, args)
             samples = []
             before = cpu_secs(server.pid)
             for _ in range(opts.calls):
                 t = time.perf_counter()
-                rpc("tools/call", {"name": tool, "arguments": args})
+                server.tool(tool, args)
                 samples.append((time.perf_counter() - t) * 1e6)
             cpu = (cpu_secs(server.pid) - before) / opts.calls * 1e6
             print(f"| {tool} | {statistics.median(samples):.0f} µs | {cpu:.0f} µs |")
         print(f"\nRSS after initialize {idle}; at the end {rss(server.pid)}")
     finally:
-        server.stdin.close()
-        server.wait(timeout=30)
+        server.close()
         sandbox.terminate()
         sandbox.wait(timeout=30)
 

@@ -20,7 +20,6 @@ import datetime as dt
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 import urllib.request
@@ -30,6 +29,7 @@ from typing import Any
 import anyio
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
+from raw_rpc import RawSession  # benches/raw_rpc.py, beside this script
 
 
 def admin(base: str, method: str, path: str) -> Any:
@@ -96,40 +96,17 @@ def raw_p50_ms(binary: str, env: dict[str, str], calls: list[tuple[str, str, dic
     """The same read calls as raw JSON-RPC lines over the same kind of stdio pipes, without the SDK:
     what the server and the pipes take. The difference to the SDK's figure is the SDK's own work
     (pydantic models, output-schema validation, its task plumbing)."""
-    proc = subprocess.Popen(
-        [binary, "serve"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        env=env,
-    )
-    assert proc.stdin is not None and proc.stdout is not None
-    ids = iter(range(1, 1_000_000))
-
-    def rpc(method: str, params: dict[str, Any], notify: bool = False) -> Any:
-        msg: dict[str, Any] = {"jsonrpc": "2.0", "method": method, "params": params}
-        if not notify:
-            msg["id"] = next(ids)
-        proc.stdin.write((json.dumps(msg) + "\n").encode())
-        proc.stdin.flush()
-        return None if notify else json.loads(proc.stdout.readline())
-
-    rpc(
-        "initialize",
-        {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "raw", "version": "0"}},
-    )
-    rpc("notifications/initialized", {}, notify=True)
+    session = RawSession(binary, env)
     out: dict[str, float] = {}
     for label, tool, args in calls:
-        rpc("tools/call", {"name": tool, "arguments": args})  # warm
+        session.tool(tool, args)  # warm
         samples = []
         for _ in range(count):
             t = time.perf_counter()
-            rpc("tools/call", {"name": tool, "arguments": args})
+            session.tool(tool, args)
             samples.append((time.perf_counter() - t) * 1e3)
         out[label] = statistics.median(samples)
-    proc.stdin.close()
-    proc.wait(timeout=30)
+    session.close()
     return out
 
 

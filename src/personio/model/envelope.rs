@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
 use serde_json::value::RawValue;
+use serde_json::{Map, Value};
 
 use super::lenient;
 
@@ -52,6 +52,15 @@ fn u64_field(v: &Value, key: &str) -> Option<u64> {
         .and_then(|i| u64::try_from(i).ok())
 }
 
+/// `success:false` (even inside HTTP 200), or no `success` but an error field: the body is an
+/// error, whatever its status.
+fn unsuccessful(top: &Map<String, Value>) -> bool {
+    match top.get("success").and_then(lenient::bool_like) {
+        Some(ok) => !ok,
+        None => top.contains_key("error") || top.contains_key("errors"),
+    }
+}
+
 /// Parses a v1 body. `data` may be an object or an array; callers check which they expect.
 pub fn parse_v1(bytes: &[u8]) -> Result<V1Body, BodyError> {
     let value: Value = serde_json::from_slice(bytes)
@@ -59,13 +68,8 @@ pub fn parse_v1(bytes: &[u8]) -> Result<V1Body, BodyError> {
     let Value::Object(map) = &value else {
         return Err(BodyError::Malformed("response is not a JSON object".into()));
     };
-    match map.get("success").and_then(lenient::bool_like) {
-        Some(false) => return Err(BodyError::Unsuccessful(error_message(&value))),
-        Some(true) => {}
-        None if map.contains_key("error") || map.contains_key("errors") => {
-            return Err(BodyError::Unsuccessful(error_message(&value)));
-        }
-        None => {}
+    if unsuccessful(map) {
+        return Err(BodyError::Unsuccessful(error_message(&value)));
     }
     let meta = {
         let metadata = map.get("metadata").unwrap_or(&Value::Null);
@@ -113,18 +117,16 @@ pub fn parse_v1_page(bytes: &[u8]) -> Result<V1Page, BodyError> {
         return Err(tree_error());
     };
     // Everything beside `data` is small (success, metadata, offset, limit, error): read it whole.
-    let mut small = BTreeMap::new();
+    let mut small = Map::new();
     for (key, raw) in top.iter().filter(|(k, _)| *k != "data") {
         let value = serde_json::from_str::<Value>(raw.get()).map_err(|_| tree_error())?;
-        small.insert(key.as_str(), value);
+        small.insert(key.clone(), value);
     }
-    match small.get("success").and_then(lenient::bool_like) {
-        Some(false) => return Err(BodyError::Unsuccessful(error_from_bytes(bytes))),
-        Some(true) => {}
-        None if top.contains_key("error") || top.contains_key("errors") => {
-            return Err(BodyError::Unsuccessful(error_from_bytes(bytes)));
-        }
-        None => {}
+    if unsuccessful(&small) {
+        // Every error field is beside `data`, so the small fields are all `error_message` reads.
+        return Err(BodyError::Unsuccessful(error_message(&Value::Object(
+            small,
+        ))));
     }
     let metadata = small.get("metadata").unwrap_or(&Value::Null);
     let top_u64 = |key: &str| {
