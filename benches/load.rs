@@ -135,7 +135,11 @@ fn main() {
         let started = Instant::now();
         match s {
             "search" => rt.block_on(search()),
-            "overhead" => rt.block_on(overhead()),
+            // On a worker thread, where rmcp runs every request: driven from `block_on` (this
+            // thread, not a worker), each I/O wake-up of a bare call crosses threads, which
+            // charges bare calls with more round trips extra CPU the tool calls do not pay
+            // (BENCHMARKS.md, issue 12, session 7).
+            "overhead" => rt.block_on(async { tokio::spawn(overhead()).await.unwrap() }),
             "upstream" => rt.block_on(upstream()),
             "cold" => rt.block_on(cold()),
             "burst" => rt.block_on(burst()),

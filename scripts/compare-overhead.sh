@@ -4,7 +4,7 @@
 # each tool's "median of paired differences" and "block overhead" columns is printed with the
 # change. One build's figures taken at another time (another load) are not comparable; this is
 # how BENCHMARKS.md's issue-12 tables were made. A baseline older than the block column needs
-# the current `overhead` function copied into its bench first (BENCHMARKS.md says how).
+# today's measurement in its bench first: `python3 benches/patch_baseline_overhead.py BEFORE_DIR`.
 #
 #   scripts/compare-overhead.sh BEFORE_DIR AFTER_DIR
 #

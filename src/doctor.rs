@@ -218,7 +218,6 @@ fn render(out: &mut String, r: &ScopeReport) {
 
 /// Which API serves each endpoint and each tool, and why (issue 20).
 fn render_api(out: &mut String, r: &ScopeReport) {
-    use crate::personio::api_choice::endpoint_of;
     let _ = writeln!(out, "\nAPI per endpoint:");
     for c in &r.api {
         let _ = writeln!(
@@ -246,7 +245,7 @@ fn render_api(out: &mut String, r: &ScopeReport) {
     for (tool, caps, _) in crate::mcp::tools::needs() {
         let mut parts: Vec<String> = Vec::new();
         for cap in caps {
-            let endpoint = endpoint_of(*cap);
+            let endpoint = cap.endpoint();
             if let Some(c) = r.api.iter().find(|c| c.endpoint == endpoint) {
                 let part = format!("{} via {}", endpoint.as_str(), c.api.as_str());
                 if !parts.contains(&part) {

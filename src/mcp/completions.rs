@@ -7,8 +7,8 @@ use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer};
 
 use super::dispatch::Audited;
+use super::handler::PersonioServer;
 use super::progress::ProgressForwarder;
-use super::server::PersonioServer;
 use crate::domain::normalize::plain_fold;
 use crate::policy::guarded::Guarded;
 

@@ -28,8 +28,8 @@ use serde::{Deserialize, Serialize};
 
 use super::dispatch::{Audited, ToolOutput, success};
 use super::errors::error_result;
+use super::handler::PersonioServer;
 use super::progress::ProgressForwarder;
-use super::server::PersonioServer;
 use super::write_tool::GoOn;
 use crate::error::{Error, Result};
 use crate::policy::confirmations::digest;

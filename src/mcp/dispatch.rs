@@ -10,8 +10,8 @@ use rmcp::service::RequestContext;
 use serde::Serialize;
 
 use super::errors::error_result;
+use super::handler::PersonioServer;
 use super::progress::ProgressForwarder;
-use super::server::PersonioServer;
 use crate::error::{Error, Result};
 use crate::policy::audit::AuditEvent;
 use crate::policy::guarded::Guarded;

@@ -1,4 +1,5 @@
-//! The MCP layer: one rmcp `ServerHandler` ([`server`]) combining a file per tool ([`tools`]),
+//! The MCP layer: one rmcp `ServerHandler` ([`server`], on the value of [`handler`]) combining a
+//! file per tool ([`tools`]),
 //! the shared call path ([`dispatch`]: arguments, caller, audit) and write flow ([`confirm`]),
 //! prompts from `prompts/`, resources and completions. Never builds HTTP requests itself.
 
@@ -8,6 +9,7 @@ pub mod completions;
 pub mod confirm;
 pub mod dispatch;
 pub mod errors;
+pub mod handler;
 pub mod progress;
 pub mod prompts;
 pub mod resources;
@@ -17,4 +19,4 @@ pub mod server;
 pub mod tools;
 pub mod write_tool;
 
-pub use server::PersonioServer;
+pub use handler::PersonioServer;

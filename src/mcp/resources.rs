@@ -10,8 +10,8 @@ use rmcp::{ErrorData, RoleServer};
 use serde::Serialize;
 
 use super::dispatch::{Audited, ToolOutput};
+use super::handler::PersonioServer;
 use super::progress::ProgressForwarder;
-use super::server::PersonioServer;
 use super::tools::{get_employee, list_time_off_types};
 use crate::error::{Error, ErrorCode};
 

@@ -41,7 +41,7 @@ macro_rules! write_tool {
         }
 
         #[::rmcp::tool_router(router = $router, vis = "pub(crate)")]
-        impl $crate::mcp::server::PersonioServer {
+        impl $crate::mcp::handler::PersonioServer {
             #[::rmcp::tool(
                 title = $title,
                 description = $description,

@@ -111,18 +111,6 @@ impl Endpoint {
     }
 }
 
-/// The endpoint that serves a capability (so reports can say which API serves a tool).
-pub fn endpoint_of(c: super::capability::Capability) -> Endpoint {
-    use super::capability::Capability as C;
-    match c {
-        C::ReadEmployees => Endpoint::Employees,
-        C::ReadTimeOffTypes => Endpoint::AbsenceTypes,
-        C::ReadBalances => Endpoint::Balances,
-        C::ReadDayAbsences | C::ReadHourAbsences => Endpoint::AbsenceReads,
-        C::CreateAbsences | C::DeleteAbsences => Endpoint::AbsenceWrites,
-    }
-}
-
 /// The v2 scopes the endpoints need.
 pub const SCOPE_PERSONS_READ: &str = "personio:persons:read";
 pub const SCOPE_ABSENCES_READ: &str = "personio:absences:read";

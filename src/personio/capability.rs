@@ -6,7 +6,8 @@
 
 use serde::Serialize;
 
-use super::scope::{EndpointAccess, EndpointCheck, OmittedAttributes};
+use super::access::{EndpointAccess, EndpointCheck, OmittedAttributes};
+use super::api_choice::Endpoint;
 
 /// Something this credential may be able to do in Personio. The layers above map their own
 /// operations (MCP tools) onto these.
@@ -30,6 +31,17 @@ pub enum Capability {
 }
 
 impl Capability {
+    /// The endpoint that serves this capability (so reports can say which API serves a tool).
+    pub fn endpoint(self) -> Endpoint {
+        match self {
+            Capability::ReadEmployees => Endpoint::Employees,
+            Capability::ReadTimeOffTypes => Endpoint::AbsenceTypes,
+            Capability::ReadBalances => Endpoint::Balances,
+            Capability::ReadDayAbsences | Capability::ReadHourAbsences => Endpoint::AbsenceReads,
+            Capability::CreateAbsences | Capability::DeleteAbsences => Endpoint::AbsenceWrites,
+        }
+    }
+
     pub const ALL: [Capability; 7] = [
         Capability::ReadEmployees,
         Capability::ReadTimeOffTypes,

@@ -7,11 +7,13 @@
 //! - [`limits`]: pacing to Personio's limits; [`auth`]: the token cache.
 //! - [`http`]: the request executor (pace → token → send → classify → retry).
 //! - [`model`]: Personio's wire formats, parsed leniently into [`types`].
-//! - [`employees`], [`absences`], [`scope`]: the operations, as methods of [`PersonioClient`].
+//! - [`employees`], [`absences`], [`scope`]: the operations, as methods of [`PersonioClient`];
+//!   [`access`] and [`capability`]: the facts and the vocabulary the scope report is made of.
 //! - [`api_choice`]: which API generation serves which endpoint; [`v2`]: the v2 operations, mapped
 //!   onto the same types (the v1 methods route there when v2 is chosen).
 
 pub mod absences;
+pub mod access;
 pub mod api_choice;
 pub mod auth;
 pub mod capability;

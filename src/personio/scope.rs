@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
+pub use super::access::{EndpointAccess, EndpointCheck, MissingAttribute, OmittedAttributes};
 use super::api_choice::{
     Api, ApiMode, Choice, Endpoint, SCOPE_ABSENCES_READ, SCOPE_ABSENCES_WRITE, SCOPE_PERSONS_READ,
     Scopes,
@@ -68,57 +69,6 @@ pub fn standard_label(key: &str) -> Option<&'static str> {
             "last_modified_at" => Some("Last modified"),
             _ => None,
         })
-}
-
-/// An attribute the caller needed that the credential cannot read.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct MissingAttribute {
-    /// Personio's key, e.g. `supervisor`.
-    pub key: String,
-    /// Personio's label, e.g. "Supervisor".
-    pub label: String,
-    /// What will be missing or degraded without it.
-    pub used_by: String,
-}
-
-/// The attributes a call needed but could not read, with the fix.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
-pub struct OmittedAttributes {
-    pub omitted: Vec<MissingAttribute>,
-    /// How to enable them; empty when nothing is missing.
-    pub hint: String,
-}
-
-impl OmittedAttributes {
-    pub fn is_empty(&self) -> bool {
-        self.omitted.is_empty()
-    }
-}
-
-/// Whether one endpoint works for this credential.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "status", rename_all = "snake_case")]
-pub enum EndpointAccess {
-    Works,
-    Forbidden {
-        missing_permission: String,
-    },
-    Failed {
-        code: ErrorCode,
-        message: String,
-    },
-    /// Not probed: writes are never tested by writing.
-    NotProbed {
-        reason: String,
-    },
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct EndpointCheck {
-    pub name: &'static str,
-    pub method: &'static str,
-    pub path: &'static str,
-    pub access: EndpointAccess,
 }
 
 /// Everything known about the credential's reach.

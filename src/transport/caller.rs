@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use crate::mcp::server::CallerSource;
+use crate::mcp::handler::CallerSource;
 use crate::policy::principal::Principal;
 
 /// The principal an HTTP transport attached to the request, if any.

@@ -45,7 +45,10 @@ impl StateArgs {
             return Ok(None);
         };
         let store = RedisStore::connect(url, self.state_password.as_ref())?;
-        share_budget(Arc::new(RedisBudget::new(store.clone(), self.replicas)));
+        share_budget(Arc::new(RedisBudget::new(
+            store.conn().clone(),
+            self.replicas,
+        )));
         tracing::info!(
             store = %store.target(),
             replicas = self.replicas,

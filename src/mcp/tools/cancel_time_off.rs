@@ -191,7 +191,7 @@ impl WriteOp for CancelTimeOff {
 
 #[cfg(test)]
 mod tests {
-    use crate::mcp::server::PersonioServer;
+    use crate::mcp::handler::PersonioServer;
 
     #[test]
     fn cancelling_is_declared_destructive_and_not_read_only() {

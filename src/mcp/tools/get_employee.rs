@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::common::{EmployeeSummary, ScopeNote};
 use crate::error::Result;
 use crate::mcp::dispatch::ToolOutput;
-use crate::mcp::server::PersonioServer;
+use crate::mcp::handler::PersonioServer;
 use crate::policy::guarded::Guarded;
 
 pub const DESCRIPTION: &str = "Get one employee's record by id, email, a name matching exactly one person, or \

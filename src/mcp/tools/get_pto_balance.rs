@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::common::PersonOut;
 use crate::error::Result;
 use crate::mcp::dispatch::ToolOutput;
-use crate::mcp::server::PersonioServer;
+use crate::mcp::handler::PersonioServer;
 use crate::policy::guarded::Guarded;
 
 pub const DESCRIPTION: &str = "Get an employee's time-off balances as Personio computes them today, per type: \

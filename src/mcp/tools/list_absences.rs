@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::common::{AbsenceOut, check_limit, cursor, parse_date};
 use crate::error::{Error, Result};
 use crate::mcp::dispatch::ToolOutput;
-use crate::mcp::server::PersonioServer;
+use crate::mcp::handler::PersonioServer;
 use crate::policy::guarded::Guarded;
 use crate::policy::guarded::absences::AbsenceQuery;
 

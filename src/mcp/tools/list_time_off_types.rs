@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 use crate::mcp::dispatch::ToolOutput;
-use crate::mcp::server::PersonioServer;
+use crate::mcp::handler::PersonioServer;
 use crate::policy::guarded::Guarded;
 
 pub const DESCRIPTION: &str = "List the account's time-off types: id, name, category, unit (days or hours), \

@@ -16,7 +16,7 @@ pub mod search_employee;
 
 use rmcp::handler::server::router::tool::ToolRouter;
 
-use super::server::PersonioServer;
+use super::handler::PersonioServer;
 use crate::personio::{Capability, Needs};
 
 /// One tool file's routes and the Personio capabilities its tool needs (for the scope report).

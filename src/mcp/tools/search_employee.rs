@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::common::{EmployeeSummary, ScopeNote, check_limit, cursor};
 use crate::error::{Error, Result};
 use crate::mcp::dispatch::ToolOutput;
-use crate::mcp::server::PersonioServer;
+use crate::mcp::handler::PersonioServer;
 use crate::personio::EmployeeStatus;
 use crate::policy::guarded::Guarded;
 use crate::policy::guarded::people::PeopleQuery;

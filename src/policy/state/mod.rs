@@ -23,6 +23,7 @@ pub mod embedded;
 pub mod memory;
 pub mod redis;
 pub mod redis_budget;
+pub mod redis_conn;
 pub mod redis_feed;
 pub mod redis_lease;
 

@@ -21,8 +21,7 @@ use futures::future::BoxFuture;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use redis::Script;
 
-use super::RedisStore;
-use super::redis::KEY_PREFIX;
+use super::redis_conn::{KEY_PREFIX, RedisConn};
 use crate::personio::limits::RateBudget;
 
 /// ARGV: interval (µs), burst; answers 0 (go) or the wait in µs.
@@ -46,7 +45,7 @@ const MAX_SLEEP: Duration = Duration::from_secs(1);
 
 /// [`RateBudget`] in Redis with a local fallback of `1/replicas`.
 pub struct RedisBudget {
-    store: RedisStore,
+    store: RedisConn,
     replicas: u32,
     script: Script,
     fallback: Mutex<HashMap<&'static str, Arc<DefaultDirectRateLimiter>>>,
@@ -54,7 +53,7 @@ pub struct RedisBudget {
 }
 
 impl RedisBudget {
-    pub fn new(store: RedisStore, replicas: u32) -> Self {
+    pub fn new(store: RedisConn, replicas: u32) -> Self {
         RedisBudget {
             store,
             replicas: replicas.max(1),

@@ -14,8 +14,7 @@ use std::time::{Duration, Instant};
 use futures::future::BoxFuture;
 use redis::Script;
 
-use super::RedisStore;
-use super::redis::KEY_PREFIX;
+use super::redis_conn::{KEY_PREFIX, RedisConn};
 use crate::domain::time_off::{Lease, WriteLeases};
 use crate::error::{Error, Result};
 
@@ -42,13 +41,13 @@ end
 return 0
 ";
 
-/// [`WriteLeases`] on a [`RedisStore`].
+/// [`WriteLeases`] on the store's Redis server.
 pub struct RedisLeases {
-    store: RedisStore,
+    store: RedisConn,
 }
 
 impl RedisLeases {
-    pub fn new(store: RedisStore) -> Self {
+    pub fn new(store: RedisConn) -> Self {
         RedisLeases { store }
     }
 }
@@ -60,7 +59,7 @@ fn ttl_ms() -> u64 {
 struct RedisLease {
     held: Arc<AtomicBool>,
     renew: tokio::task::JoinHandle<()>,
-    store: RedisStore,
+    store: RedisConn,
     key: String,
     token: String,
 }
@@ -98,7 +97,7 @@ impl Drop for RedisLease {
 
 /// Renews until aborted; marks the lease lost when a renewal says it is not ours, or when no
 /// renewal succeeded for longer than the lease lives.
-async fn renew(store: RedisStore, key: String, token: String, held: Arc<AtomicBool>) {
+async fn renew(store: RedisConn, key: String, token: String, held: Arc<AtomicBool>) {
     let mut last_ok = Instant::now();
     loop {
         tokio::time::sleep(RENEW_EVERY).await;
