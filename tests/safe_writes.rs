@@ -474,3 +474,40 @@ async fn a_thousand_faulty_attempts_leave_zero_duplicates() {
     let duplicates: Vec<_> = per_request.iter().filter(|(_, n)| **n > 1).collect();
     assert!(duplicates.is_empty(), "duplicates: {duplicates:?}");
 }
+
+/// A retry with the same idempotency key after the request's start date has passed answers with
+/// the stored result: the replay comes before the checks (issue 12), so it does not fail "start
+/// date in the past" for a request that was already booked.
+#[tokio::test]
+async fn an_idempotent_retry_after_the_start_date_replays_instead_of_failing() {
+    let sb = sandbox(50).await;
+    let today = chrono::NaiveDate::from_ymd_opt(2031, 8, 4).unwrap();
+    let app = app(&sb).with_today(today);
+    let before = day_count(&sb).await;
+    let mut a = vacation("2031-08-05");
+    a["idempotency_key"] = json!("retry-next-week");
+    let first = call(&app, a.clone(), None, Confirmation::Skip)
+        .await
+        .unwrap();
+    assert!(first.created);
+
+    // A week later (same process state: the clone shares the idempotency store).
+    let later = app.clone().with_today(today + chrono::Days::new(7));
+    let mut without_key = a.clone();
+    without_key
+        .as_object_mut()
+        .unwrap()
+        .remove("idempotency_key");
+    let e = call(&later, without_key, None, Confirmation::Skip)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.code,
+        ErrorCode::ValidationFailed,
+        "without the key the request is checked again, and its date has passed: {e:?}"
+    );
+    let replay = call(&later, a, None, Confirmation::Skip).await.unwrap();
+    assert!(replay.created, "the original result is replayed");
+    assert_eq!(replay.absence.unwrap().id, first.absence.unwrap().id);
+    assert_eq!(day_count(&sb).await, before + 1, "booked once");
+}

@@ -273,6 +273,17 @@ pub struct Absence {
     pub updated_at: Option<DateTime<FixedOffset>>,
 }
 
+impl Absence {
+    /// The zone this absence's times are read and shown in: its own, else `company`'s. The one
+    /// rule for display and duplicate detection alike (an unknown zone name counts as none).
+    pub fn zone_or(&self, company: chrono_tz::Tz) -> chrono_tz::Tz {
+        self.timezone
+            .as_deref()
+            .and_then(|z| z.parse::<chrono_tz::Tz>().ok())
+            .unwrap_or(company)
+    }
+}
+
 /// Balance of one type for one employee, as Personio computes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Balance {

@@ -10,14 +10,6 @@ use chrono_tz::Tz;
 use super::validate::TimeOffRequest;
 use crate::personio::{Absence, TimeOffType, Unit};
 
-/// The zone an absence's times are read in.
-fn zone_of(a: &Absence, company: Tz) -> Tz {
-    a.timezone
-        .as_deref()
-        .and_then(|z| z.parse::<Tz>().ok())
-        .unwrap_or(company)
-}
-
 /// Every instant a local date and time can mean in `tz`: one normally, two when the clock falls
 /// back, and for a time inside a spring-forward gap the instant a clock moved forward lands on.
 fn instants(tz: Tz, date: NaiveDate, time: NaiveTime) -> Vec<DateTime<Utc>> {
@@ -40,7 +32,7 @@ fn same_instant(at: Option<DateTime<Utc>>, tz: Tz, date: NaiveDate, time: NaiveT
 
 /// Local start and end time of an hour absence.
 fn local_times(a: &Absence, company: Tz) -> Option<(NaiveTime, NaiveTime)> {
-    let tz = zone_of(a, company);
+    let tz = a.zone_or(company);
     Some((
         a.start?.with_timezone(&tz).time(),
         a.end?.with_timezone(&tz).time(),
@@ -58,7 +50,7 @@ pub fn same_request(a: &Absence, ty: &TimeOffType, req: &TimeOffRequest, company
             }
             Unit::Hours => match (req.start_time, req.end_time) {
                 (Some(s), Some(e)) => {
-                    let tz = zone_of(a, company);
+                    let tz = a.zone_or(company);
                     same_instant(a.start, tz, req.start_date, s)
                         && same_instant(a.end, tz, req.end_date, e)
                 }

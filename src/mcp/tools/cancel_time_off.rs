@@ -6,12 +6,11 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::common::{AbsenceOut, PersonOut};
-use crate::domain::time_off::cancel::AbsenceId;
 use crate::error::Result;
 use crate::mcp::confirm::{Stage, Step, WriteControls, WriteOp, quantity_unit, requested_by};
 use crate::mcp::write_tool::{GoOn, write_tool};
 use crate::policy::guarded::Guarded;
-use crate::policy::guarded::writes::CancelPlan;
+use crate::policy::guarded::writes::{AbsenceId, CancelPlan};
 use crate::policy::human_text;
 use crate::policy::state::{ApprovalAction, ApprovalView, BalanceEffect};
 
@@ -69,14 +68,17 @@ write_tool!(
 /// A cancellation as a write of the shared flow.
 pub struct CancelTimeOff(pub CancelTimeOffArgs);
 
-fn summary(plan: &CancelPlan) -> String {
-    let a = &plan.absence;
+/// The cancellation in one sentence; an hourly absence's times in its own zone (the company's
+/// when it names none), as everywhere else.
+fn summary(g: &Guarded, plan: &CancelPlan) -> String {
+    let a = plan.absence();
+    let tz = a.zone_or(g.zone());
     let when = match (a.start, a.end) {
         (Some(s), Some(e)) => format!(
-            "on {} ({}–{} UTC)",
+            "on {} ({}–{} {tz})",
             a.start_date,
-            s.format("%H:%M"),
-            e.format("%H:%M")
+            s.with_timezone(&tz).format("%H:%M"),
+            e.with_timezone(&tz).format("%H:%M")
         ),
         _ if a.start_date == a.end_date => format!("on {}", a.start_date),
         _ => format!("from {} to {}", a.start_date, a.end_date),
@@ -91,7 +93,7 @@ fn summary(plan: &CancelPlan) -> String {
 }
 
 fn result(g: &Guarded, plan: &CancelPlan, stage: Stage) -> CancelTimeOffResult {
-    let a = &plan.absence;
+    let a = plan.absence();
     CancelTimeOffResult {
         cancelled: false,
         dry_run: stage.dry_run,
@@ -100,8 +102,8 @@ fn result(g: &Guarded, plan: &CancelPlan, stage: Stage) -> CancelTimeOffResult {
             id: a.employee.id,
             name: a.employee.full_name(),
         },
-        absence: AbsenceOut::from_absence(&g.masked(a.clone()), g.zone()),
-        summary: summary(plan),
+        absence: AbsenceOut::from_absence(a, g.zone()),
+        summary: summary(g, plan),
         go_on: stage.go_on,
     }
 }
@@ -124,8 +126,7 @@ impl WriteOp for CancelTimeOff {
     }
 
     async fn draft(&self, g: &Guarded) -> Result<AbsenceId> {
-        g.rules().writes.check_enabled()?;
-        AbsenceId::parse(&self.0.absence_id)
+        g.absence_id(&self.0.absence_id)
     }
 
     fn canonical(&self, id: &AbsenceId) -> serde_json::Value {
@@ -151,14 +152,18 @@ impl WriteOp for CancelTimeOff {
         )
     }
 
-    fn question(&self, _g: &Guarded, plan: &CancelPlan) -> String {
-        format!("{} Cancel it?", human_text::clean_default(&summary(plan)))
+    fn question(&self, g: &Guarded, plan: &CancelPlan) -> String {
+        format!(
+            "{} Cancel it?",
+            human_text::clean_default(&summary(g, plan))
+        )
     }
 
     fn approval_view(&self, g: &Guarded, plan: &CancelPlan) -> ApprovalView {
-        let a = g.masked(plan.absence.clone());
+        let a = plan.absence();
+        let tz = a.zone_or(g.zone());
         let local =
-            |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| t.with_timezone(&g.zone()).time());
+            |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| t.with_timezone(&tz).time());
         ApprovalView {
             action: ApprovalAction::Cancel,
             employee: a.employee.full_name(),

@@ -144,11 +144,7 @@ pub struct AbsenceOut {
 impl AbsenceOut {
     /// `zone`: the company's time zone, for hour absences that carry none of their own.
     pub fn from_absence(a: &Absence, zone: chrono_tz::Tz) -> Self {
-        let tz = a
-            .timezone
-            .as_deref()
-            .and_then(|z| z.parse::<chrono_tz::Tz>().ok())
-            .unwrap_or(zone);
+        let tz = a.zone_or(zone);
         let local = |t: Option<chrono::DateTime<chrono::Utc>>| {
             t.map(|t| t.with_timezone(&tz).format("%H:%M").to_string())
         };

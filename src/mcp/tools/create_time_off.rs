@@ -7,12 +7,11 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::common::{AbsenceOut, PersonOut, parse_date, parse_time};
-use crate::domain::time_off::{Draft, TimeOffRequest};
 use crate::error::Result;
 use crate::mcp::confirm::{Stage, Step, WriteControls, WriteOp, quantity_unit, requested_by};
 use crate::mcp::write_tool::{GoOn, write_tool};
 use crate::policy::guarded::Guarded;
-use crate::policy::guarded::writes::Planned;
+use crate::policy::guarded::writes::{Draft, Planned, TimeOffRequest};
 use crate::policy::human_text;
 use crate::policy::state::{ApprovalAction, ApprovalView, BalanceEffect};
 
@@ -133,32 +132,22 @@ fn parse_request(args: &CreateTimeOffArgs) -> Result<TimeOffRequest> {
     })
 }
 
-fn base_result(g: &Guarded, planned: &Planned, stage: Stage) -> CreateTimeOffResult {
-    let plan = &planned.plan;
-    let show_balance = g.sees_balance(
-        plan.employee.id,
-        plan.time_off_type.category.as_deref(),
-        Some(&plan.time_off_type.name),
-    );
-    let mut warnings = plan.warnings.clone();
-    if show_balance && let Some(w) = plan.balance_warning() {
-        warnings.insert(0, w);
-    }
+fn base_result(planned: &Planned, stage: Stage) -> CreateTimeOffResult {
     CreateTimeOffResult {
         created: false,
         dry_run: stage.dry_run,
         already_existed: false,
         status: stage.status,
         employee: PersonOut {
-            id: plan.employee.id,
-            name: plan.employee.full_name(),
+            id: planned.employee().id,
+            name: planned.employee().full_name(),
         },
         absence: None,
-        amount: plan.amount,
-        unit: plan.time_off_type.unit.as_str().into(),
-        summary: plan.summary(show_balance),
+        amount: planned.amount(),
+        unit: planned.time_off_type().unit.as_str().into(),
+        summary: planned.summary(),
         go_on: stage.go_on,
-        warnings,
+        warnings: planned.warnings(),
     }
 }
 
@@ -206,19 +195,15 @@ impl WriteOp for CreateTimeOff {
     }
 
     fn settled(&self, g: &Guarded, planned: &Planned) -> Option<CreateTimeOffResult> {
-        let existing = planned.plan.existing.as_ref()?;
-        let mut r = base_result(g, planned, Stage::status(existing.status.clone()));
+        let existing = planned.existing()?;
+        let mut r = base_result(planned, Stage::status(existing.status.clone()));
         r.already_existed = true;
-        r.absence = Some(AbsenceOut::from_absence(
-            &g.masked(existing.clone()),
-            g.zone(),
-        ));
+        r.absence = Some(AbsenceOut::from_absence(existing, g.zone()));
         Some(r)
     }
 
-    fn preview(&self, g: &Guarded, planned: &Planned, step: Step) -> CreateTimeOffResult {
+    fn preview(&self, _g: &Guarded, planned: &Planned, step: Step) -> CreateTimeOffResult {
         base_result(
-            g,
             planned,
             step.stage(
                 "Call again without dry_run to request it (a confirmation follows).",
@@ -227,43 +212,30 @@ impl WriteOp for CreateTimeOff {
         )
     }
 
-    fn question(&self, g: &Guarded, planned: &Planned) -> String {
-        let plan = &planned.plan;
-        let show = g.sees_balance(
-            plan.employee.id,
-            plan.time_off_type.category.as_deref(),
-            Some(&plan.time_off_type.name),
-        );
-        format!(
-            "{} Book it?",
-            human_text::clean_default(&plan.summary(show))
-        )
+    fn question(&self, _g: &Guarded, planned: &Planned) -> String {
+        format!("{} Book it?", human_text::clean_default(&planned.summary()))
     }
 
     fn approval_view(&self, g: &Guarded, planned: &Planned) -> ApprovalView {
-        let plan = &planned.plan;
-        let r = &plan.request;
-        let show = g.sees_balance(
-            plan.employee.id,
-            plan.time_off_type.category.as_deref(),
-            Some(&plan.time_off_type.name),
-        );
+        let r = planned.request();
+        let ty = planned.time_off_type();
+        let balance = planned.balance();
         ApprovalView {
             action: ApprovalAction::Create,
-            employee: plan.employee.full_name(),
-            requested_by: requested_by(g, plan.employee.id),
-            time_off_type: plan.time_off_type.name.clone(),
+            employee: planned.employee().full_name(),
+            requested_by: requested_by(g, planned.employee().id),
+            time_off_type: ty.name.clone(),
             start_date: r.start_date,
             end_date: r.end_date,
             start_time: r.start_time,
             end_time: r.end_time,
             half_day_start: r.half_day_start,
             half_day_end: r.half_day_end,
-            balance: show.then(|| BalanceEffect {
-                unit: quantity_unit(plan.time_off_type.unit),
-                amount: plan.amount,
-                before: plan.balance.map(|b| b.before),
-                after: plan.balance.map(|b| b.after),
+            balance: planned.shows_balance().then(|| BalanceEffect {
+                unit: quantity_unit(ty.unit),
+                amount: planned.amount(),
+                before: balance.map(|b| b.before),
+                after: balance.map(|b| b.after),
             }),
             comment: r.comment.clone(),
         }
@@ -271,7 +243,7 @@ impl WriteOp for CreateTimeOff {
 
     async fn commit(&self, g: &Guarded, planned: Planned) -> Result<CreateTimeOffResult> {
         let skip_approval = g.auto_approval(self.0.auto_approve.unwrap_or(false))?;
-        let mut r = base_result(g, &planned, Stage::status("pending"));
+        let mut r = base_result(&planned, Stage::status("pending"));
         let (absence, stored_now) = g.commit_time_off(planned, skip_approval).await?;
         r.status = absence.status.clone();
         r.created = stored_now;
@@ -282,7 +254,7 @@ impl WriteOp for CreateTimeOff {
             "Stored in Personio as a request; it is approved (or rejected) in Personio's approval flow."
                 .into()
         });
-        r.absence = Some(AbsenceOut::from_absence(&g.masked(absence), g.zone()));
+        r.absence = Some(AbsenceOut::from_absence(&absence, g.zone()));
         Ok(r)
     }
 }

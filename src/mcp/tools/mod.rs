@@ -2,7 +2,7 @@
 //! (serde + schemars; doc comments become the schema's descriptions), `run` — one call on the
 //! policy facade — and its unit tests.
 //!
-//! Adding a tool = a new file here + one line in [`router`] (+ README). Read-only hiding, audit
+//! Adding a tool = a new file here + one `Entry` line in [`TOOLS`] (+ README). Read-only hiding, audit
 //! targets and the scope report follow from the tool's own declaration.
 
 pub mod cancel_time_off;

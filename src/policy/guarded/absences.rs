@@ -77,7 +77,7 @@ impl Guarded {
                 .collect();
             if ids.is_empty() {
                 return Err(Error::not_found("nobody is in that department or team")
-                    .with_hint("Check the name with search_employee (it shows each person's department and team)."));
+                    .with_hint("Check the name: each person's record (as a search returns it) shows their department and team."));
             }
             Some(ids)
         } else {

@@ -3,16 +3,75 @@
 //! and always under the person's write lock while the duplicate check and the write happen.
 
 use super::Guarded;
-use crate::domain::time_off::cancel::{self, AbsenceId};
-use crate::domain::time_off::{Draft, Plan, TimeOffRequest, WriteGuard};
+use crate::domain::time_off::cancel;
+pub use crate::domain::time_off::cancel::AbsenceId;
+use crate::domain::time_off::{BalanceEffect, Plan, WriteGuard};
+pub use crate::domain::time_off::{Draft, TimeOffRequest};
 use crate::error::{Error, ErrorCode, Result};
-use crate::personio::Absence;
+use crate::personio::{Absence, Employee, TimeOffType};
 use crate::policy::principal::Role;
 
-/// A plan, and for a real write the held write lock of its employee.
+/// A plan as this caller may see it, and for a real write the held write lock of its employee.
+///
+/// The plan itself stays inside: what a tool can read is decided here once, by construction —
+/// the balance (health data for health-related types) only when the caller may see it, an
+/// absence already booked only with its type masked.
 pub struct Planned {
-    pub plan: Plan,
+    plan: Plan,
+    shows_balance: bool,
+    existing: Option<Absence>,
     guard: Option<WriteGuard>,
+}
+
+impl Planned {
+    pub fn employee(&self) -> &Employee {
+        &self.plan.employee
+    }
+
+    /// The type the caller asked for (by its own words, so not masked).
+    pub fn time_off_type(&self) -> &TimeOffType {
+        &self.plan.time_off_type
+    }
+
+    pub fn request(&self) -> &TimeOffRequest {
+        &self.plan.request
+    }
+
+    /// Working days or hours the request consumes.
+    pub fn amount(&self) -> f64 {
+        self.plan.amount
+    }
+
+    /// Whether the caller may see this type's balance (not for others' health-related types).
+    pub fn shows_balance(&self) -> bool {
+        self.shows_balance
+    }
+
+    /// The balance before and after, when the caller may see this type's balance.
+    pub fn balance(&self) -> Option<BalanceEffect> {
+        self.plan.balance.filter(|_| self.shows_balance)
+    }
+
+    /// Warnings, the overdrawn balance first when the caller may see it.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = self.plan.warnings.clone();
+        if self.shows_balance
+            && let Some(w) = self.plan.balance_warning()
+        {
+            warnings.insert(0, w);
+        }
+        warnings
+    }
+
+    /// The request in one sentence (with the balance when the caller may see it).
+    pub fn summary(&self) -> String {
+        self.plan.summary(self.shows_balance)
+    }
+
+    /// The identical absence already booked (then nothing is written), masked for the caller.
+    pub fn existing(&self) -> Option<&Absence> {
+        self.existing.as_ref()
+    }
 }
 
 impl Guarded {
@@ -65,32 +124,54 @@ impl Guarded {
             None
         };
         let plan = self.records.prepare(draft, allow_past).await?;
-        Ok(Planned { plan, guard })
+        let shows_balance = self.sees_balance(
+            plan.employee.id,
+            plan.time_off_type.category.as_deref(),
+            Some(&plan.time_off_type.name),
+        );
+        let existing = plan.existing.clone().map(|a| self.masked(a));
+        Ok(Planned {
+            plan,
+            shows_balance,
+            existing,
+            guard,
+        })
     }
 
     /// Writes a planned request (never twice). A plan made without the lock (before a human
-    /// dialog) is locked and looked up again first.
+    /// dialog) is locked and looked up again first. The absence comes back masked for the caller.
     pub async fn commit_time_off(
         &self,
         planned: Planned,
         skip_approval: bool,
     ) -> Result<(Absence, bool)> {
-        let Planned { plan, guard } = planned;
+        let Planned { plan, guard, .. } = planned;
         let (guard, recheck) = match guard {
             Some(g) => (g, false),
             None => (self.records.lock(plan.employee.id).await, true),
         };
-        self.records
+        let (absence, stored_now) = self
+            .records
             .commit(&guard, &plan, skip_approval, recheck)
-            .await
+            .await?;
+        Ok((self.masked(absence), stored_now))
     }
 }
 
 /// An absence to cancel, found and checked; for a real write with its employee's lock held.
+/// Tools see the absence only masked for the caller ([`CancelPlan::absence`]).
 pub struct CancelPlan {
-    pub id: AbsenceId,
-    pub absence: Absence,
+    id: AbsenceId,
+    employee_id: i64,
+    shown: Absence,
     guard: Option<WriteGuard>,
+}
+
+impl CancelPlan {
+    /// The absence to cancel, as the caller may see it.
+    pub fn absence(&self) -> &Absence {
+        &self.shown
+    }
 }
 
 impl Guarded {
@@ -99,6 +180,11 @@ impl Guarded {
     /// absence of someone else is an administrator's (HR's) right.
     fn may_cancel(&self, employee_id: i64) -> bool {
         self.caller.is_hr() || self.caller.employee_id == Some(employee_id)
+    }
+
+    /// An absence id as the caller typed it (a number: day absence; a UUID: hourly).
+    pub fn absence_id(&self, raw: &str) -> Result<AbsenceId> {
+        AbsenceId::parse(raw)
     }
 
     /// Finds the absence and checks the caller may cancel it (NOT_FOUND when it is gone, or
@@ -129,15 +215,21 @@ impl Guarded {
         } else {
             None
         };
-        Ok(CancelPlan { id, absence, guard })
+        Ok(CancelPlan {
+            id,
+            employee_id: absence.employee.id,
+            shown: self.masked(absence),
+            guard,
+        })
     }
 
     /// Cancels a planned absence (looked up again under the lock; never deleted blindly twice).
     pub async fn commit_cancel(&self, plan: CancelPlan) -> Result<Absence> {
         let guard = match plan.guard {
             Some(g) => g,
-            None => self.records.lock(plan.absence.employee.id).await,
+            None => self.records.lock(plan.employee_id).await,
         };
-        self.records.cancel(&guard, &plan.id).await
+        let gone = self.records.cancel(&guard, &plan.id).await?;
+        Ok(self.masked(gone))
     }
 }
