@@ -84,7 +84,7 @@ pub struct ServerOptions {
     #[arg(long, env = "PERSONIO_MCP_DIRECTORY_FULL_RELOAD_SECS", default_value_t = 3600)]
     pub directory_full_reload_secs: u64,
     /// The company's time zone (IANA name): "today", the current month of list_absences, and
-    /// times of hourly absences that carry no zone of their own.
+    /// the dates and times of hourly absences that carry no zone of their own.
     #[arg(long, env = "PERSONIO_MCP_TIMEZONE", default_value = "Europe/Berlin", value_parser = parse_zone)]
     pub timezone: chrono_tz::Tz,
     /// Expose only these tools (comma-separated names, e.g. get_pto_balance,list_absences).

@@ -56,7 +56,7 @@ fuzz_target!(|data: &[u8]| {
             "id": "0b5d", "employee": employee, "start": "2026-06-10T08:00:00+02:00", "end": s,
             "timezone": zone}});
         for item in [period, period_end] {
-            if let Ok(a) = parse_absence_period(&item) {
+            if let Ok(a) = parse_absence_period(&item, chrono_tz::Tz::UTC) {
                 let _ = AbsenceOut::from_absence(&a, chrono_tz::Europe::Berlin);
             }
         }

@@ -39,7 +39,7 @@ fn exercise_item(item: &Value) {
     let _ = employee::person_ref(item);
     for parsed in [
         absence::parse_time_off(item),
-        absence::parse_absence_period(item),
+        absence::parse_absence_period(item, chrono_tz::Tz::UTC),
     ] {
         if let Ok(a) = parsed {
             let out = AbsenceOut::from_absence(&a, chrono_tz::Europe::Berlin);

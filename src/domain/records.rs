@@ -36,6 +36,7 @@ pub struct Records {
 
 impl Records {
     pub fn new(client: PersonioClient, zone: Tz) -> Records {
+        let client = client.with_zone(zone);
         Records {
             directory: Directory::new(client.clone(), DirectoryConfig::default()),
             client,

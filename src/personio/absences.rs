@@ -94,16 +94,19 @@ fn unreadable(what: &str, why: String) -> Error {
 impl PersonioClient {
     /// Day-unit absences (`/v1/company/time-offs`), de-duplicated across page-index quirks.
     pub fn time_offs(&self, query: &AbsenceQuery) -> impl Stream<Item = Result<Absence>> + '_ {
-        self.absence_listing(query, "/v1/company/time-offs", "time-off", parse_time_off)
+        self.absence_listing(query, "/v1/company/time-offs", "time-off", |v| {
+            parse_time_off(v)
+        })
     }
 
     /// Hour-unit absences (`/v1/company/absence-periods`).
     pub fn hour_absences(&self, query: &AbsenceQuery) -> impl Stream<Item = Result<Absence>> + '_ {
+        let zone = self.zone;
         self.absence_listing(
             query,
             "/v1/company/absence-periods",
             "absence period",
-            parse_absence_period,
+            move |v| parse_absence_period(v, zone),
         )
     }
 
@@ -113,7 +116,7 @@ impl PersonioClient {
         query: &AbsenceQuery,
         path: &'static str,
         what: &'static str,
-        parse: fn(&Value) -> std::result::Result<Absence, AbsenceParseError>,
+        parse: impl Fn(&Value) -> std::result::Result<Absence, AbsenceParseError> + Copy + 'static,
     ) -> impl Stream<Item = Result<Absence>> + '_ {
         let requests = query.requests(path, "read absences");
         futures::stream::iter(requests)
@@ -271,7 +274,8 @@ impl PersonioClient {
             Value::Array(mut items) if !items.is_empty() => items.swap_remove(0),
             other => other,
         };
-        parse_absence_period(&item).map_err(|e| unreadable("created absence period", e.0))
+        parse_absence_period(&item, self.zone)
+            .map_err(|e| unreadable("created absence period", e.0))
     }
 
     /// Deletes a day-unit time-off (`DELETE /v1/company/time-offs/{id}`).

@@ -55,6 +55,9 @@ pub(crate) struct Inner {
 #[derive(Clone)]
 pub struct PersonioClient {
     pub(crate) inner: Arc<Inner>,
+    /// The company's time zone: hour absences that name no zone of their own are read in it
+    /// (UTC until [`PersonioClient::with_zone`] says otherwise).
+    pub(crate) zone: chrono_tz::Tz,
 }
 
 impl std::fmt::Debug for PersonioClient {
@@ -78,7 +81,15 @@ impl PersonioClient {
                 // request is retried after this as well.
                 scopes: Kept::new(Duration::from_secs(10 * 60)),
             }),
+            zone: chrono_tz::Tz::UTC,
         })
+    }
+
+    /// The same client, reading zone-less hour absences in the company's `zone` — the zone the
+    /// layers above show them in, so a date and its times never disagree.
+    pub fn with_zone(mut self, zone: chrono_tz::Tz) -> Self {
+        self.zone = zone;
+        self
     }
 
     pub fn config(&self) -> &ClientConfig {

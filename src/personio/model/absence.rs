@@ -5,7 +5,6 @@
 //! Hour unit (`/company/absence-periods`, §8.9): UUIDs, `start`/`end` instants, `timezone`,
 //! `effective_duration` in minutes, `absence_type.attributes.time_off_type_id`.
 
-use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde_json::Value;
 
@@ -96,16 +95,10 @@ pub fn parse_time_off(item: &Value) -> Result<Absence, AbsenceParseError> {
     })
 }
 
-/// The local calendar date of an instant in the period's time zone (UTC when the zone is unknown).
-fn local_date(instant: DateTime<Utc>, tz: Option<Tz>) -> chrono::NaiveDate {
-    match tz {
-        Some(tz) => instant.with_timezone(&tz).date_naive(),
-        None => instant.date_naive(),
-    }
-}
-
-/// Parses an hour-unit `AbsencePeriod`. `effective_duration` (minutes) becomes hours.
-pub fn parse_absence_period(item: &Value) -> Result<Absence, AbsenceParseError> {
+/// Parses an hour-unit `AbsencePeriod`. `effective_duration` (minutes) becomes hours. Its dates
+/// are the local dates of its instants in its own zone, else in `company` (the zone the layers
+/// above show its times in).
+pub fn parse_absence_period(item: &Value, company: Tz) -> Result<Absence, AbsenceParseError> {
     let a = attributes(item);
     let id = a
         .get("id")
@@ -121,16 +114,17 @@ pub fn parse_absence_period(item: &Value) -> Result<Absence, AbsenceParseError> 
         .ok_or_else(|| err("absence period has no readable start"))?;
     let end = a.get("end").and_then(lenient::instant);
     let timezone = a.get("timezone").and_then(lenient::text);
-    let tz = timezone.as_deref().and_then(|z| z.parse::<Tz>().ok());
-    let start_date = local_date(start, tz);
+    let tz = timezone
+        .as_deref()
+        .and_then(|z| z.parse::<Tz>().ok())
+        .unwrap_or(company);
+    let start_date = start.with_timezone(&tz).date_naive();
     // An end exactly at local midnight belongs to the previous day (exclusive end).
     let end_date = end
         .map(|e| {
-            let d = local_date(e, tz);
-            let at_midnight = match tz {
-                Some(tz) => e.with_timezone(&tz).time() == chrono::NaiveTime::MIN,
-                None => e.time() == chrono::NaiveTime::MIN,
-            };
+            let local = e.with_timezone(&tz);
+            let d = local.date_naive();
+            let at_midnight = local.time() == chrono::NaiveTime::MIN;
             if at_midnight && d > start_date {
                 d.pred_opt().unwrap_or(d)
             } else {
@@ -240,13 +234,38 @@ mod tests {
             "employee":{"type":"Employee","attributes":{"id":{"label":"ID","value":3}}},
             "absence_type":{"type":"AbsenceType","attributes":{"id":"uuid","name":"Doctor","time_off_type_id":45678}},
             "start":"2022-05-31T22:30:00.0Z","end":"2022-06-01T00:00:00.0Z","timezone":"Europe/Berlin","status":"approved"
-        }}))
+        }}), Tz::UTC)
         .unwrap();
         assert_eq!(a.unit, Unit::Hours);
         assert_eq!(a.amount, Some(1.5));
         assert_eq!(a.time_off_type.id, Some(45678));
         assert_eq!(a.start_date, NaiveDate::from_ymd_opt(2022, 6, 1).unwrap());
         assert_eq!(a.end_date, NaiveDate::from_ymd_opt(2022, 6, 1).unwrap());
+    }
+
+    /// A period that names no zone gets its dates in the company's zone, the zone its times are
+    /// shown in: 22:30 UTC is 00:30 the next day in Berlin, so that is its date.
+    #[test]
+    fn a_period_without_a_zone_is_dated_in_the_company_zone() {
+        let item = json!({"type":"AbsencePeriod","attributes":{
+            "id":"9bba303f-0000-0000-0000-000000000001","measurement_unit":"hour","effective_duration":60,
+            "employee":{"type":"Employee","attributes":{"id":{"label":"ID","value":3}}},
+            "start":"2022-05-31T22:30:00.0Z","end":"2022-05-31T23:30:00.0Z","status":"approved"
+        }});
+        let berlin = parse_absence_period(&item, chrono_tz::Europe::Berlin).unwrap();
+        assert_eq!(
+            berlin.start_date,
+            NaiveDate::from_ymd_opt(2022, 6, 1).unwrap()
+        );
+        assert_eq!(
+            berlin.zone_or(chrono_tz::Europe::Berlin),
+            chrono_tz::Europe::Berlin
+        );
+        let utc = parse_absence_period(&item, Tz::UTC).unwrap();
+        assert_eq!(
+            utc.start_date,
+            NaiveDate::from_ymd_opt(2022, 5, 31).unwrap()
+        );
     }
 
     #[test]

@@ -81,8 +81,9 @@ fn status(v: &Value) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-/// Maps one period. `ty` is the v1 type its `absence_type.id` stands for, when known.
-pub(crate) fn parse_period(v: &Value, ty: Option<&TimeOffType>) -> Result<Absence> {
+/// Maps one period. `ty` is the v1 type its `absence_type.id` stands for, when known. Local times
+/// of a period that names no zone are read in `company`, the zone they are shown in.
+pub(crate) fn parse_period(v: &Value, ty: Option<&TimeOffType>, company: Tz) -> Result<Absence> {
     let id = v
         .get("id")
         .and_then(lenient::text)
@@ -96,7 +97,7 @@ pub(crate) fn parse_period(v: &Value, ty: Option<&TimeOffType>) -> Result<Absenc
     let tz: Tz = zone_name
         .as_deref()
         .and_then(|z| z.parse().ok())
-        .unwrap_or(Tz::UTC);
+        .unwrap_or(company);
     // A type we cannot place is read by the shape of its times: `type` markers only come on days.
     let unit = ty.map(|t| t.unit).unwrap_or_else(|| {
         let marked = v.pointer("/starts_from/type").is_some();
@@ -206,7 +207,7 @@ impl PersonioClient {
             .iter()
             .map(|v| {
                 let ty = ref_id(v.get("absence_type")).and_then(|u| types.get(&u));
-                parse_period(v, ty)
+                parse_period(v, ty, self.zone)
             })
             .collect::<Result<_>>()?;
         // Hours over several days count working time only, which the times do not tell: those
@@ -378,7 +379,7 @@ mod tests {
             "starts_from":{"date_time":"2026-06-10T00:00:00","type":"SECOND_HALF"},
             "ends_at":{"date_time":"2026-06-13T00:00:00","type":"FIRST_HALF"},
             "timezone_id":"Europe/Berlin","comment":"","approval":{"status":"APPROVED"}});
-        let a = parse_period(&v, Some(&vacation())).unwrap();
+        let a = parse_period(&v, Some(&vacation()), Tz::UTC).unwrap();
         assert_eq!(a.employee.id, 3003);
         assert_eq!(a.start_date.to_string(), "2026-06-10");
         assert_eq!(a.end_date.to_string(), "2026-06-12");
@@ -397,7 +398,7 @@ mod tests {
             "starts_from":{"date_time":"2026-01-15T09:00:00"},
             "ends_at":{"date_time":"2026-01-15T11:30:00"},
             "timezone_id":"Europe/Berlin","approval":{"status":"PENDING"}});
-        let a = parse_period(&v, Some(&t)).unwrap();
+        let a = parse_period(&v, Some(&t), Tz::UTC).unwrap();
         assert_eq!(a.amount, Some(2.5));
         assert_eq!(a.start.unwrap().to_rfc3339(), "2026-01-15T08:00:00+00:00");
         assert_eq!(a.end_date, a.start_date);
@@ -409,7 +410,8 @@ mod tests {
         assert!(
             parse_period(
                 &json!({"id":"x","starts_from":{"date_time":"2026-01-01T00:00:00"}}),
-                None
+                None,
+                Tz::UTC
             )
             .is_err()
         );
