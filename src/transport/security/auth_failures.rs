@@ -23,7 +23,8 @@ use tokio::time::Instant;
 const BURST: u32 = 10;
 /// Then one more attempt per this interval.
 const REFILL: Duration = Duration::from_secs(6);
-/// Addresses tracked at once (more are forgotten, oldest first).
+/// Addresses tracked at once: refilled ones are forgotten first; while every one failed recently,
+/// wrong tokens from further addresses get 429 untracked.
 const MAX_ADDRESSES: u64 = 100_000;
 /// Failures are summarised in one WARN line at most this often.
 const LOG_EVERY: Duration = Duration::from_secs(60);
@@ -60,6 +61,8 @@ struct Summary {
 /// Per-address failure budgets and the log summary.
 pub struct AuthFailures {
     limiter: DefaultKeyedRateLimiter<IpAddr>,
+    /// Addresses the limiter may track ([`MAX_ADDRESSES`]; smaller in tests).
+    max_addresses: u64,
     /// Throttled addresses and until when.
     blocked: Cache<IpAddr, Instant>,
     summary: Mutex<Summary>,
@@ -67,13 +70,20 @@ pub struct AuthFailures {
 
 impl Default for AuthFailures {
     fn default() -> Self {
+        Self::tracking(MAX_ADDRESSES)
+    }
+}
+
+impl AuthFailures {
+    fn tracking(max_addresses: u64) -> Self {
         let quota = Quota::with_period(REFILL)
             .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
             .allow_burst(NonZeroU32::new(BURST).unwrap_or(NonZeroU32::MIN));
         AuthFailures {
             limiter: RateLimiter::keyed(quota),
+            max_addresses,
             blocked: Cache::builder()
-                .max_capacity(MAX_ADDRESSES)
+                .max_capacity(max_addresses)
                 .time_to_live(REFILL * BURST)
                 .build(),
             summary: Mutex::new(Summary::default()),
@@ -98,8 +108,16 @@ impl AuthFailures {
     /// once it is spent.
     pub(super) async fn failed(&self, addr: Option<IpAddr>) -> Option<Response> {
         let key = key_of(addr);
-        if self.limiter.len() as u64 > MAX_ADDRESSES {
+        if self.limiter.len() as u64 >= self.max_addresses {
             self.limiter.retain_recent();
+            self.limiter.shrink_to_fit();
+            if self.limiter.len() as u64 >= self.max_addresses {
+                // Every tracked address failed just now: more addresses are guessing than we
+                // track. Wrong tokens are then refused without tracking another address (a
+                // right token never comes here), so the table stays within its bound.
+                self.record(key, true);
+                return Some(too_many_failures(REFILL));
+            }
         }
         match self.limiter.check_key(&key) {
             Ok(()) => {
@@ -191,5 +209,27 @@ mod tests {
         let other = Some("10.0.0.2".parse().unwrap());
         assert!(f.throttled(other).await.is_none());
         assert!(f.failed(other).await.is_none());
+    }
+
+    /// A guessing flood from more addresses than the table holds: the table stays at its bound
+    /// and new addresses get 429 for their wrong tokens. (Entries whose budget has refilled are
+    /// dropped by `retain_recent`, so the table makes room again once a flood stops.)
+    #[tokio::test]
+    async fn a_flood_from_many_addresses_keeps_the_table_bounded() {
+        let f = AuthFailures::tracking(8);
+        for i in 0..8u8 {
+            let a = Some(IpAddr::V4(Ipv4Addr::new(10, 0, 0, i)));
+            assert!(f.failed(a).await.is_none(), "within the bound: tracked");
+        }
+        for i in 8..200u8 {
+            let a = Some(IpAddr::V4(Ipv4Addr::new(10, 0, 1, i)));
+            let r = f.failed(a).await.expect("refused once the table is full");
+            assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+        }
+        assert!(
+            f.limiter.len() <= 8,
+            "{} addresses tracked",
+            f.limiter.len()
+        );
     }
 }
