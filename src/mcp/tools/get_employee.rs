@@ -114,3 +114,30 @@ pub async fn run(g: Guarded, args: GetEmployeeArgs) -> Result<GetEmployeeResult>
         scope: ScopeNote::from(&record.omitted),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_read_that_takes_one_required_employee_and_nothing_else() {
+        let router = PersonioServer::get_employee_router();
+        let tool = router.get("get_employee").unwrap();
+        assert_eq!(
+            tool.annotations.as_ref().unwrap().read_only_hint,
+            Some(true)
+        );
+        assert_eq!(
+            tool.input_schema["required"],
+            serde_json::json!(["employee"])
+        );
+        assert!(tool.output_schema.is_some());
+        let unknown = serde_json::from_value::<GetEmployeeArgs>(
+            serde_json::json!({"employee": "me", "fields": ["salary"]}),
+        );
+        assert!(
+            unknown.is_err(),
+            "unknown arguments are refused, not ignored"
+        );
+    }
+}

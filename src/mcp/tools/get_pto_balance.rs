@@ -104,3 +104,39 @@ entitlement that accrues later in the year is not included. Units are never conv
             .into(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_read_for_one_employee_with_an_optional_type() {
+        let router = PersonioServer::get_pto_balance_router();
+        let tool = router.get("get_pto_balance").unwrap();
+        assert_eq!(
+            tool.annotations.as_ref().unwrap().read_only_hint,
+            Some(true)
+        );
+        assert_eq!(
+            tool.input_schema["required"],
+            serde_json::json!(["employee"])
+        );
+        let args: GetPtoBalanceArgs =
+            serde_json::from_value(serde_json::json!({"employee": "42"})).unwrap();
+        assert!(args.time_off_type.is_none());
+        let r = GetPtoBalanceResult {
+            employee: PersonOut {
+                id: 42,
+                name: "A B".into(),
+            },
+            as_of: "2031-01-01".into(),
+            balances: Vec::new(),
+            note: String::new(),
+        };
+        assert_eq!(
+            r.targets(),
+            vec![42],
+            "the audit names whose balance was read"
+        );
+    }
+}

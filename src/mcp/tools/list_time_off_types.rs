@@ -77,3 +77,26 @@ pub async fn run(g: Guarded, _args: ListTimeOffTypesArgs) -> Result<ListTimeOffT
             .collect(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_read_without_arguments_that_concerns_nobody() {
+        let router = PersonioServer::list_time_off_types_router();
+        let tool = router.get("list_time_off_types").unwrap();
+        assert_eq!(
+            tool.annotations.as_ref().unwrap().read_only_hint,
+            Some(true)
+        );
+        assert!(
+            serde_json::from_value::<ListTimeOffTypesArgs>(serde_json::json!({"x": 1})).is_err()
+        );
+        let r = ListTimeOffTypesResult { types: Vec::new() };
+        assert!(
+            r.targets().is_empty(),
+            "the type list is nobody's personal data"
+        );
+    }
+}
