@@ -373,9 +373,15 @@ pub async fn write<W: WriteOp>(
     // when the request's date has passed in between): before anything is checked again.
     if let Some(key) = &controls.idempotency_key
         && let Some(previous) = idempotency.replay(bound_to, key, &request_digest).await?
-        && let Ok(r) = serde_json::from_value::<W::Output>(previous)
     {
-        return Ok(Outcome::Done(Box::new(r)));
+        match serde_json::from_value::<W::Output>(previous) {
+            Ok(r) => return Ok(Outcome::Done(Box::new(r))),
+            // A result stored by another version that this one cannot read: the request is
+            // checked again, and the duplicate check finds what the first call wrote.
+            Err(_) => tracing::warn!(
+                "a stored idempotent result could not be read; the request is checked again"
+            ),
+        }
     }
     // A page token goes on only once the person confirmed: checked before Personio is asked.
     let page_token = controls.confirmation_token.as_deref().and_then(page::split);
