@@ -797,3 +797,78 @@ async fn health_masking_by_category_alone() {
         );
     }
 }
+
+/// Review finding (session 7): a manager's dry run of "Sick leave" on exactly the dates of a
+/// report's sick leave answered "an identical absence already exists", which names the type that
+/// list_absences masks. It must answer as a request of any other type on those dates does.
+#[tokio::test]
+async fn an_identical_request_does_not_reveal_a_masked_absence_type() {
+    let sb = sandbox(250).await;
+    let app = app(&sb);
+    let c = cast(&app).await;
+    let year = app.today().format("%Y").to_string();
+    let all = list_absences::run(
+        app.guard_as(Caller::operator()),
+        args(json!({"employee": c.report.id.to_string(), "from": format!("{year}-01-01"), "to": format!("{year}-12-31"), "limit": 200})),
+    )
+    .await
+    .unwrap();
+    let sick = all
+        .absences
+        .iter()
+        .find(|a| a.id == c.sick_absence_id)
+        .unwrap();
+    let boss = caller(&app, &email(&c.manager), Role::Manager)
+        .await
+        .unwrap();
+    let attempt = |ty: &str| {
+        json!({"employee": c.report.id.to_string(), "time_off_type": ty,
+            "start_date": sick.start_date, "end_date": sick.end_date,
+            "half_day_start": sick.half_day_start, "half_day_end": sick.half_day_end,
+            "allow_past": true, "dry_run": true})
+    };
+    let same = create_time_off::run(
+        &app.guard_as(boss.clone()),
+        args(attempt("Sick leave")),
+        Confirmation::Skip,
+        &app,
+    )
+    .await
+    .err()
+    .expect("no 'already exists' answer for a masked absence");
+    let other = create_time_off::run(
+        &app.guard_as(boss.clone()),
+        args(attempt("Paid vacation")),
+        Confirmation::Skip,
+        &app,
+    )
+    .await
+    .err()
+    .expect("another type on those dates clashes");
+    assert_eq!(same.code, ErrorCode::Conflict);
+    assert_eq!(
+        (same.code, &same.message, &same.hint),
+        (other.code, &other.message, &other.hint),
+        "both answers must be the same"
+    );
+    assert!(
+        !same.message.to_lowercase().contains("sick"),
+        "{}",
+        same.message
+    );
+
+    // HR sees health data: for HR the identical request is still recognised as already booked.
+    let hr = caller(&app, &email(&c.hr), Role::Hr).await.unwrap();
+    let r = create_time_off::run(
+        &app.guard_as(hr),
+        args(attempt("Sick leave")),
+        Confirmation::Skip,
+        &app,
+    )
+    .await
+    .unwrap();
+    match r {
+        personio_mcp::mcp::confirm::Outcome::Done(r) => assert!(r.already_existed),
+        _ => panic!("a dry run answers at once"),
+    }
+}

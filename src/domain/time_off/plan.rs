@@ -140,6 +140,19 @@ impl Plan {
     }
 }
 
+/// The answer to a request that clashes with `clash`: its id, dates and status, never its type
+/// (the policy also gives it for an identical absence whose type the caller may not learn).
+pub fn overlap_error(clash: &Absence) -> Error {
+    Error::new(
+        ErrorCode::Conflict,
+        format!(
+            "the request overlaps an existing absence (id {}, {} to {}, status {})",
+            clash.id, clash.start_date, clash.end_date, clash.status
+        ),
+    )
+    .with_hint("Choose other dates, or ask HR to change the existing absence first.")
+}
+
 /// Validates a draft and checks it against Personio's current data, without writing. The
 /// absence lookup and the balance are fetched concurrently.
 pub async fn prepare(
@@ -193,14 +206,7 @@ pub async fn prepare(
         return Ok(plan);
     }
     if let Some(clash) = existing.iter().find(|a| overlaps(a, ty, req, company)) {
-        return Err(Error::new(
-            ErrorCode::Conflict,
-            format!(
-                "the request overlaps an existing absence (id {}, {} to {}, status {})",
-                clash.id, clash.start_date, clash.end_date, clash.status
-            ),
-        )
-        .with_hint("Choose other dates, or ask HR to change the existing absence first."));
+        return Err(overlap_error(clash));
     }
     match balances {
         None if ty.unit == Unit::Days => plan.warnings.push(format!(

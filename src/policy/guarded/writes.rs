@@ -3,10 +3,10 @@
 //! and always under the person's write lock while the duplicate check and the write happen.
 
 use super::Guarded;
-use crate::domain::time_off::cancel;
 pub use crate::domain::time_off::cancel::AbsenceId;
 use crate::domain::time_off::{BalanceEffect, Plan, WriteGuard};
 pub use crate::domain::time_off::{Draft, TimeOffRequest};
+use crate::domain::time_off::{cancel, plan};
 use crate::error::{Error, ErrorCode, Result};
 use crate::personio::{Absence, Employee, TimeOffType};
 use crate::policy::principal::Role;
@@ -124,6 +124,14 @@ impl Guarded {
             None
         };
         let plan = self.records.prepare(draft, allow_past).await?;
+        // "An identical absence already exists" would tell a manager that a report's masked
+        // absence is, say, sick leave (they asked for that type on those dates): such a request
+        // is answered as any clash is, by id, dates and status.
+        if let Some(same) = &plan.existing
+            && self.hides_type_of(same)
+        {
+            return Err(plan::overlap_error(same));
+        }
         let shows_balance = self.sees_balance(
             plan.employee.id,
             plan.time_off_type.category.as_deref(),
