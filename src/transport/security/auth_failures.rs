@@ -6,16 +6,20 @@
 //! refills: a guess that happens to be right is not confirmed while the address is throttled.
 //! IPv6 addresses are grouped by their /64 (one host usually owns a whole /64). Behind a reverse
 //! proxy every client shares the proxy's address; throttle at the proxy there.
+//!
+//! Budgets are kept for at most [`MAX_ADDRESSES`] addresses (a bounded cache). A flood from more
+//! addresses than that pushes budgets out of the cache, so each of its addresses is throttled
+//! later; memory stays bounded, and no client gets a 429 its own wrong tokens did not earn.
 
 use std::collections::HashSet;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::num::NonZeroU32;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use axum::response::Response;
 use governor::clock::Clock;
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use moka::future::Cache;
 use tokio::time::Instant;
 
@@ -23,8 +27,8 @@ use tokio::time::Instant;
 const BURST: u32 = 10;
 /// Then one more attempt per this interval.
 const REFILL: Duration = Duration::from_secs(6);
-/// Addresses tracked at once: refilled ones are forgotten first; while every one failed recently,
-/// wrong tokens from further addresses get 429 untracked.
+/// Addresses tracked at once (the least used are forgotten first; a forgotten address starts
+/// with a whole budget again).
 const MAX_ADDRESSES: u64 = 100_000;
 /// Failures are summarised in one WARN line at most this often.
 const LOG_EVERY: Duration = Duration::from_secs(60);
@@ -60,9 +64,11 @@ struct Summary {
 
 /// Per-address failure budgets and the log summary.
 pub struct AuthFailures {
-    limiter: DefaultKeyedRateLimiter<IpAddr>,
-    /// Addresses the limiter may track ([`MAX_ADDRESSES`]; smaller in tests).
-    max_addresses: u64,
+    quota: Quota,
+    /// One budget per address, bounded: an address idle for a full refill is forgotten (its
+    /// budget would be whole again anyway), and beyond [`MAX_ADDRESSES`] the cache evicts, so a
+    /// flood from more addresses than it holds costs budgets, not unbounded memory.
+    budgets: Cache<IpAddr, Arc<DefaultDirectRateLimiter>>,
     /// Throttled addresses and until when.
     blocked: Cache<IpAddr, Instant>,
     summary: Mutex<Summary>,
@@ -80,8 +86,11 @@ impl AuthFailures {
             .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
             .allow_burst(NonZeroU32::new(BURST).unwrap_or(NonZeroU32::MIN));
         AuthFailures {
-            limiter: RateLimiter::keyed(quota),
-            max_addresses,
+            quota,
+            budgets: Cache::builder()
+                .max_capacity(max_addresses)
+                .time_to_idle(REFILL * BURST)
+                .build(),
             blocked: Cache::builder()
                 .max_capacity(max_addresses)
                 .time_to_live(REFILL * BURST)
@@ -108,24 +117,18 @@ impl AuthFailures {
     /// once it is spent.
     pub(super) async fn failed(&self, addr: Option<IpAddr>) -> Option<Response> {
         let key = key_of(addr);
-        if self.limiter.len() as u64 >= self.max_addresses {
-            self.limiter.retain_recent();
-            self.limiter.shrink_to_fit();
-            if self.limiter.len() as u64 >= self.max_addresses {
-                // Every tracked address failed just now: more addresses are guessing than we
-                // track. Wrong tokens are then refused without tracking another address (a
-                // right token never comes here), so the table stays within its bound.
-                self.record(key, true);
-                return Some(too_many_failures(REFILL));
-            }
-        }
-        match self.limiter.check_key(&key) {
+        let quota = self.quota;
+        let budget = self
+            .budgets
+            .get_with(key, async move { Arc::new(RateLimiter::direct(quota)) })
+            .await;
+        match budget.check() {
             Ok(()) => {
                 self.record(key, false);
                 None
             }
             Err(not_until) => {
-                let wait = not_until.wait_time_from(self.limiter.clock().now());
+                let wait = not_until.wait_time_from(budget.clock().now());
                 self.blocked.insert(key, Instant::now() + wait).await;
                 self.record(key, true);
                 Some(too_many_failures(wait))
@@ -212,24 +215,19 @@ mod tests {
     }
 
     /// A guessing flood from more addresses than the table holds: the table stays at its bound
-    /// and new addresses get 429 for their wrong tokens. (Entries whose budget has refilled are
-    /// dropped by `retain_recent`, so the table makes room again once a flood stops.)
+    /// and no address gets a 429 it did not earn with its own wrong tokens.
     #[tokio::test]
     async fn a_flood_from_many_addresses_keeps_the_table_bounded() {
         let f = AuthFailures::tracking(8);
-        for i in 0..8u8 {
-            let a = Some(IpAddr::V4(Ipv4Addr::new(10, 0, 0, i)));
-            assert!(f.failed(a).await.is_none(), "within the bound: tracked");
-        }
-        for i in 8..200u8 {
+        for i in 0..=255u8 {
             let a = Some(IpAddr::V4(Ipv4Addr::new(10, 0, 1, i)));
-            let r = f.failed(a).await.expect("refused once the table is full");
-            assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+            assert!(f.failed(a).await.is_none(), "one wrong token: a plain 401");
         }
+        f.budgets.run_pending_tasks().await;
         assert!(
-            f.limiter.len() <= 8,
+            f.budgets.entry_count() <= 8,
             "{} addresses tracked",
-            f.limiter.len()
+            f.budgets.entry_count()
         );
     }
 }
