@@ -40,6 +40,7 @@ fn view(name: &str, comment: Option<&str>) -> ApprovalView {
         end_date: NaiveDate::from_ymd_opt(2026, 12, 18).unwrap(),
         start_time: None,
         end_time: None,
+        zone: None,
         half_day_start: false,
         half_day_end: true,
         balance: Some(BalanceEffect {

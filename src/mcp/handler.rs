@@ -51,7 +51,8 @@ impl PersonioServer {
             .collect()
     }
 
-    /// The caller the transport attached to this request, if any (else the app's default).
+    /// The caller the transport attached to this request, if any (callers fall back to the
+    /// app's default caller, e.g. `--as`, where that applies).
     pub(crate) fn principal(&self, ctx: &RequestContext<RoleServer>) -> Option<Principal> {
         self.caller_source
             .as_ref()

@@ -9,6 +9,7 @@ use super::common::{AbsenceOut, PersonOut};
 use crate::error::Result;
 use crate::mcp::confirm::{Stage, Step, WriteControls, WriteOp, quantity_unit, requested_by};
 use crate::mcp::write_tool::{GoOn, write_tool};
+use crate::personio::Absence;
 use crate::policy::guarded::Guarded;
 use crate::policy::guarded::writes::{AbsenceId, CancelPlan};
 use crate::policy::human_text;
@@ -68,11 +69,15 @@ write_tool!(
 /// A cancellation as a write of the shared flow.
 pub struct CancelTimeOff(pub CancelTimeOffArgs);
 
-/// The cancellation in one sentence; an hourly absence's times in its own zone (the company's
-/// when it names none), as everywhere else.
+/// The cancellation in one sentence (what the person confirms).
 fn summary(g: &Guarded, plan: &CancelPlan) -> String {
-    let a = plan.absence();
-    let tz = a.zone_or(g.zone());
+    summary_of(plan.absence(), g.zone())
+}
+
+/// An hourly absence's times are given in its own zone (the company's when it names none), with
+/// the zone's name, as everywhere else.
+fn summary_of(a: &Absence, company: chrono_tz::Tz) -> String {
+    let tz = a.zone_or(company);
     let when = match (a.start, a.end) {
         (Some(s), Some(e)) => format!(
             "on {} ({}–{} {tz})",
@@ -173,6 +178,7 @@ impl WriteOp for CancelTimeOff {
             end_date: a.end_date,
             start_time: local(a.start),
             end_time: local(a.end),
+            zone: a.start.map(|_| tz.name().to_string()),
             half_day_start: a.half_day_start,
             half_day_end: a.half_day_end,
             balance: a.amount.map(|amount| BalanceEffect {
@@ -196,7 +202,54 @@ impl WriteOp for CancelTimeOff {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
     use crate::mcp::handler::PersonioServer;
+    use crate::personio::{PersonRef, TypeRef, Unit};
+
+    fn doctor(zone: Option<&str>) -> Absence {
+        let at = |h: u32| {
+            chrono::NaiveDate::from_ymd_opt(2031, 1, 15)
+                .unwrap()
+                .and_hms_opt(h, 0, 0)
+                .unwrap()
+                .and_utc()
+        };
+        Absence {
+            id: "9bba303f-0000-0000-0000-000000000009".into(),
+            unit: Unit::Hours,
+            employee: PersonRef {
+                id: 7,
+                first_name: Some("Ada".into()),
+                ..PersonRef::default()
+            },
+            time_off_type: TypeRef {
+                id: Some(3),
+                name: Some("Doctor".into()),
+                category: None,
+            },
+            start_date: chrono::NaiveDate::from_ymd_opt(2031, 1, 15).unwrap(),
+            end_date: chrono::NaiveDate::from_ymd_opt(2031, 1, 15).unwrap(),
+            half_day_start: false,
+            half_day_end: false,
+            start: Some(at(8)),
+            end: Some(at(10)),
+            timezone: zone.map(String::from),
+            amount: Some(2.0),
+            status: "approved".into(),
+            comment: None,
+            created_at: None,
+            updated_at: None,
+        }
+    }
+
+    #[test]
+    fn summaries_give_times_in_the_absences_zone_with_its_name() {
+        let berlin = chrono_tz::Europe::Berlin;
+        let own = summary_of(&doctor(Some("Europe/London")), berlin);
+        assert!(own.contains("(08:00–10:00 Europe/London)"), "{own}");
+        let none = summary_of(&doctor(None), berlin);
+        assert!(none.contains("(09:00–11:00 Europe/Berlin)"), "{none}");
+    }
 
     #[test]
     fn cancelling_is_declared_destructive_and_not_read_only() {

@@ -129,7 +129,7 @@ pub struct AbsenceOut {
     pub start_time: Option<String>,
     /// Hour absences: local end time HH:MM.
     pub end_time: Option<String>,
-    /// Hour absences: the time zone of the times.
+    /// Hour absences: the time zone of the times (the absence's own, else the company's).
     pub timezone: Option<String>,
     /// Amount consumed, in `unit`.
     pub amount: Option<f64>,
@@ -166,7 +166,9 @@ impl AbsenceOut {
             half_day_end: a.half_day_end,
             start_time: local(a.start),
             end_time: local(a.end),
-            timezone: a.timezone.clone(),
+            // The zone the times above are in (the absence's own, else the company's), so the
+            // model never reads times without knowing their zone; null without times.
+            timezone: a.start.map(|_| tz.name().to_string()),
             amount: a.amount,
             unit: a.unit.as_str().into(),
             status: a.status.clone(),

@@ -229,6 +229,8 @@ impl WriteOp for CreateTimeOff {
             end_date: r.end_date,
             start_time: r.start_time,
             end_time: r.end_time,
+            // The times as requested: Personio books them in the person's own zone.
+            zone: None,
             half_day_start: r.half_day_start,
             half_day_end: r.half_day_end,
             balance: planned.shows_balance().then(|| BalanceEffect {

@@ -85,6 +85,9 @@ pub struct ApprovalView {
     /// Hour-unit types: the times on the first and last day.
     pub start_time: Option<NaiveTime>,
     pub end_time: Option<NaiveTime>,
+    /// The IANA zone of the times (None without times; views stored before it have none).
+    #[serde(default)]
+    pub zone: Option<String>,
     /// Day-unit types: the first / last day is a half day.
     pub half_day_start: bool,
     pub half_day_end: bool,
@@ -406,6 +409,7 @@ mod tests {
             start_date: NaiveDate::from_ymd_opt(2026, 12, 14).unwrap(),
             end_date: NaiveDate::from_ymd_opt(2026, 12, 18).unwrap(),
             start_time: None,
+            zone: None,
             end_time: None,
             half_day_start: false,
             half_day_end: true,

@@ -102,10 +102,18 @@ fn title_of(view: &ApprovalView, t: &'static Texts) -> &'static str {
 /// The details of the request, as rows.
 fn details(view: &ApprovalView, lang: Lang) -> Markup {
     let t = lang.t();
+    // Times are shown with their zone: the absence may be booked in another one than the
+    // reader's (IANA names only, from the zone table; never free text).
+    let zone = |time: Option<chrono::NaiveTime>| -> Markup {
+        html! {
+            @if let (Some(_), Some(z)) = (time, &view.zone) { " " span class="note" { (z) } }
+        }
+    };
     let day = |date, time: Option<chrono::NaiveTime>, half: bool| -> Markup {
         html! {
             (lang.date(date))
             @if let Some(time) = time { ", " (lang.time(time)) }
+            (zone(time))
             @if half { " " span class="note" { (t.half_day) } }
         }
     };
@@ -131,7 +139,7 @@ fn details(view: &ApprovalView, lang: Lang) -> Markup {
                     dd {
                         (lang.date(view.start_date))
                         @if let (Some(a), Some(b)) = (view.start_time, view.end_time) {
-                            ", " (lang.time(a)) "–" (lang.time(b))
+                            ", " (lang.time(a)) "–" (lang.time(b)) (zone(Some(b)))
                         }
                         @if view.half_day_start || view.half_day_end {
                             " " span class="note" { (t.half_day) }
