@@ -245,3 +245,32 @@ async fn slow_clients_are_timed_out_and_healthz_answers_under_a_flood() {
         .unwrap();
     assert_eq!(r.status(), 200);
 }
+
+/// A request refused before its body is read (here: a foreign Origin; Host, size, token and
+/// rate refusals share the rule) is answered with `Connection: close`: hyper closes such a connection after the answer, and a pooled client that
+/// reused it would otherwise meet a dead socket on its next request.
+#[tokio::test]
+async fn refusals_before_the_body_is_read_close_the_connection_in_the_open() {
+    let s = serve();
+    let c = client();
+    let foreign = c
+        .post(format!("{}/mcp", s.url))
+        .header("content-type", "application/json")
+        .header("origin", "https://evil.example")
+        .body(r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status(), 403);
+    assert_eq!(foreign.headers()["connection"], "close");
+
+    // Without a body there is nothing left unread: the connection stays usable.
+    let bodiless = c
+        .get(format!("{}/mcp", s.url))
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bodiless.status(), 403);
+    assert!(bodiless.headers().get("connection").is_none());
+}

@@ -315,7 +315,10 @@ pub async fn serve(
     let o = oauth.clone();
     let app: Router = oauth.metadata_router().route(
         "/mcp",
-        post(move |headers: HeaderMap| {
+        // The body is read before the answer: a handler that leaves it unread makes hyper close
+        // the connection after answering, and the SDK's pooled client then met a dead socket
+        // on its next request (a flaky "Server disconnected" under load).
+        post(move |headers: HeaderMap, _body: axum::body::Bytes| {
             let o = o.clone();
             async move { mcp(&o, &headers).await }
         }),

@@ -31,10 +31,10 @@ pub struct Security {
 /// configured.
 pub async fn guard_mcp(State(sec): State<Arc<Security>>, mut req: Request, next: Next) -> Response {
     if let Err(r) = sec.hosts.check(req.uri(), req.headers()) {
-        return r.into_response();
+        return closing(req.headers(), r.into_response());
     }
     if let Err(r) = sec.origins.check(req.headers()) {
-        return r.into_response();
+        return closing(req.headers(), r.into_response());
     }
     if let Some(len) = req
         .headers()
@@ -43,7 +43,10 @@ pub async fn guard_mcp(State(sec): State<Arc<Security>>, mut req: Request, next:
         .and_then(|v| v.parse::<u64>().ok())
         && len > sec.max_body_bytes as u64
     {
-        return Rejection::PayloadTooLarge(sec.max_body_bytes).into_response();
+        return closing(
+            req.headers(),
+            Rejection::PayloadTooLarge(sec.max_body_bytes).into_response(),
+        );
     }
     let addr = req
         .extensions()
@@ -51,17 +54,7 @@ pub async fn guard_mcp(State(sec): State<Arc<Security>>, mut req: Request, next:
         .map(|c| c.0.ip());
     let principal = match authenticate(&sec, req.headers(), addr).await {
         Ok(p) => p,
-        Err(mut refusal) => {
-            // The unread body may still be on its way: hyper then closes the connection after
-            // the answer, and a client that reused it (an OAuth client retrying after its
-            // login) would see a dead socket. Say so, so that the client opens a new one.
-            if has_body(req.headers()) {
-                refusal
-                    .headers_mut()
-                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
-            }
-            return refusal;
-        }
+        Err(refusal) => return closing(req.headers(), refusal),
     };
     if let Err(refused) = sec.rate_limits.check(principal.as_ref()) {
         // The role only: an email is a personal value and stays out of the log.
@@ -69,12 +62,25 @@ pub async fn guard_mcp(State(sec): State<Arc<Security>>, mut req: Request, next:
             role = principal.as_ref().map(|p| p.role.as_str()),
             "rate limit reached"
         );
-        return sec.rate_limits.too_many(refused);
+        return closing(req.headers(), sec.rate_limits.too_many(refused));
     }
     if let Some(p) = principal {
         req.extensions_mut().insert(p);
     }
     next.run(req).await
+}
+
+/// A refusal of a request whose body is left unread. The body may still be on its way: hyper then
+/// closes the connection after the answer, and a client that reused it (an OAuth client retrying
+/// after its login, the next request of a pooled client) would see a dead socket. Saying
+/// `Connection: close` makes the client open a new one.
+fn closing(headers: &HeaderMap, mut refusal: Response) -> Response {
+    if has_body(headers) {
+        refusal
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    refusal
 }
 
 /// Whether a request announces a body (a length above zero, or chunked).
@@ -137,7 +143,7 @@ fn principal_of(identity: Identity) -> Principal {
 /// and cross-origin token requests, so the Origin allow-list does not apply to them.
 pub async fn guard_host(State(sec): State<Arc<Security>>, req: Request, next: Next) -> Response {
     if let Err(r) = sec.hosts.check(req.uri(), req.headers()) {
-        return r.into_response();
+        return closing(req.headers(), r.into_response());
     }
     next.run(req).await
 }
