@@ -94,9 +94,7 @@ fn unreadable(what: &str, why: String) -> Error {
 impl PersonioClient {
     /// Day-unit absences (`/v1/company/time-offs`), de-duplicated across page-index quirks.
     pub fn time_offs(&self, query: &AbsenceQuery) -> impl Stream<Item = Result<Absence>> + '_ {
-        self.absence_listing(query, "/v1/company/time-offs", "time-off", |v| {
-            parse_time_off(v)
-        })
+        self.absence_listing(query, "/v1/company/time-offs", "time-off", parse_time_off)
     }
 
     /// Hour-unit absences (`/v1/company/absence-periods`).

@@ -174,19 +174,23 @@ impl Guarded {
     /// Whether this caller may not learn the absence's type: a health-related absence of
     /// someone whose health data the caller does not see.
     pub(super) fn hides_type_of(&self, a: &Absence) -> bool {
-        // Who may see it is the cheap question; the type's words are looked at only if not.
-        !self.caller.sees_health_of(a.employee.id)
-            && self.rules.privacy.is_health(
-                a.time_off_type.category.as_deref(),
-                a.time_off_type.name.as_deref(),
-            )
+        !self.caller.sees_health_of(a.employee.id) && self.is_health(a)
+    }
+
+    fn is_health(&self, a: &Absence) -> bool {
+        self.rules.privacy.is_health(
+            a.time_off_type.category.as_deref(),
+            a.time_off_type.name.as_deref(),
+        )
     }
 
     /// An absence as this caller may see it: health-related ones of other people become a
     /// neutral "Absent" without type, category or comment.
     pub fn masked(&self, mut a: Absence) -> Absence {
+        // Who may see it is the cheap question (asked once per absence); the type's words are
+        // looked at only if not.
         let sees = self.caller.sees_health_of(a.employee.id);
-        if self.hides_type_of(&a) {
+        if !sees && self.is_health(&a) {
             a.time_off_type.id = None;
             a.time_off_type.name = Some(MASKED_TYPE_NAME.into());
             a.time_off_type.category = None;
