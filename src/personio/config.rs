@@ -56,8 +56,9 @@ pub struct LimitsConfig {
     pub auth_per_minute: u32,
     /// ...of which this many may go at once.
     pub auth_burst: u32,
-    /// Every v1 endpoint together: Personio allows 2,000 per minute per caller address; this is
-    /// the bucket's steady refill...
+    /// Every v1 endpoint together: Personio allows 2,000 per minute per caller address. Like
+    /// `auth_per_minute`, this is the total in any minute: the bucket refills at this figure
+    /// minus the burst, so that burst and refill together stay within it...
     pub v1_per_minute: u32,
     /// ...of which this many may go at once (the rest is spread over the minute).
     pub v1_burst: u32,
@@ -89,11 +90,11 @@ impl Default for LimitsConfig {
             auth_per_minute: 60,
             auth_burst: 10,
             // Personio allows 2,000 v1 requests a minute per address. A bucket of 1,000 refilled at
-            // 1,000 a minute never sends more than 2,000 in any rolling minute (burst + refill),
-            // and a chat's bursts — hundreds of calls back to back — never wait: pacing starts
-            // only after 1,000 requests in quick succession, or when Personio's
-            // `X-RateLimit-Remaining` says its budget is spent (`follow_headers`).
-            v1_per_minute: 1_000,
+            // 2,000 − 1,000 = 1,000 a minute never sends more than 2,000 in any rolling minute
+            // (burst + refill), and a chat's bursts — hundreds of calls back to back — never wait:
+            // pacing starts only after 1,000 requests in quick succession (then one every 60 ms),
+            // or when Personio's `X-RateLimit-Remaining` says its budget is spent (`follow_headers`).
+            v1_per_minute: 2_000,
             v1_burst: 1_000,
             follow_headers: true,
         }

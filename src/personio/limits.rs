@@ -72,27 +72,81 @@ fn counts_against_v1(path: &str) -> bool {
     path.starts_with("/v1/")
 }
 
+/// How Personio states a class's limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Limit {
+    /// A rate with bursts on top (the employee listing: 300 a minute, 15 at once).
+    Rate,
+    /// A total per minute that the burst is part of (auth, the v1 budget): the bucket refills at
+    /// the total minus the burst, so that no rolling minute sees more than the total.
+    Window,
+}
+
+/// A bucket's shape: its steady refill per minute and its burst.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Shape {
+    refill: u32,
+    burst: u32,
+}
+
+impl Shape {
+    /// The bucket for Personio's `per_minute` under `limit`, with bursts of up to `burst`.
+    fn of(limit: Limit, per_minute: u32, burst: u32) -> Shape {
+        let per_minute = per_minute.max(1);
+        match limit {
+            Limit::Rate => Shape {
+                refill: per_minute,
+                burst: burst.clamp(1, per_minute),
+            },
+            // At most half the minute goes in one burst, so the refill never collapses to zero.
+            Limit::Window => {
+                let burst = burst.clamp(1, (per_minute / 2).max(1));
+                Shape {
+                    refill: per_minute.saturating_sub(burst).max(1),
+                    burst,
+                }
+            }
+        }
+    }
+
+    /// Requests this shape admits in one minute, as Personio counts them.
+    fn per_minute(self, limit: Limit) -> u32 {
+        match limit {
+            Limit::Rate => self.refill,
+            Limit::Window => self.refill.saturating_add(self.burst),
+        }
+    }
+}
+
 /// One class: its bucket (replaceable when Personio announces a lower limit) and a pause.
 struct Family {
     /// The class's name in the shared budget.
     name: &'static str,
+    limit: Limit,
     bucket: RwLock<Arc<DefaultDirectRateLimiter>>,
-    /// Requests per minute the current bucket allows.
-    per_minute: Mutex<u32>,
-    burst: u32,
+    /// The current bucket's shape.
+    shape: Mutex<Shape>,
     /// Set from `X-RateLimit-*` headers when Personio says the budget is spent.
     paused_until: Mutex<Option<Instant>>,
 }
 
 impl Family {
-    fn new(name: &'static str, per_minute: u32, burst: u32) -> Self {
+    fn new(name: &'static str, limit: Limit, per_minute: u32, burst: u32) -> Self {
+        let shape = Shape::of(limit, per_minute, burst);
         Family {
             name,
-            bucket: RwLock::new(Arc::new(RateLimiter::direct(quota(per_minute, burst)))),
-            per_minute: Mutex::new(per_minute),
-            burst,
+            limit,
+            bucket: RwLock::new(Arc::new(RateLimiter::direct(quota(shape)))),
+            shape: Mutex::new(shape),
             paused_until: Mutex::new(None),
         }
+    }
+
+    fn shape(&self) -> Shape {
+        self.shape.lock().map(|s| *s).unwrap_or(Shape {
+            refill: 1,
+            burst: 1,
+        })
     }
 
     fn current(&self) -> Option<Arc<DefaultDirectRateLimiter>> {
@@ -117,8 +171,8 @@ impl Family {
 
     /// The shared budget's share of this class, after the local bucket.
     async fn acquire_shared(&self, budget: &dyn RateBudget) {
-        let per_minute = self.per_minute.lock().map(|p| *p).unwrap_or(1);
-        budget.acquire(self.name, per_minute, self.burst).await;
+        let shape = self.shape();
+        budget.acquire(self.name, shape.refill, shape.burst).await;
     }
 
     fn pause_for(&self, wait: Duration) {
@@ -133,20 +187,21 @@ impl Family {
 
     /// Shrinks the bucket to `limit` per minute when Personio announces less than we assumed.
     fn tighten(&self, limit: u32) {
-        let Ok(mut current) = self.per_minute.lock() else {
+        let Ok(mut current) = self.shape.lock() else {
             return;
         };
-        if limit == 0 || limit >= *current {
+        let assumed = current.per_minute(self.limit);
+        if limit == 0 || limit >= assumed {
             return;
         }
         tracing::info!(
-            from = *current,
+            from = assumed,
             to = limit,
             "Personio announces a lower rate limit; pacing to it"
         );
-        *current = limit;
+        *current = Shape::of(self.limit, limit, current.burst);
         if let Ok(mut bucket) = self.bucket.write() {
-            *bucket = Arc::new(RateLimiter::direct(quota(limit, self.burst.min(limit))));
+            *bucket = Arc::new(RateLimiter::direct(quota(*current)));
         }
     }
 }
@@ -155,12 +210,12 @@ fn nz(n: u32) -> NonZeroU32 {
     NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN)
 }
 
-/// `n` per minute, refilled evenly, with bursts of up to `burst`.
-fn quota(n: u32, burst: u32) -> Quota {
-    let period = Duration::from_secs(60) / n.max(1);
+/// `shape.refill` per minute, refilled evenly, with bursts of up to `shape.burst`.
+fn quota(shape: Shape) -> Quota {
+    let period = Duration::from_secs(60) / shape.refill.max(1);
     Quota::with_period(period)
-        .unwrap_or_else(|| Quota::per_minute(nz(n)))
-        .allow_burst(nz(burst))
+        .unwrap_or_else(|| Quota::per_minute(nz(shape.refill)))
+        .allow_burst(nz(shape.burst))
 }
 
 /// The token buckets of one client.
@@ -174,18 +229,21 @@ pub struct Limiter {
 
 impl Limiter {
     pub fn new(cfg: &LimitsConfig) -> Self {
-        // A bucket of rate r and burst b admits b + r·60 s requests in any minute; the refill
-        // rate leaves room for the burst so that the total stays within the documented minute.
-        let within = |name, limit: u32, burst: u32| {
-            Family::new(name, limit.saturating_sub(burst).max(1), burst)
-        };
+        // A bucket of rate r and burst b admits b + r·60 s requests in any minute; for the
+        // classes Personio states as a total per minute the refill leaves room for the burst.
+        let window = |name, per_minute, burst| Family::new(name, Limit::Window, per_minute, burst);
         Limiter {
             // Personio documents this one as a rate with bursts (300/min, 15/s), not a window.
-            employees: Family::new("employees", cfg.employees_per_minute, cfg.employees_burst),
-            auth: within("auth", cfg.auth_per_minute, cfg.auth_burst),
+            employees: Family::new(
+                "employees",
+                Limit::Rate,
+                cfg.employees_per_minute,
+                cfg.employees_burst,
+            ),
+            auth: window("auth", cfg.auth_per_minute, cfg.auth_burst),
             // v2 resource endpoints are undocumented; they get the v1 figures.
-            default: within("default", cfg.v1_per_minute, cfg.v1_burst),
-            v1: within("v1", cfg.v1_per_minute, cfg.v1_burst),
+            default: window("default", cfg.v1_per_minute, cfg.v1_burst),
+            v1: window("v1", cfg.v1_per_minute, cfg.v1_burst),
             follow_headers: cfg.follow_headers,
         }
     }
@@ -250,8 +308,7 @@ impl Limiter {
         if throttled {
             family.pause_for(wait);
         } else {
-            let per_minute = limit
-                .unwrap_or_else(|| u64::from(family.per_minute.lock().map(|p| *p).unwrap_or(1)));
+            let per_minute = limit.unwrap_or_else(|| u64::from(family.shape().refill));
             let interval =
                 Duration::from_secs(60) / u32::try_from(per_minute.max(1)).unwrap_or(u32::MAX);
             family.pause_for(wait.min(interval));
@@ -346,6 +403,52 @@ mod tests {
         for i in 0..100 {
             assert!(limiter.try_acquire("/v1/company/time-offs"), "request {i}");
         }
+    }
+
+    #[test]
+    fn after_the_v1_burst_requests_go_on_at_the_steady_rate_not_one_a_minute() {
+        // The v1 budget's total is 2,000 a minute: a burst of 1,000, then 1,000 a minute (one
+        // every 60 ms). Once, the total was configured as the refill, and the bucket refilled at
+        // 1,000 − 1,000, i.e. one request a minute after a busy spell.
+        let limiter = Limiter::new(&LimitsConfig::default());
+        let path = "/v1/company/time-offs";
+        for i in 0..1_000 {
+            assert!(limiter.try_acquire(path), "request {i} of the burst");
+        }
+        assert!(!limiter.try_acquire(path), "the burst is spent");
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(
+            limiter.try_acquire(path),
+            "200 ms after the burst at least one more request is allowed"
+        );
+        let shape = limiter.v1.shape();
+        assert_eq!((shape.burst, shape.refill), (1_000, 1_000));
+    }
+
+    #[test]
+    fn a_lower_announced_total_keeps_burst_and_refill_within_it() {
+        let limiter = Limiter::new(&LimitsConfig::default());
+        let mut h = HeaderMap::new();
+        h.insert("x-ratelimit-limit", HeaderValue::from_static("40"));
+        limiter.observe("/v1/auth", false, &h);
+        let shape = limiter.auth.shape();
+        assert_eq!(shape.burst + shape.refill, 40, "{shape:?}");
+        // Announcing the documented 60 again (or more) does not loosen it back, nor does 40 again.
+        for again in ["60", "40"] {
+            h.insert("x-ratelimit-limit", HeaderValue::from_static(again));
+            limiter.observe("/v1/auth", false, &h);
+            assert_eq!(limiter.auth.shape(), shape);
+        }
+        // A window of 1 still lets one request through a minute.
+        h.insert("x-ratelimit-limit", HeaderValue::from_static("1"));
+        limiter.observe("/v1/auth", false, &h);
+        assert_eq!(
+            limiter.auth.shape(),
+            Shape {
+                refill: 1,
+                burst: 1
+            }
+        );
     }
 
     #[test]

@@ -5,6 +5,9 @@
 //! captured fixture (sorted by start date, not by id). Rejected or cancelled absences are deleted, not
 //! status-changed, exactly as Personio does (REFERENCE.md §11.9), so only `approved` and `pending` exist.
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use uuid::Uuid;
 
@@ -139,6 +142,53 @@ pub struct AbsenceStore {
     day: Vec<DayAbsence>,
     hour: Vec<HourAbsence>,
     next_day_id: u64,
+    /// Built on the first listing after a change, dropped by every change.
+    by_employee: OnceLock<ByEmployee>,
+}
+
+/// Where each employee's absences stand in `day` and `hour`, in store order. A listing that names
+/// people (the usual one: one person's absences) then looks at theirs only, instead of checking
+/// every absence of a 2,000-person company twice per call.
+#[derive(Debug, Default)]
+struct ByEmployee {
+    day: HashMap<u64, Vec<usize>>,
+    hour: HashMap<u64, Vec<usize>>,
+}
+
+impl ByEmployee {
+    fn of(day: &[DayAbsence], hour: &[HourAbsence]) -> ByEmployee {
+        fn positions(employees: impl Iterator<Item = u64>) -> HashMap<u64, Vec<usize>> {
+            let mut map: HashMap<u64, Vec<usize>> = HashMap::new();
+            for (pos, employee) in employees.enumerate() {
+                map.entry(employee).or_default().push(pos);
+            }
+            map
+        }
+        ByEmployee {
+            day: positions(day.iter().map(|a| a.employee_id)),
+            hour: positions(hour.iter().map(|a| a.employee_id)),
+        }
+    }
+}
+
+/// The records of `all` that belong to `employees` (every record when `None`), in store order.
+fn among<'a, A>(
+    all: &'a [A],
+    employees: Option<&[u64]>,
+    index: &HashMap<u64, Vec<usize>>,
+) -> Vec<&'a A> {
+    let Some(ids) = employees else {
+        return all.iter().collect();
+    };
+    let mut positions: Vec<usize> = ids
+        .iter()
+        .filter_map(|id| index.get(id))
+        .flatten()
+        .copied()
+        .collect();
+    positions.sort_unstable();
+    positions.dedup();
+    positions.iter().filter_map(|&p| all.get(p)).collect()
 }
 
 impl AbsenceStore {
@@ -150,7 +200,28 @@ impl AbsenceStore {
             day,
             hour,
             next_day_id,
+            by_employee: OnceLock::new(),
         }
+    }
+
+    fn index(&self) -> &ByEmployee {
+        self.by_employee
+            .get_or_init(|| ByEmployee::of(&self.day, &self.hour))
+    }
+
+    /// Every change moves positions, so the index is rebuilt when next needed.
+    fn changed(&mut self) {
+        self.by_employee = OnceLock::new();
+    }
+
+    /// The day absences of `employees` (all when `None`), in store order.
+    pub fn day_of(&self, employees: Option<&[u64]>) -> Vec<&DayAbsence> {
+        among(&self.day, employees, &self.index().day)
+    }
+
+    /// The hourly absences of `employees` (all when `None`), in store order.
+    pub fn hour_of(&self, employees: Option<&[u64]>) -> Vec<&HourAbsence> {
+        among(&self.hour, employees, &self.index().hour)
     }
 
     pub fn day(&self) -> &[DayAbsence] {
@@ -197,6 +268,7 @@ impl AbsenceStore {
         let key = (absence.start, absence.id);
         let pos = self.day.partition_point(|a| (a.start, a.id) < key);
         self.day.insert(pos, absence);
+        self.changed();
     }
 
     pub fn insert_hour(&mut self, absence: HourAbsence) {
@@ -205,6 +277,7 @@ impl AbsenceStore {
             .hour
             .partition_point(|a| (a.start, a.created_at, a.id) < key);
         self.hour.insert(pos, absence);
+        self.changed();
     }
 
     /// Books a day absence for a new request: allocates its id and stores it, unless the employee
@@ -242,9 +315,11 @@ impl AbsenceStore {
     /// Removes the absence with this v2 id, of either unit; returns its employee.
     pub fn remove_v2(&mut self, id: Uuid) -> Option<u64> {
         if let Some(pos) = self.day.iter().position(|a| a.id_v2 == id) {
+            self.changed();
             return Some(self.day.remove(pos).employee_id);
         }
         let pos = self.hour.iter().position(|a| a.id == id)?;
+        self.changed();
         Some(self.hour.remove(pos).employee_id)
     }
 
@@ -258,11 +333,13 @@ impl AbsenceStore {
 
     pub fn remove_day(&mut self, id: u64) -> Option<DayAbsence> {
         let pos = self.day.iter().position(|a| a.id == id)?;
+        self.changed();
         Some(self.day.remove(pos))
     }
 
     pub fn remove_hour(&mut self, id: Uuid) -> Option<HourAbsence> {
         let pos = self.hour.iter().position(|a| a.id == id)?;
+        self.changed();
         Some(self.hour.remove(pos))
     }
 }
@@ -338,5 +415,69 @@ impl AbsenceRef<'_> {
             AbsenceRef::Day(a) => a.updated_at,
             AbsenceRef::Hour(a) => a.updated_at,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(id: u64, employee_id: u64, start: (u32, u32)) -> DayAbsence {
+        let date = |(m, d)| NaiveDate::from_ymd_opt(2026, m, d).unwrap_or_default();
+        DayAbsence {
+            id,
+            id_v2: Uuid::from_u64_pair(0, id),
+            employee_id,
+            type_id: 1,
+            start: date(start),
+            end: date(start),
+            half_day_start: false,
+            half_day_end: false,
+            status: AbsenceStatus::Approved,
+            comment: String::new(),
+            created_by: CreatedBy::Api,
+            created_at: DateTime::<Utc>::default(),
+            updated_at: DateTime::<Utc>::default(),
+        }
+    }
+
+    /// What a full scan of the store answers for `employees`, as ids in store order.
+    fn scanned(store: &AbsenceStore, employees: &[u64]) -> Vec<u64> {
+        let all = store.day_of(None);
+        all.iter()
+            .filter(|a| employees.contains(&a.employee_id))
+            .map(|a| a.id)
+            .collect()
+    }
+
+    fn indexed(store: &AbsenceStore, employees: &[u64]) -> Vec<u64> {
+        store.day_of(Some(employees)).iter().map(|a| a.id).collect()
+    }
+
+    #[test]
+    fn listings_by_employee_match_a_full_scan_after_every_change() {
+        let mut store = AbsenceStore::new(
+            vec![day(1, 7, (3, 2)), day(2, 8, (1, 5)), day(3, 7, (1, 9))],
+            Vec::new(),
+        );
+        let people: [&[u64]; 4] = [&[7], &[8], &[7, 8], &[9]];
+        let check = |store: &AbsenceStore| {
+            for ids in people {
+                assert_eq!(indexed(store, ids), scanned(store, ids), "{ids:?}");
+            }
+        };
+        check(&store);
+        assert_eq!(indexed(&store, &[7]), vec![3, 1], "store order (by start)");
+        // An insert before everything shifts every position the index held.
+        store.insert_day(day(4, 7, (1, 1)));
+        check(&store);
+        assert_eq!(indexed(&store, &[7]), vec![4, 3, 1]);
+        assert!(store.remove_day(3).is_some());
+        check(&store);
+        assert_eq!(indexed(&store, &[7]), vec![4, 1]);
+        assert!(store.remove_v2(Uuid::from_u64_pair(0, 2)).is_some());
+        check(&store);
+        assert!(indexed(&store, &[8]).is_empty());
+        assert_eq!(store.day_of(None).len(), 2);
     }
 }

@@ -157,7 +157,7 @@ pub async fn list(
     }
 
     let absences = state.absences();
-    let matching = listing.select(absences.hour(), |a| {
+    let matching = listing.select(absences.hour_of(listing.employees()), |a| {
         type_filter.as_ref().is_none_or(|s| s.contains(&a.type_id))
             && period_filter.as_ref().is_none_or(|s| s.contains(&a.id))
     });

@@ -184,7 +184,7 @@ pub async fn list(
 ) -> Result<Response, Response> {
     let company = state.company();
     let absences = state.absences();
-    let matching = listing.select(absences.day(), |a| {
+    let matching = listing.select(absences.day_of(listing.employees()), |a| {
         company
             .time_off_type(a.type_id)
             .is_some_and(|t| t.unit == Unit::Day)
