@@ -60,7 +60,8 @@ pub struct LimitsConfig {
     /// `auth_per_minute`, this is the total in any minute: the bucket refills at this figure
     /// minus the burst, so that burst and refill together stay within it...
     pub v1_per_minute: u32,
-    /// ...of which this many may go at once (the rest is spread over the minute).
+    /// ...of which this many may go at once (the rest is spread over the minute; at most half of
+    /// `v1_per_minute`, so that the refill never collapses to nothing).
     pub v1_burst: u32,
     /// Follow Personio's `X-RateLimit-*` answers (pause when spent, shrink to a lower limit).
     pub follow_headers: bool,

@@ -191,7 +191,10 @@ impl Family {
             return;
         };
         let assumed = current.per_minute(self.limit);
-        if limit == 0 || limit >= assumed {
+        let next = Shape::of(self.limit, limit, current.burst);
+        // The same announcement again (a window of 1 is shaped as one now, one a minute later)
+        // must not hand out a fresh bucket on every answer.
+        if limit == 0 || limit >= assumed || next == *current {
             return;
         }
         tracing::info!(
@@ -199,9 +202,13 @@ impl Family {
             to = limit,
             "Personio announces a lower rate limit; pacing to it"
         );
-        *current = Shape::of(self.limit, limit, current.burst);
-        if let Ok(mut bucket) = self.bucket.write() {
-            *bucket = Arc::new(RateLimiter::direct(quota(*current)));
+        *current = next;
+        // The new bucket starts spent: part of this minute's budget is gone already, and a
+        // full burst on top could exceed the limit just announced.
+        let bucket = RateLimiter::direct(quota(next));
+        let _ = bucket.check_n(nz(next.burst));
+        if let Ok(mut slot) = self.bucket.write() {
+            *slot = Arc::new(bucket);
         }
     }
 }
@@ -299,7 +306,10 @@ impl Limiter {
             b => self.family(b),
         };
         let limit = header_u64(headers, "x-ratelimit-limit");
-        if let Some(limit) = limit {
+        // A v2 answer names the limit of its own endpoint (persons, absence periods, …), which
+        // Personio keeps separately; the one bucket all v2 endpoints share is not cut to it.
+        let per_endpoint = bucket == Bucket::Default && !counts_against_v1(path);
+        if let Some(limit) = limit.filter(|_| !per_endpoint) {
             family.tighten(u32::try_from(limit).unwrap_or(u32::MAX));
         }
         let Some(wait) = reset_wait(headers) else {
@@ -433,13 +443,18 @@ mod tests {
         limiter.observe("/v1/auth", false, &h);
         let shape = limiter.auth.shape();
         assert_eq!(shape.burst + shape.refill, 40, "{shape:?}");
+        assert!(
+            !limiter.try_acquire("/v1/auth"),
+            "the cut bucket starts spent, not with a fresh burst on top of this minute's requests"
+        );
         // Announcing the documented 60 again (or more) does not loosen it back, nor does 40 again.
         for again in ["60", "40"] {
             h.insert("x-ratelimit-limit", HeaderValue::from_static(again));
             limiter.observe("/v1/auth", false, &h);
             assert_eq!(limiter.auth.shape(), shape);
         }
-        // A window of 1 still lets one request through a minute.
+        // A window of 1: one request now, the next a minute later (governor admits at most
+        // burst + refill − 1 in any minute). Announced again, it keeps the same, spent bucket.
         h.insert("x-ratelimit-limit", HeaderValue::from_static("1"));
         limiter.observe("/v1/auth", false, &h);
         assert_eq!(
@@ -449,6 +464,23 @@ mod tests {
                 burst: 1
             }
         );
+        let bucket = limiter.auth.current().map(|b| Arc::as_ptr(&b));
+        limiter.observe("/v1/auth", false, &h);
+        assert_eq!(limiter.auth.current().map(|b| Arc::as_ptr(&b)), bucket);
+        assert!(!limiter.try_acquire("/v1/auth"));
+    }
+
+    #[test]
+    fn a_v2_endpoint_limit_does_not_cut_the_bucket_all_v2_endpoints_share() {
+        let limiter = Limiter::new(&LimitsConfig::default());
+        let before = limiter.default.shape();
+        let mut h = HeaderMap::new();
+        h.insert("x-ratelimit-limit", HeaderValue::from_static("600"));
+        limiter.observe("/v2/absence-periods", false, &h);
+        assert_eq!(limiter.default.shape(), before);
+        // The same header on a v1 route does cut the v1 budget.
+        limiter.observe("/v1/company/time-offs", false, &h);
+        assert_eq!(limiter.v1.shape().per_minute(Limit::Window), 600);
     }
 
     #[test]
@@ -463,11 +495,20 @@ mod tests {
         let limiter = Limiter::new(&LimitsConfig::default());
         h.insert("x-ratelimit-limit", HeaderValue::from_static("2"));
         limiter.observe("/v1/company/employees", false, &h);
-        assert!(limiter.try_acquire("/v1/company/employees"));
-        assert!(limiter.try_acquire("/v1/company/employees"));
+        assert_eq!(
+            limiter.employees.shape(),
+            Shape {
+                refill: 2,
+                burst: 2
+            }
+        );
         assert!(
             !limiter.try_acquire("/v1/company/employees"),
-            "a burst of at most the announced 2"
+            "the cut bucket starts spent"
+        );
+        assert!(
+            limiter.try_acquire("/v1/company/time-offs"),
+            "other classes are not cut"
         );
     }
 

@@ -171,15 +171,8 @@ impl ByEmployee {
     }
 }
 
-/// The records of `all` that belong to `employees` (every record when `None`), in store order.
-fn among<'a, A>(
-    all: &'a [A],
-    employees: Option<&[u64]>,
-    index: &HashMap<u64, Vec<usize>>,
-) -> Vec<&'a A> {
-    let Some(ids) = employees else {
-        return all.iter().collect();
-    };
+/// The records of `all` that belong to `ids`, in store order.
+fn among<'a, A>(all: &'a [A], ids: &[u64], index: &HashMap<u64, Vec<usize>>) -> Vec<&'a A> {
     let mut positions: Vec<usize> = ids
         .iter()
         .filter_map(|id| index.get(id))
@@ -214,14 +207,21 @@ impl AbsenceStore {
         self.by_employee = OnceLock::new();
     }
 
-    /// The day absences of `employees` (all when `None`), in store order.
+    /// The day absences of `employees` (all when `None`, without building the index), in
+    /// store order.
     pub fn day_of(&self, employees: Option<&[u64]>) -> Vec<&DayAbsence> {
-        among(&self.day, employees, &self.index().day)
+        match employees {
+            Some(ids) => among(&self.day, ids, &self.index().day),
+            None => self.day.iter().collect(),
+        }
     }
 
     /// The hourly absences of `employees` (all when `None`), in store order.
     pub fn hour_of(&self, employees: Option<&[u64]>) -> Vec<&HourAbsence> {
-        among(&self.hour, employees, &self.index().hour)
+        match employees {
+            Some(ids) => among(&self.hour, ids, &self.index().hour),
+            None => self.hour.iter().collect(),
+        }
     }
 
     pub fn day(&self) -> &[DayAbsence] {
@@ -441,6 +441,33 @@ mod tests {
         }
     }
 
+    fn hour(id: u64, employee_id: u64, day: u32) -> HourAbsence {
+        let start = NaiveDate::from_ymd_opt(2026, 4, day)
+            .and_then(|d| d.and_hms_opt(9, 0, 0))
+            .unwrap_or_default();
+        HourAbsence {
+            id: Uuid::from_u64_pair(1, id),
+            employee_id,
+            type_id: 2,
+            start,
+            end: start + chrono::Duration::hours(2),
+            half_day_start: false,
+            half_day_end: false,
+            status: AbsenceStatus::Approved,
+            comment: String::new(),
+            origin: Origin::Api,
+            created_by: employee_id,
+            created_at: DateTime::<Utc>::default(),
+            updated_at: DateTime::<Utc>::default(),
+            approved_at: None,
+            breakdown: Vec::new(),
+        }
+    }
+
+    fn hour_ids(store: &AbsenceStore, employees: Option<&[u64]>) -> Vec<Uuid> {
+        store.hour_of(employees).iter().map(|a| a.id).collect()
+    }
+
     /// What a full scan of the store answers for `employees`, as ids in store order.
     fn scanned(store: &AbsenceStore, employees: &[u64]) -> Vec<u64> {
         let all = store.day_of(None);
@@ -479,5 +506,24 @@ mod tests {
         check(&store);
         assert!(indexed(&store, &[8]).is_empty());
         assert_eq!(store.day_of(None).len(), 2);
+    }
+
+    #[test]
+    fn hourly_listings_by_employee_follow_inserts_and_both_removals() {
+        let mut store = AbsenceStore::new(Vec::new(), vec![hour(1, 7, 9), hour(2, 8, 3)]);
+        let of = |n| Uuid::from_u64_pair(1, n);
+        assert_eq!(hour_ids(&store, Some(&[7])), vec![of(1)]);
+        assert!(store.book_hour(hour(3, 7, 1)));
+        assert_eq!(hour_ids(&store, Some(&[7])), vec![of(3), of(1)]);
+        assert_eq!(hour_ids(&store, Some(&[7, 8])), vec![of(3), of(2), of(1)]);
+        assert!(store.remove_hour(of(3)).is_some());
+        assert_eq!(hour_ids(&store, Some(&[7])), vec![of(1)]);
+        assert_eq!(store.remove_v2(of(2)), Some(8));
+        assert!(hour_ids(&store, Some(&[8])).is_empty());
+        assert_eq!(hour_ids(&store, None), vec![of(1)]);
+        assert!(
+            hour_ids(&store, Some(&[99])).is_empty(),
+            "unknown people have none"
+        );
     }
 }

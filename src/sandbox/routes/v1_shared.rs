@@ -116,8 +116,7 @@ pub struct Filters {
     pub updated_from: Option<DateTime<Utc>>,
     /// Exclusive upper bound.
     pub updated_to: Option<DateTime<Utc>>,
-    /// Sorted and without repeats: a listing checks every stored absence against it, and a binary
-    /// search of a handful of ids is cheaper than hashing each absence's employee.
+    /// Sorted and without repeats; the store's per-employee index picks the candidates.
     pub employees: Option<Vec<u64>>,
 }
 
@@ -172,14 +171,6 @@ impl Filters {
         }
     }
 
-    /// Whether absences of `employee` pass the employee filter. Checked first, because it is
-    /// the cheap test that turns most absences away when a listing names people.
-    pub fn takes(&self, employee: u64) -> bool {
-        self.employees
-            .as_ref()
-            .is_none_or(|ids| ids.binary_search(&employee).is_ok())
-    }
-
     /// Whether a period touching `[first, last]`, updated at `updated`, passes the other filters.
     pub fn accepts(&self, first: NaiveDate, last: NaiveDate, updated: DateTime<Utc>) -> bool {
         self.start.is_none_or(|s| last >= s)
@@ -189,27 +180,18 @@ impl Filters {
     }
 }
 
-/// What the shared filters look at: the employee, then first and last day touched and last update.
+/// What the shared filters look at: first and last day touched, and last update.
 pub trait Span {
-    fn employee(&self) -> u64;
     fn span(&self) -> (NaiveDate, NaiveDate, DateTime<Utc>);
 }
 
 impl Span for DayAbsence {
-    fn employee(&self) -> u64 {
-        self.employee_id
-    }
-
     fn span(&self) -> (NaiveDate, NaiveDate, DateTime<Utc>) {
         (self.start, self.end, self.updated_at)
     }
 }
 
 impl Span for HourAbsence {
-    fn employee(&self) -> u64 {
-        self.employee_id
-    }
-
     fn span(&self) -> (NaiveDate, NaiveDate, DateTime<Utc>) {
         (self.first_day(), self.last_day(), self.updated_at)
     }
@@ -252,7 +234,8 @@ impl AbsenceListing {
         self.filters.employees.as_deref()
     }
 
-    /// The records of `candidates` the shared filters and `also` accept, in their order.
+    /// The records of `candidates` (already those of the people named, see
+    /// [`Self::employees`]) the shared filters and `also` accept, in their order.
     pub fn select<'a, A: Span>(
         &self,
         candidates: Vec<&'a A>,
@@ -261,12 +244,8 @@ impl AbsenceListing {
         candidates
             .into_iter()
             .filter(|a| {
-                self.filters.takes(a.employee())
-                    && {
-                        let (first, last, updated) = a.span();
-                        self.filters.accepts(first, last, updated)
-                    }
-                    && also(a)
+                let (first, last, updated) = a.span();
+                self.filters.accepts(first, last, updated) && also(a)
             })
             .collect()
     }
