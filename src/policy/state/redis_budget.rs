@@ -43,12 +43,18 @@ return 0
 /// used promptly and a Redis failure is noticed).
 const MAX_SLEEP: Duration = Duration::from_secs(1);
 
+/// A class with the refill per minute and the burst it is paced to.
+type ClassShape = (&'static str, u32, u32);
+
 /// [`RateBudget`] in Redis with a local fallback of `1/replicas`.
 pub struct RedisBudget {
     store: RedisConn,
     replicas: u32,
     script: Script,
-    fallback: Mutex<HashMap<&'static str, Arc<DefaultDirectRateLimiter>>>,
+    /// Keyed by class *and* shape: when Personio announces a lower limit the client reshapes the
+    /// class, and the fallback must follow rather than keep the first shape it saw (a handful of
+    /// entries at most: a class is only ever cut, a few times).
+    fallback: Mutex<HashMap<ClassShape, Arc<DefaultDirectRateLimiter>>>,
     falling_back: AtomicBool,
 }
 
@@ -75,7 +81,7 @@ impl RedisBudget {
         burst: u32,
     ) -> Arc<DefaultDirectRateLimiter> {
         let mut map = self.fallback.lock().unwrap_or_else(|p| p.into_inner());
-        map.entry(class)
+        map.entry((class, per_minute, burst))
             .or_insert_with(|| {
                 let n = self.replicas;
                 let share = (per_minute / n).max(1);
@@ -148,5 +154,27 @@ impl RateBudget for RedisBudget {
                 tokio::time::sleep(wait).await;
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use secrecy::SecretString;
+
+    #[tokio::test]
+    async fn the_local_fallback_follows_a_reshaped_class() -> crate::error::Result<()> {
+        // A well-formed URL is accepted without connecting.
+        let conn = RedisConn::connect(&SecretString::from("redis://127.0.0.1:1"), None)?;
+        let budget = RedisBudget::new(conn, 2);
+        let first = budget.local("v1", 1_000, 1_000);
+        assert!(Arc::ptr_eq(&first, &budget.local("v1", 1_000, 1_000)));
+        // Personio announced a lower limit and the client cut the class: a new share, not the old.
+        let cut = budget.local("v1", 300, 300);
+        assert!(!Arc::ptr_eq(&first, &cut));
+        let spent = (0..400).take_while(|_| cut.check().is_ok()).count();
+        assert_eq!(spent, 150, "this replica's half of the new burst");
+        Ok(())
     }
 }
