@@ -12,6 +12,7 @@
 //! The equivalence with the plain scan is tested on a 2,000-employee sandbox (`tests/directory.rs`).
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use super::search::{MAX_FUZZY_WORD, Query, SearchKey, tolerance};
 
@@ -110,10 +111,11 @@ pub struct SearchIndex {
     /// 2,000 people has tens of thousands of variants).
     variants: Vec<(u64, u32)>,
     others: WordList,
-    full_names: HashMap<String, Vec<u32>>,
-    emails: HashMap<String, u32>,
+    /// The texts are the search keys' own (`Arc`), not copies.
+    full_names: HashMap<Arc<str>, Vec<u32>>,
+    emails: HashMap<Arc<str>, u32>,
     /// Email addresses and their local parts, sorted, for prefix queries.
-    email_prefixes: Vec<(String, u32)>,
+    email_prefixes: Vec<(Arc<str>, u32)>,
     /// Number of entries (the length of every per-entry array of a search).
     len: usize,
     pool: std::sync::Mutex<Vec<Scratch>>,
@@ -139,7 +141,7 @@ impl SearchIndex {
         variants.dedup();
         variants.shrink_to_fit();
         let others = WordList::of_keys(keys, |k| k.other_words.as_slice());
-        let mut full_names: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut full_names: HashMap<Arc<str>, Vec<u32>> = HashMap::new();
         let mut emails = HashMap::new();
         let mut email_prefixes = Vec::new();
         for (i, k) in keys.iter().enumerate() {
@@ -165,6 +167,12 @@ impl SearchIndex {
             len: keys.len(),
             pool: std::sync::Mutex::new(Vec::new()),
         }
+    }
+
+    /// The entry whose email is `email` (trimmed and lowercased, as the search keys hold it); the
+    /// last one when several share an address.
+    pub fn entry_of_email(&self, email: &str) -> Option<usize> {
+        self.emails.get(email).map(|&e| e as usize)
     }
 
     /// The ids of the name words having deletion variant `v` (and, rarely, of words whose
@@ -271,13 +279,13 @@ impl SearchIndex {
     }
 
     fn search_with(&self, q: &Query, s: &mut Scratch) -> Vec<(u32, u32)> {
-        if let Some(e) = self.emails.get(&q.lower) {
+        if let Some(e) = self.emails.get(q.lower.as_str()) {
             s.offer(*e, 1000);
         }
         if q.words.is_empty() {
             return s.results();
         }
-        if let Some(list) = self.full_names.get(&q.joined) {
+        if let Some(list) = self.full_names.get(q.joined.as_str()) {
             for e in list {
                 s.offer(*e, 900);
             }
@@ -309,7 +317,7 @@ impl SearchIndex {
         if q.lower.len() >= 3 {
             let start = self
                 .email_prefixes
-                .partition_point(|(e, _)| e.as_str() < q.lower.as_str());
+                .partition_point(|(e, _)| &**e < q.lower.as_str());
             for (e, entry) in &self.email_prefixes[start..] {
                 if !e.starts_with(q.lower.as_str()) {
                     break;

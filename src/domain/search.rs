@@ -5,6 +5,8 @@
 //! is a scan over pre-folded words with no allocation per candidate. Typo tolerance uses the
 //! Damerau–Levenshtein distance of `strsim`: 1 edit for words of 4–6 letters, 2 for longer ones.
 
+use std::sync::Arc;
+
 use super::normalize::{german_fold, plain_fold, words};
 use crate::personio::Employee;
 
@@ -13,10 +15,11 @@ use crate::personio::Employee;
 pub struct SearchKey {
     /// Name words in both folds (duplicates removed).
     pub(crate) name_words: Vec<String>,
-    /// "first last" and "last first", both folds.
-    pub(crate) full_names: Vec<String>,
-    pub(crate) email: Option<String>,
-    pub(crate) email_local: Option<String>,
+    /// "first last" and "last first", both folds. Shared (`Arc`) with the index's lookup maps,
+    /// which would otherwise hold a copy of each, as of the email texts below.
+    pub(crate) full_names: Vec<Arc<str>>,
+    pub(crate) email: Option<Arc<str>>,
+    pub(crate) email_local: Option<Arc<str>>,
     pub(crate) other_words: Vec<String>,
 }
 
@@ -39,15 +42,17 @@ impl SearchKey {
                     push_unique(&mut key.name_words, w.to_string());
                 }
             }
-            let f = fold(&format!("{first} {last}"));
-            push_unique(&mut key.full_names, words(&f).collect::<Vec<_>>().join(" "));
-            let f = fold(&format!("{last} {first}"));
-            push_unique(&mut key.full_names, words(&f).collect::<Vec<_>>().join(" "));
+            for name in [format!("{first} {last}"), format!("{last} {first}")] {
+                let joined = words(&fold(&name)).collect::<Vec<_>>().join(" ");
+                if !joined.is_empty() && !key.full_names.iter().any(|n| **n == *joined) {
+                    key.full_names.push(Arc::from(joined));
+                }
+            }
         }
         if let Some(mail) = e.email.value() {
             let m = mail.trim().to_lowercase();
-            key.email_local = m.split('@').next().map(str::to_string);
-            key.email = Some(m);
+            key.email_local = m.split('@').next().map(Arc::from);
+            key.email = Some(Arc::from(m));
         }
         let others = [
             e.position.value().cloned(),
@@ -145,7 +150,7 @@ pub fn score(key: &SearchKey, q: &Query) -> Option<u32> {
     if q.words.is_empty() {
         return None;
     }
-    if key.full_names.contains(&q.joined) {
+    if key.full_names.iter().any(|n| **n == *q.joined) {
         return Some(900);
     }
     let matches: Vec<WordMatch> = q

@@ -23,7 +23,8 @@ pub struct Entry {
 pub struct Snapshot {
     entries: Vec<Entry>,
     by_id: HashMap<i64, usize>,
-    by_email: HashMap<String, usize>,
+    /// Also answers lookups by email (its map of folded addresses), so that the snapshot does not
+    /// keep a second one.
     index: SearchIndex,
     /// Directory attributes the credential cannot read.
     pub omitted: OmittedAttributes,
@@ -56,22 +57,11 @@ impl Snapshot {
             .enumerate()
             .map(|(i, e)| (e.employee.id, i))
             .collect();
-        let by_email = entries
-            .iter()
-            .enumerate()
-            .filter_map(|(i, e)| {
-                e.employee
-                    .email
-                    .value()
-                    .map(|m| (m.trim().to_lowercase(), i))
-            })
-            .collect();
         let keys: Vec<&SearchKey> = entries.iter().map(|e| &e.key).collect();
         let index = SearchIndex::build(&keys);
         Snapshot {
             entries,
             by_id,
-            by_email,
             index,
             omitted,
         }
@@ -94,7 +84,8 @@ impl Snapshot {
     }
 
     pub fn by_email(&self, email: &str) -> Option<&Arc<Employee>> {
-        self.employee_at(self.by_email.get(&email.trim().to_lowercase()))
+        let entry = self.index.entry_of_email(&email.trim().to_lowercase());
+        self.employee_at(entry.as_ref())
     }
 
     /// The employee at a position one of the lookup maps found.
@@ -207,4 +198,41 @@ impl Snapshot {
 pub struct Ranked<'a> {
     pub total: usize,
     pub hits: Vec<(u32, &'a Arc<Employee>)>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::personio::Attr;
+
+    fn person(id: i64, email: Option<&str>) -> Arc<Employee> {
+        Arc::new(Employee {
+            id,
+            first_name: Attr::Value(format!("First{id}")),
+            last_name: Attr::Value("Last".into()),
+            email: email.map_or(Attr::Empty, |m| Attr::Value(m.into())),
+            ..Employee::default()
+        })
+    }
+
+    #[test]
+    fn lookups_by_email_ignore_case_and_surrounding_space_and_take_the_last_of_a_shared_address() {
+        let snapshot = Snapshot::build(
+            vec![
+                person(3, Some(" Ana.Lopez@Example.com ")),
+                person(1, Some("shared@example.com")),
+                person(2, Some("SHARED@example.com")),
+                person(4, None),
+            ],
+            OmittedAttributes::default(),
+        );
+        let id = |email: &str| snapshot.by_email(email).map(|e| e.id);
+        assert_eq!(id("ana.lopez@example.com"), Some(3));
+        assert_eq!(id("  ANA.LOPEZ@EXAMPLE.COM"), Some(3));
+        // Entries are ordered by id, and the later one wins, as before the index held the map.
+        assert_eq!(id("shared@example.com"), Some(2));
+        assert_eq!(id("nobody@example.com"), None);
+        assert_eq!(id(""), None);
+        assert_eq!(snapshot.by_id(4).map(|e| e.id), Some(4));
+    }
 }
