@@ -151,11 +151,15 @@ impl Directory {
         }
     }
 
-    /// The employee with exactly this email. Warm: from memory. Cold: one upstream request
-    /// (Personio filters by exact email), and the full load starts in the background.
+    /// The one employee with exactly this email (`None` when nobody, or several people, have
+    /// it). Warm: from memory. Cold: one upstream request (Personio filters by exact email), and
+    /// the full load starts in the background.
     pub async fn lookup_email(&self, email: &str) -> Result<Option<Arc<Employee>>> {
         if let Some(s) = self.cached().await {
-            return Ok(s.by_email(email).cloned());
+            return Ok(match s.with_email(email).as_slice() {
+                [one] => Some(Arc::clone(one)),
+                _ => None,
+            });
         }
         let found = self
             .shared

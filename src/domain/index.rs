@@ -114,6 +114,9 @@ pub struct SearchIndex {
     /// The texts are the search keys' own (`Arc`), not copies.
     full_names: HashMap<Arc<str>, Vec<u32>>,
     emails: HashMap<Arc<str>, u32>,
+    /// Addresses several entries share (a rehire's old and new record, a shared mailbox): all of
+    /// their entries, in order. Rare, so the common case keeps one integer per address.
+    shared_emails: HashMap<Arc<str>, Vec<u32>>,
     /// Email addresses and their local parts, sorted, for prefix queries.
     email_prefixes: Vec<(Arc<str>, u32)>,
     /// Number of entries (the length of every per-entry array of a search).
@@ -142,14 +145,22 @@ impl SearchIndex {
         variants.shrink_to_fit();
         let others = WordList::of_keys(keys, |k| k.other_words.as_slice());
         let mut full_names: HashMap<Arc<str>, Vec<u32>> = HashMap::new();
-        let mut emails = HashMap::new();
+        let mut emails: HashMap<Arc<str>, u32> = HashMap::new();
+        let mut shared_emails: HashMap<Arc<str>, Vec<u32>> = HashMap::new();
         let mut email_prefixes = Vec::new();
         for (i, k) in keys.iter().enumerate() {
             for n in &k.full_names {
                 full_names.entry(n.clone()).or_default().push(position(i));
             }
             if let Some(e) = &k.email {
-                emails.insert(e.clone(), position(i));
+                if let Some(&first) = emails.get(e) {
+                    shared_emails
+                        .entry(e.clone())
+                        .or_insert_with(|| vec![first])
+                        .push(position(i));
+                } else {
+                    emails.insert(e.clone(), position(i));
+                }
                 email_prefixes.push((e.clone(), position(i)));
             }
             if let Some(l) = &k.email_local {
@@ -163,16 +174,20 @@ impl SearchIndex {
             others,
             full_names,
             emails,
+            shared_emails,
             email_prefixes,
             len: keys.len(),
             pool: std::sync::Mutex::new(Vec::new()),
         }
     }
 
-    /// The entry whose email is `email` (trimmed and lowercased, as the search keys hold it); the
-    /// last one when several share an address.
-    pub fn entry_of_email(&self, email: &str) -> Option<usize> {
-        self.emails.get(email).map(|&e| e as usize)
+    /// The entries whose email is `email` (trimmed and lowercased, as the search keys hold it),
+    /// in order: one, none, or every entry sharing the address.
+    pub fn entries_of_email(&self, email: &str) -> Vec<u32> {
+        match self.shared_emails.get(email) {
+            Some(all) => all.clone(),
+            None => self.emails.get(email).copied().into_iter().collect(),
+        }
     }
 
     /// The ids of the name words having deletion variant `v` (and, rarely, of words whose
@@ -279,8 +294,8 @@ impl SearchIndex {
     }
 
     fn search_with(&self, q: &Query, s: &mut Scratch) -> Vec<(u32, u32)> {
-        if let Some(e) = self.emails.get(q.lower.as_str()) {
-            s.offer(*e, 1000);
+        for e in self.entries_of_email(q.lower.as_str()) {
+            s.offer(e, 1000);
         }
         if q.words.is_empty() {
             return s.results();

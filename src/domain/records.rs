@@ -93,14 +93,19 @@ impl Records {
     }
 
     /// One employee by exact work email, from the cache or with one filtered request.
-    pub async fn by_email(&self, email: &str) -> Result<(Option<Employee>, OmittedAttributes)> {
+    pub async fn by_email(&self, email: &str) -> Result<(Vec<Employee>, OmittedAttributes)> {
         let found = match self.cached().await {
-            Some(snapshot) => snapshot.by_email(email).map(|e| e.as_ref().clone()),
-            None => {
-                self.client
-                    .employee_by_email(email, DIRECTORY_ATTRIBUTES)
-                    .await?
-            }
+            Some(snapshot) => snapshot
+                .with_email(email)
+                .into_iter()
+                .map(|e| e.as_ref().clone())
+                .collect(),
+            None => self
+                .client
+                .employee_by_email(email, DIRECTORY_ATTRIBUTES)
+                .await?
+                .into_iter()
+                .collect(),
         };
         let omitted = self.client.omitted_attributes(DIRECTORY_ATTRIBUTES).await?;
         Ok((found, omitted))

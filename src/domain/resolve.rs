@@ -68,11 +68,29 @@ pub fn resolve_among(
             });
     }
     if reference.contains('@') {
-        if let Some(e) = snapshot.by_email(reference).filter(|e| admits(e)) {
-            return Ok(e.clone());
-        }
-        return Err(Error::not_found("no employee has that email address")
-            .with_hint("Check the spelling, or search for the person by name."));
+        let found: Vec<&Arc<Employee>> = snapshot
+            .with_email(reference)
+            .into_iter()
+            .filter(|e| admits(e))
+            .collect();
+        return match found.as_slice() {
+            [one] => Ok((*one).clone()),
+            [] => Err(Error::not_found("no employee has that email address")
+                .with_hint("Check the spelling, or search for the person by name.")),
+            // A rehire's two records or a shared mailbox: never act on one of them by guess.
+            many => Err(Error::new(
+                ErrorCode::Ambiguous,
+                format!(
+                    "{} employees have that email address; ask the user which one is meant",
+                    many.len()
+                ),
+            )
+            .with_hint("Call the tool again with the chosen person's id.")
+            .with_details(json!({
+                "candidates": many.iter().take(MAX_CANDIDATES).map(|e| candidate(e)).collect::<Vec<_>>(),
+                "total_candidates": many.len(),
+            }))),
+        };
     }
     let hits = snapshot.search(reference, &admits);
     let Some((top, _)) = hits.first() else {
@@ -118,5 +136,44 @@ pub async fn resolve(directory: &Directory, reference: &str) -> Result<Arc<Emplo
             Err(e)
         }
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::personio::{Attr, OmittedAttributes};
+
+    fn person(id: i64, email: &str) -> Arc<Employee> {
+        Arc::new(Employee {
+            id,
+            first_name: Attr::Value(format!("First{id}")),
+            last_name: Attr::Value("Last".into()),
+            email: Attr::Value(email.into()),
+            ..Employee::default()
+        })
+    }
+
+    #[test]
+    fn an_email_two_people_share_is_ambiguous_unless_only_one_of_them_is_visible() {
+        let snapshot = Snapshot::build(
+            vec![
+                person(1, "desk@example.com"),
+                person(2, "desk@example.com"),
+                person(3, "solo@example.com"),
+            ],
+            OmittedAttributes::default(),
+        );
+        let e = resolve_in(&snapshot, "Desk@example.com").map(|e| e.id);
+        let Err(e) = e else {
+            unreachable!("resolved to {e:?}: one of two people picked by guess")
+        };
+        assert_eq!(e.code, ErrorCode::Ambiguous);
+        assert_eq!(
+            resolve_in(&snapshot, "solo@example.com").map(|e| e.id).ok(),
+            Some(3)
+        );
+        let only_two = resolve_among(&snapshot, "desk@example.com", |e| e.id == 2);
+        assert_eq!(only_two.map(|e| e.id).ok(), Some(2));
     }
 }

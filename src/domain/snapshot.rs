@@ -83,9 +83,15 @@ impl Snapshot {
         self.employee_at(self.by_id.get(&id))
     }
 
-    pub fn by_email(&self, email: &str) -> Option<&Arc<Employee>> {
-        let entry = self.index.entry_of_email(&email.trim().to_lowercase());
-        self.employee_at(entry.as_ref())
+    /// Everyone with this work email (surrounding space and case ignored), by id: usually one
+    /// person, but a rehire's old and new record, or a shared mailbox, give several, and no caller
+    /// may silently pick one of them.
+    pub fn with_email(&self, email: &str) -> Vec<&Arc<Employee>> {
+        self.index
+            .entries_of_email(&email.trim().to_lowercase())
+            .into_iter()
+            .filter_map(|i| self.employee_at(Some(&(i as usize))))
+            .collect()
     }
 
     /// The employee at a position one of the lookup maps found.
@@ -216,23 +222,30 @@ mod tests {
     }
 
     #[test]
-    fn lookups_by_email_ignore_case_and_surrounding_space_and_take_the_last_of_a_shared_address() {
+    fn lookups_by_email_ignore_case_and_surrounding_space_and_return_everyone_sharing_one() {
         let snapshot = Snapshot::build(
             vec![
                 person(3, Some(" Ana.Lopez@Example.com ")),
-                person(1, Some("shared@example.com")),
                 person(2, Some("SHARED@example.com")),
+                person(1, Some("shared@example.com")),
                 person(4, None),
             ],
             OmittedAttributes::default(),
         );
-        let id = |email: &str| snapshot.by_email(email).map(|e| e.id);
-        assert_eq!(id("ana.lopez@example.com"), Some(3));
-        assert_eq!(id("  ANA.LOPEZ@EXAMPLE.COM"), Some(3));
-        // Entries are ordered by id, and the later one wins, as before the index held the map.
-        assert_eq!(id("shared@example.com"), Some(2));
-        assert_eq!(id("nobody@example.com"), None);
-        assert_eq!(id(""), None);
+        let ids =
+            |email: &str| -> Vec<i64> { snapshot.with_email(email).iter().map(|e| e.id).collect() };
+        assert_eq!(ids("ana.lopez@example.com"), vec![3]);
+        assert_eq!(ids("  ANA.LOPEZ@EXAMPLE.COM"), vec![3]);
+        assert_eq!(ids("shared@example.com"), vec![1, 2], "both, by id");
+        assert!(ids("nobody@example.com").is_empty());
+        assert!(ids("").is_empty());
         assert_eq!(snapshot.by_id(4).map(|e| e.id), Some(4));
+        // The exact-email search tier offers everyone with the address.
+        let hits: Vec<i64> = snapshot
+            .search("shared@example.com", |_| true)
+            .iter()
+            .map(|(_, e)| e.id)
+            .collect();
+        assert_eq!(hits.len(), 2, "{hits:?}");
     }
 }

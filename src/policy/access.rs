@@ -67,26 +67,44 @@ impl Caller {
         }
     }
 
-    /// Resolves a principal against the directory. Fails closed when the email matches nobody.
+    /// Resolves a principal against the directory. Fails closed when the email matches nobody,
+    /// only former employees, or several current employees (a shared mailbox must not pick
+    /// whose rights the caller gets). A rehire's old, inactive record beside the current one
+    /// does not count: the current one is the caller.
     pub fn resolve(principal: Option<&Principal>, snapshot: &Snapshot) -> Result<Caller> {
         let Some(p) = principal else {
             return Ok(Caller::operator());
         };
-        let me = snapshot.by_email(&p.email).ok_or_else(|| {
-            Error::new(
+        let matches = snapshot.with_email(&p.email);
+        if matches.is_empty() {
+            return Err(Error::new(
                 ErrorCode::Forbidden,
                 "the caller's email matches no employee in Personio, so no access is granted",
             )
-            .with_hint("The token or --as email must be the caller's Personio work email.")
-        })?;
-        // Leavers keep no access: a former employee's token is refused like an unknown one.
-        if me.status.value() == Some(&EmployeeStatus::Inactive) {
-            return Err(Error::new(
-                ErrorCode::Forbidden,
-                "the caller is a former employee in Personio, so no access is granted",
-            )
-            .with_hint("Access ends with employment; ask HR if this is wrong."));
+            .with_hint("The token or --as email must be the caller's Personio work email."));
         }
+        let current: Vec<&Arc<Employee>> = matches
+            .into_iter()
+            .filter(|e| e.status.value() != Some(&EmployeeStatus::Inactive))
+            .collect();
+        let me = match current.as_slice() {
+            [one] => *one,
+            // Leavers keep no access: a former employee's token is refused like an unknown one.
+            [] => {
+                return Err(Error::new(
+                    ErrorCode::Forbidden,
+                    "the caller is a former employee in Personio, so no access is granted",
+                )
+                .with_hint("Access ends with employment; ask HR if this is wrong."));
+            }
+            _ => {
+                return Err(Error::new(
+                    ErrorCode::Forbidden,
+                    "the caller's email belongs to several current employees in Personio, so no access is granted",
+                )
+                .with_hint("Ask HR to give each person their own work email in Personio."));
+            }
+        };
         let visible = match p.role {
             Role::Hr => None,
             Role::Manager => {
@@ -181,5 +199,72 @@ impl Caller {
             copy.termination_date = crate::personio::Attr::Empty;
         }
         Arc::new(copy)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::personio::{Attr, OmittedAttributes};
+
+    fn person(id: i64, email: &str, status: EmployeeStatus) -> Arc<Employee> {
+        Arc::new(Employee {
+            id,
+            first_name: Attr::Value(format!("First{id}")),
+            last_name: Attr::Value("Last".into()),
+            email: Attr::Value(email.into()),
+            status: Attr::Value(status),
+            ..Employee::default()
+        })
+    }
+
+    fn caller(people: Vec<Arc<Employee>>, email: &str) -> Result<Caller> {
+        let snapshot = Snapshot::build(people, OmittedAttributes::default());
+        let principal = Principal {
+            email: email.into(),
+            role: Role::Employee,
+        };
+        Caller::resolve(Some(&principal), &snapshot)
+    }
+
+    #[test]
+    fn a_shared_address_of_two_current_employees_grants_nothing() {
+        let people = vec![
+            person(1, "team@example.com", EmployeeStatus::Active),
+            person(2, "TEAM@example.com", EmployeeStatus::Leave),
+        ];
+        let refused = caller(people, "team@example.com").map(|c| c.employee_id);
+        let Err(e) = refused else {
+            unreachable!("resolved to {refused:?}: a shared mailbox picked whose rights to use")
+        };
+        assert_eq!(e.code, ErrorCode::Forbidden);
+        assert!(
+            e.message.contains("several current employees"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn a_rehire_is_their_current_record_whichever_id_is_higher() {
+        for (old, new) in [(1, 2), (2, 1)] {
+            let people = vec![
+                person(old, "ana@example.com", EmployeeStatus::Inactive),
+                person(new, "ana@example.com", EmployeeStatus::Active),
+            ];
+            let me = caller(people, " Ana@Example.com").map(|c| c.employee_id);
+            assert_eq!(me.ok().flatten(), Some(new));
+        }
+        let leavers = vec![
+            person(1, "bo@example.com", EmployeeStatus::Inactive),
+            person(2, "bo@example.com", EmployeeStatus::Inactive),
+        ];
+        let refused = caller(leavers, "bo@example.com").err().map(|e| e.message);
+        assert!(
+            refused
+                .as_deref()
+                .is_some_and(|m| m.contains("former employee")),
+            "{refused:?}"
+        );
     }
 }

@@ -28,7 +28,8 @@ impl Role {
 /// An authenticated caller.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Principal {
-    /// The caller's work email in Personio; must match exactly one employee (fails closed otherwise).
+    /// The caller's work email in Personio; must match exactly one current employee (fails closed
+    /// otherwise; a rehire's old, inactive record beside the current one does not count).
     pub email: String,
     pub role: Role,
 }
