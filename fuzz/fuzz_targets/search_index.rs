@@ -3,11 +3,11 @@
 //! an arbitrary query.
 //!
 //! Properties: nothing panics (or explodes: the deletion-variant index is built per name word);
-//! the index returns exactly the entries and scores the scan gives. Work emails are unique in
-//! Personio, so inputs where two people share one are skipped.
+//! the index returns exactly the entries and scores the scan gives, also when people share a work
+//! email (a rehire's two records, a shared mailbox: every one of them is an exact-email match).
 #![no_main]
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
@@ -36,14 +36,8 @@ fn attr(v: &Option<String>) -> Attr<String> {
 }
 
 fuzz_target!(|input: Input| {
-    let mut emails = HashSet::new();
     let mut employees = Vec::new();
     for (i, p) in input.people.iter().take(12).enumerate() {
-        if let Some(m) = &p.email
-            && !emails.insert(m.trim().to_lowercase())
-        {
-            return;
-        }
         employees.push(Employee {
             id: i as i64 + 1,
             first_name: attr(&p.first),
