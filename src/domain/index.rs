@@ -183,10 +183,10 @@ impl SearchIndex {
 
     /// The entries whose email is `email` (trimmed and lowercased, as the search keys hold it),
     /// in order: one, none, or every entry sharing the address.
-    pub fn entries_of_email(&self, email: &str) -> Vec<u32> {
+    pub fn entries_of_email(&self, email: &str) -> &[u32] {
         match self.shared_emails.get(email) {
-            Some(all) => all.clone(),
-            None => self.emails.get(email).copied().into_iter().collect(),
+            Some(all) => all,
+            None => self.emails.get(email).map_or(&[], std::slice::from_ref),
         }
     }
 
@@ -294,7 +294,7 @@ impl SearchIndex {
     }
 
     fn search_with(&self, q: &Query, s: &mut Scratch) -> Vec<(u32, u32)> {
-        for e in self.entries_of_email(q.lower.as_str()) {
+        for &e in self.entries_of_email(q.lower.as_str()) {
             s.offer(e, 1000);
         }
         if q.words.is_empty() {

@@ -89,8 +89,9 @@ impl Snapshot {
     pub fn with_email(&self, email: &str) -> Vec<&Arc<Employee>> {
         self.index
             .entries_of_email(&email.trim().to_lowercase())
-            .into_iter()
-            .filter_map(|i| self.employee_at(Some(&(i as usize))))
+            .iter()
+            .filter_map(|&i| self.entries.get(i as usize))
+            .map(|e| &e.employee)
             .collect()
     }
 
