@@ -19,9 +19,10 @@ ARG DEBIAN_RELEASE=bookworm
 
 FROM docker.io/library/rust:${RUST_VERSION}-slim-${DEBIAN_RELEASE} AS build
 WORKDIR /src
-# Only what `cargo build` reads: the manifest (its [[bench]] targets must exist), the sources and the
-# prompt templates the binary embeds.
-COPY Cargo.toml Cargo.lock ./
+# Only what `cargo build` reads: the manifest (its [[bench]] targets must exist), the sources, the
+# prompt templates the binary embeds, and the build script with the dist build's code layout (build.rs).
+COPY Cargo.toml Cargo.lock build.rs ./
+COPY packaging/link-order ./packaging/link-order
 COPY benches ./benches
 COPY prompts ./prompts
 COPY src ./src

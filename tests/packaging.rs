@@ -580,3 +580,64 @@ fn server_json_is_valid_under_the_registry_schema() {
     bad["name"] = json!("personio-mcp");
     assert!(!validator.is_valid(&bad));
 }
+
+/// The dist build's code layout (build.rs passes packaging/link-order to rust-lld) reaches the
+/// container build and is a list the linker can use. Otherwise the failure is a broken `docker build`
+/// (COPY of a file the build context leaves out) or silent: a line that is not a symbol name is
+/// skipped, and the layout falls back to the default (~5 MiB more resident, BENCHMARKS.md "Code layout").
+#[test]
+fn the_dist_code_layout_reaches_the_container_build_and_names_only_symbols() {
+    let list_path = "packaging/link-order/x86_64-unknown-linux-gnu.txt";
+    let build = std::fs::read_to_string(root().join("build.rs")).unwrap();
+    assert!(
+        build.contains("packaging/link-order") && build.contains("x86_64-unknown-linux-gnu"),
+        "build.rs no longer points at {list_path}"
+    );
+    let docker = std::fs::read_to_string(root().join("Dockerfile")).unwrap();
+    let copies = |what: &str| {
+        docker
+            .lines()
+            .any(|l| l.starts_with("COPY ") && l.split_whitespace().any(|w| w == what))
+    };
+    assert!(copies("build.rs"), "the Dockerfile must copy build.rs");
+    assert!(
+        copies("packaging/link-order"),
+        "the Dockerfile must copy packaging/link-order"
+    );
+    // The build context is an allow-list: what it leaves out, COPY cannot find.
+    let context = std::fs::read_to_string(root().join(".dockerignore")).unwrap();
+    for allowed in ["!build.rs", "!packaging/link-order/"] {
+        assert!(
+            context.lines().any(|l| l.trim() == allowed),
+            ".dockerignore must let {allowed} into the build context"
+        );
+    }
+
+    let list = std::fs::read_to_string(root().join(list_path)).unwrap();
+    assert!(
+        list.lines().next().is_some_and(|l| l.starts_with('#')),
+        "the list starts with its header (how it was made)"
+    );
+    let names: Vec<&str> = list
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .collect();
+    assert!(
+        names.len() > 1_000,
+        "a stdio session runs well over 1,000 functions; the list has {}",
+        names.len()
+    );
+    let bad: Vec<&&str> = names
+        .iter()
+        .filter(|n| {
+            !(n.starts_with("_ZN")
+                || n.starts_with("_R")
+                || n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+                || n.contains(char::is_whitespace)
+        })
+        .take(5)
+        .collect();
+    assert!(bad.is_empty(), "lines that are not symbol names: {bad:?}");
+    let unique: BTreeSet<&&str> = names.iter().collect();
+    assert_eq!(unique.len(), names.len(), "the list names a function twice");
+}
