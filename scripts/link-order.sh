@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates packaging/link-order/x86_64-unknown-linux-gnu.txt, the code layout of the distribution build
-# (build.rs says why; BENCHMARKS.md "Code layout" what it saves). Run it after a compiler or dependency
+# (build.rs says why; BENCHMARKS.md "Session 9: code layout" what it saves). Run it after a compiler or dependency
 # update, on x86_64 Linux with glibc, then rebuild (`cargo build --profile dist`) and commit the list.
 #
 # 1. Installs valgrind (Debian's package; callgrind profiles which functions run) when it is missing, and
