@@ -55,7 +55,7 @@ fn main() {
     if !linker_accepts(&args, &out) {
         println!(
             "cargo::warning=the linker does not take --symbol-ordering-file: this dist build keeps the \
-             default code layout (~5 MiB more resident memory; set PERSONIO_MCP_LINK_ORDER=off to silence this)"
+             default code layout (~7 MiB more resident memory; set PERSONIO_MCP_LINK_ORDER=off to silence this)"
         );
         return;
     }

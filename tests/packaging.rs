@@ -584,7 +584,7 @@ fn server_json_is_valid_under_the_registry_schema() {
 /// The dist build's code layout (build.rs passes packaging/link-order to rust-lld) reaches the
 /// container build and is a list the linker can use. Otherwise the failure is a broken `docker build`
 /// (COPY of a file the build context leaves out) or silent: a line that is not a symbol name is
-/// skipped, and the layout falls back to the default (~5 MiB more resident, BENCHMARKS.md "Session 9: code layout").
+/// skipped, and the layout falls back to the default (~7 MiB more resident, BENCHMARKS.md "Session 9: code layout").
 #[test]
 fn the_dist_code_layout_reaches_the_container_build_and_names_only_symbols() {
     let list_path = "packaging/link-order/x86_64-unknown-linux-gnu.txt";
