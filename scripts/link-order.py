@@ -106,7 +106,7 @@ def stand_in(binary: str) -> tuple[subprocess.Popen[bytes], str]:
     return proc, proc.stdout.readline().decode().strip()
 
 
-def phase_start_up(binary: str, run: str, base: str) -> None:
+def phase_start_up(run: str, base: str) -> None:
     from raw_rpc import RawSession
 
     env = dict(
@@ -150,10 +150,7 @@ def main() -> None:
             run = wrapper(binary, str(out))
             proc, base = stand_in(binary)
             try:
-                if phase is phase_start_up:
-                    phase_start_up(binary, run, base)
-                else:
-                    phase_session(run, base)
+                phase(run, base)
             finally:
                 proc.terminate()
                 proc.wait()
