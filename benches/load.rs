@@ -14,7 +14,8 @@
 //!   http      `serve --http` throughput and p99 with 1, 10 and 100 concurrent sessions
 //!   soak      10,000 mixed calls over 100 HTTP sessions, twice (errors, RSS drift)
 //!   sdk       issue 16: the official Python SDK over stdio, 2,000 employees, real limits,
-//!             2 × 30 back-to-back calls per function: pooled p50, upstream requests, 429s, RSS
+//!             2 × 30 back-to-back calls per function: pooled p50, upstream requests, 429s, RSS,
+//!             and the SDK floor (the same answers from a no-op stub, benches/floor_stub.py)
 //!   first     issue 16: first-call latency on a cold server at 1k / 10k employees, real limits
 //!   topk      issue 16: full ranking vs top-10 selection per query kind on 100k employees
 //!   all       every scenario above, in that order
@@ -1158,15 +1159,7 @@ async fn sdk() {
     println!("|---|---|---|---|---|---|---|---|---|");
     if let Some(functions) = v["functions"].as_object() {
         for (label, f) in functions {
-            let mut samples: Vec<Duration> = f["ms"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(Value::as_f64)
-                        .map(|m| Duration::from_secs_f64(m / 1e3))
-                        .collect()
-                })
-                .unwrap_or_default();
+            let mut samples = durations(&f["ms"]);
             let n = samples.len().max(1) as u64;
             let p = percentiles(&mut samples);
             let errors = f["errors"].as_array().map_or(0, Vec::len);
@@ -1187,7 +1180,75 @@ async fn sdk() {
             }
         }
     }
+    print_floors(&v);
     sandbox.shutdown().await;
+}
+
+/// The second table: each function against the SDK's floor, from the driver's triples (our call,
+/// the same answer from a no-op stub, a near-empty answer from it), taken one right after another.
+fn print_floors(v: &Value) {
+    if let Some(why) = v["floor_error"].as_str() {
+        println!("\nThe floor could not be measured: {why}");
+    }
+    let Some(functions) = v["functions"].as_object() else {
+        return;
+    };
+    println!(
+        "\nAgainst the SDK's floor: per call, ours, then the same call to benches/floor_stub.py answering at once with \
+         our answer, then with a near-empty one (the issue's no-op floor); {} triples per function, one right after another.\n",
+        v["calls"]
+    );
+    println!(
+        "| function | ours p50 | floor p50 (same answer) | no-op floor p50 | ours above the floor (median of differences) | ours above the no-op floor | our errors |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    for (label, f) in functions {
+        let mut ours = durations(&f["paired_ms"]);
+        if ours.is_empty() {
+            continue;
+        }
+        let (floor, above) = floor_and_above(&f["paired_ms"], &f["floor_ms"]);
+        let (noop, above_noop) = floor_and_above(&f["paired_ms"], &f["noop_ms"]);
+        println!(
+            "| {label} | {} | {floor} | {noop} | **{above}** | {above_noop} | {} |",
+            fmt_us(percentiles(&mut ours).p50),
+            f["paired_errors"]
+        );
+    }
+}
+
+/// The floor's p50 and the median of the pairs' differences (our call minus the stub's, signed:
+/// a pair can see the stub slower), as table cells; dashes without pairs.
+fn floor_and_above(ours: &Value, floor: &Value) -> (String, String) {
+    let (ours, mut floor) = (durations(ours), durations(floor));
+    if ours.is_empty() || ours.len() != floor.len() {
+        return ("–".into(), "–".into());
+    }
+    let mut diffs: Vec<f64> = ours
+        .iter()
+        .zip(&floor)
+        .map(|(o, f)| (o.as_secs_f64() - f.as_secs_f64()) * 1e6)
+        .collect();
+    diffs.sort_by(f64::total_cmp);
+    let median = diffs[diffs.len() / 2];
+    let above = if median >= 0.0 {
+        fmt_us(median)
+    } else {
+        format!("−{}", fmt_us(-median))
+    };
+    (fmt_us(percentiles(&mut floor).p50), above)
+}
+
+/// A driver's list of milliseconds as durations (empty when absent).
+fn durations(ms: &Value) -> Vec<Duration> {
+    ms.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_f64)
+                .map(|m| Duration::from_secs_f64(m / 1e3))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn routes_total(routes: &Value) -> u64 {

@@ -5,9 +5,17 @@ Per function it sends CALLS calls back to back (one at a time), RUNS times, and 
 call's latency (time.perf_counter around `call_tool`), the sandbox's upstream request count per
 route for the function (from its `/__sandbox/stats`), and the number of 429s Personio's limits
 produced. It also reports spawn → initialize, the first (cold) search, and the server's RSS when
-idle and after the run. Then the same read calls again as raw JSON-RPC lines over pipes, without
-the SDK (`raw_p50_ms`): the server's and the pipes' share. Everything goes to stdout as one JSON
-document; benches/load.rs prints the tables.
+idle and after the run.
+
+Then, per function, CALLS triples in rotating order: the call to our server (`paired_ms`), the same
+call through a second SDK client to benches/floor_stub.py answering at once with the answer our
+server gave (`floor_ms`: what the client, the pipes and the wake-ups cost for that answer), and
+through a third to the stub answering almost nothing (`noop_ms`: the issue's no-op floor). A triple
+sees one moment of the machine, so "above the floor" holds while its speed drifts.
+
+Last, the same read calls as raw JSON-RPC lines over pipes, without the SDK (`raw_p50_ms`): the
+server's and the pipes' share. Everything goes to stdout as one JSON document; benches/load.rs
+prints the tables.
 
 Run by benches/load.rs with the project's pinned venv (scripts/setup-e2e.sh); by hand:
   .venv/bin/python benches/sdk_driver.py --bin target/release/personio-mcp --base-url http://127.0.0.1:PORT
@@ -21,6 +29,7 @@ import json
 import os
 import statistics
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -110,6 +119,63 @@ def raw_p50_ms(binary: str, env: dict[str, str], calls: list[tuple[str, str, dic
     return out
 
 
+def call_key(tool: str, args: dict[str, Any]) -> str:
+    """How benches/floor_stub.py finds the answer to a call: the tool and its arguments."""
+    return json.dumps([tool, args], sort_keys=True, ensure_ascii=False)
+
+
+def dumped(model: Any) -> Any:
+    """An SDK result as the JSON our server sent: the fields it set (explicit nulls included), none of
+    the SDK model's defaults, camelCase names. Key order and number formatting may differ."""
+    return model.model_dump(by_alias=True, exclude_unset=True, mode="json")
+
+
+async def paired_with_floor(
+    client: Client,
+    env: dict[str, str],
+    recorded: dict[str, Any],
+    functions: list[tuple[str, str, Any]],
+    count: int,
+) -> dict[str, dict[str, Any]]:
+    """Per function, `count` triples: one call to our server, the same call through a second SDK
+    client to benches/floor_stub.py replaying `recorded` (the same answer from a server that parses
+    the request and does nothing else), and through a third to the stub answering with almost nothing
+    (FLOOR_TINY), in rotating order. A triple
+    sees one moment of the machine, so the differences hold when its speed drifts between runs (it
+    does: the floor alone moved from 0.34 to 0.66 ms between two runs of one hour)."""
+    stub = str(Path(__file__).with_name("floor_stub.py"))
+    out: dict[str, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        answers = Path(tmp) / "answers.json"
+        answers.write_text(json.dumps(recorded, ensure_ascii=False), encoding="utf-8")
+        stub_env = {**env, "FLOOR_ANSWERS": str(answers)}
+        same = StdioServerParameters(command=sys.executable, args=[stub], env=stub_env)
+        tiny = StdioServerParameters(command=sys.executable, args=[stub], env={**stub_env, "FLOOR_TINY": "1"})
+        with open(os.devnull, "w") as errlog:
+            async with (
+                Client(stdio_client(same, errlog=errlog)) as floor,
+                Client(stdio_client(tiny, errlog=errlog)) as noop,
+            ):
+                await floor.list_tools()
+                await noop.list_tools()
+                for label, tool, args in functions:
+                    series: dict[str, list[float]] = {"paired_ms": [], "floor_ms": [], "noop_ms": []}
+                    errors = 0
+                    for i in range(count + 1):
+                        a = args()
+                        # Who goes first rotates, so that no side always follows the same one.
+                        took: dict[int, tuple[float, Any]] = {}
+                        for k in (i % 3, (i + 1) % 3, (i + 2) % 3):
+                            took[k] = await timed((client, floor, noop)[k], tool, a)
+                        if i:  # the first triple warms the stubs' answer paths
+                            for k, key in enumerate(series):
+                                series[key].append(took[k][0])
+                            # A create that our server refused while the stub replays a success.
+                            errors += bool(took[0][1].is_error)
+                    out[label] = {**series, "paired_errors": errors}
+    return out
+
+
 def weekdays_from(start: dt.date, count: int) -> list[dt.date]:
     """`count` Monday..Thursday dates from `start` on (each followed by a weekday: 2-day requests)."""
     out, d = [], start
@@ -164,7 +230,8 @@ async def main() -> None:
             types = structured(await client.call_tool("list_time_off_types", {}))["types"]
             day_type = next(t for t in types if t.get("unit") == "days" and "vacation" in t["name"].lower())
             year = dt.date.today().year
-            dates = weekdays_from(dt.date(year + 1, 2, 2), opts.calls * opts.runs)
+            # The measured creates, then those of the paired phase (one more for its warm-up pair).
+            dates = weekdays_from(dt.date(year + 1, 2, 2), opts.calls * (opts.runs + 1) + 1)
             creates = iter(
                 {
                     "employee": ids[i % len(ids)],
@@ -187,16 +254,31 @@ async def main() -> None:
                 ("list time-off types", "list_time_off_types", lambda: {}),
                 ("create time-off (2 days)", "create_time_off", lambda: next(creates)),
             ]
+            # The handshake our server answered (the modern era's `server/discover`, or
+            # `initialize`), replayed by the floor stub so that the client runs the same era.
+            session = client.session
+            handshake = session.discover_result or session.initialize_result
+            recorded: dict[str, Any] = {
+                "handshake": dumped(handshake) if handshake else None,
+                "tools": dumped(await client.list_tools()),
+                "answers": {},
+                "by_tool": {},
+            }
             for label, tool, args in functions:
                 samples: list[float] = []
                 errors: list[str] = []
                 reset(base)
                 for _ in range(opts.runs):
                     for _ in range(opts.calls):
-                        ms, r = await timed(client, tool, args())
+                        a = args()
+                        ms, r = await timed(client, tool, a)
                         samples.append(ms)
+                        # Errors too: the floor replays whatever our server answered to these arguments.
+                        recorded["answers"][call_key(tool, a)] = dumped(r)
                         if r.is_error:
                             errors.append(" ".join(getattr(c, "text", "") for c in r.content)[:200])
+                        else:
+                            recorded["by_tool"][tool] = dumped(r)
                 s = stats(base)
                 out["functions"][label] = {
                     "tool": tool,
@@ -207,6 +289,13 @@ async def main() -> None:
                 }
             out["rss_after_kib"] = rss_kib(pid) if pid else None
             out["rss_peak_kib"] = rss_kib(pid, "VmHWM:") if pid else None
+            try:
+                triples = await paired_with_floor(client, env, recorded, functions, opts.calls)
+            except Exception as e:  # the main figures above still stand; say why the floor is missing
+                out["floor_error"] = repr(e)[:500]
+                triples = {}
+            for label, series in triples.items():
+                out["functions"][label].update(series)
             reads = [(label, tool, args()) for label, tool, args in functions if tool != "create_time_off"]
     raw = raw_p50_ms(opts.bin, env, reads, opts.calls * opts.runs)
     for label, ms in raw.items():
