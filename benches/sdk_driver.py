@@ -140,9 +140,9 @@ async def paired_with_floor(
     """Per function, `count` triples: one call to our server, the same call through a second SDK
     client to benches/floor_stub.py replaying `recorded` (the same answer from a server that parses
     the request and does nothing else), and through a third to the stub answering with almost nothing
-    (FLOOR_TINY), in rotating order. A triple
-    sees one moment of the machine, so the differences hold when its speed drifts between runs (it
-    does: the floor alone moved from 0.34 to 0.66 ms between two runs of one hour)."""
+    (FLOOR_TINY), in rotating order. A triple sees one moment of the machine, so the differences
+    hold when its speed drifts between runs (it does: the same-answer floor of one function moved from
+    0.34 to 0.66 ms between two runs within an hour)."""
     stub = str(Path(__file__).with_name("floor_stub.py"))
     out: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -264,6 +264,7 @@ async def main() -> None:
                 "answers": {},
                 "by_tool": {},
             }
+            answered: list[tuple[dict[str, Any], Any]] = []
             for label, tool, args in functions:
                 samples: list[float] = []
                 errors: list[str] = []
@@ -273,12 +274,21 @@ async def main() -> None:
                         a = args()
                         ms, r = await timed(client, tool, a)
                         samples.append(ms)
-                        # Errors too: the floor replays whatever our server answered to these arguments.
-                        recorded["answers"][call_key(tool, a)] = dumped(r)
+                        answered.append((a, r))
                         if r.is_error:
                             errors.append(" ".join(getattr(c, "text", "") for c in r.content)[:200])
-                        else:
-                            recorded["by_tool"][tool] = dumped(r)
+                # Recorded after the run, so that the calls stay back to back. Errors too: the floor
+                # replays whatever our server answered to these arguments.
+                last_ok = None
+                for a, r in answered:
+                    key = call_key(tool, a)
+                    if key not in recorded["answers"]:
+                        recorded["answers"][key] = dumped(r)
+                    if not r.is_error:
+                        last_ok = r
+                if last_ok is not None:
+                    recorded["by_tool"][tool] = dumped(last_ok)
+                answered.clear()
                 s = stats(base)
                 out["functions"][label] = {
                     "tool": tool,
