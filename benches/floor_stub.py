@@ -1,7 +1,7 @@
 """The SDK floor for `cargo bench --bench load -- sdk` (benches/sdk_driver.py): a stdio MCP server that
-parses each request and does nothing else. It lists the tools `personio-mcp serve` listed (so the client validates results against the
-same output schemas) and answers every `tools/call` at once with the answer `serve` gave for that tool in
-the same run, serialised in advance. An SDK call against it costs what the client, the pipes and the
+parses each request and does nothing else. It lists the tools `personio-mcp serve` listed (so the
+client validates results against the same output schemas) and answers every `tools/call` at once with
+the answer `serve` gave to the same arguments in the same run, serialised in advance. An SDK call against it costs what the client, the pipes and the
 wake-ups cost for an answer of that size and shape; whatever our server adds is the difference.
 
   FLOOR_ANSWERS=answers.json python benches/floor_stub.py

@@ -15,7 +15,8 @@
 //!   soak      10,000 mixed calls over 100 HTTP sessions, twice (errors, RSS drift)
 //!   sdk       issue 16: the official Python SDK over stdio, 2,000 employees, real limits,
 //!             2 × 30 back-to-back calls per function: pooled p50, upstream requests, 429s, RSS,
-//!             and the SDK floor (the same answers from a no-op stub, benches/floor_stub.py)
+//!             and the SDK floor (our answers, and a near-empty one, from a no-op stub:
+//!             benches/floor_stub.py)
 //!   first     issue 16: first-call latency on a cold server at 1k / 10k employees, real limits
 //!   topk      issue 16: full ranking vs top-10 selection per query kind on 100k employees
 //!   all       every scenario above, in that order
@@ -1185,7 +1186,8 @@ async fn sdk() {
 }
 
 /// The second table: each function against the SDK's floor, from the driver's triples (our call,
-/// the same answer from a no-op stub, a near-empty answer from it), taken one right after another.
+/// the same answer from a no-op stub, a near-empty answer from it), taken one right after another
+/// in rotating order.
 fn print_floors(v: &Value) {
     if let Some(why) = v["floor_error"].as_str() {
         println!("\nThe floor could not be measured: {why}");
@@ -1194,8 +1196,9 @@ fn print_floors(v: &Value) {
         return;
     };
     println!(
-        "\nAgainst the SDK's floor: per call, ours, then the same call to benches/floor_stub.py answering at once with \
-         our answer, then with a near-empty one (the issue's no-op floor); {} triples per function, one right after another.\n",
+        "\nAgainst the SDK's floor: per call, ours, the same call to benches/floor_stub.py answering at once with \
+         our answer, and with a near-empty one (the issue's no-op floor); {} triples per function, one call right after \
+         another, in rotating order.\n",
         v["calls"]
     );
     println!(
