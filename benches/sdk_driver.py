@@ -204,6 +204,9 @@ async def main() -> None:
         # `PERSONIO_API=v1 cargo bench --bench load -- sdk` measures the v1 absence endpoints.
         "PERSONIO_API": os.environ.get("PERSONIO_API", "auto"),
     }
+    # `PERSONIO_MCP_ABSENCE_CACHE_SECS=0 cargo bench --bench load -- sdk`: every listing asks Personio.
+    if (life := os.environ.get("PERSONIO_MCP_ABSENCE_CACHE_SECS")) is not None:
+        env["PERSONIO_MCP_ABSENCE_CACHE_SECS"] = life
     params = StdioServerParameters(command=opts.bin, args=["serve"], env=env)
     out: dict[str, Any] = {"calls": opts.calls, "runs": opts.runs, "functions": {}}
     reset(base)

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 
+use crate::domain::absence_cache::WriteNotice;
 use crate::domain::directory::{DirectoryConfig, Progress};
 use crate::domain::records::Records;
 use crate::error::Result;
@@ -19,6 +20,7 @@ use crate::policy::idempotency::Idempotency;
 use crate::policy::principal::Principal;
 use crate::policy::privacy::Privacy;
 use crate::policy::state::approvals::{ConfirmSettings, ConfirmVia};
+use crate::policy::state::changes::{Change, ChangeFeed};
 use crate::policy::state::{Approvals, ConfirmPageHost, MemoryStore, StateStore, StoreLimits};
 use crate::policy::write_gate::WritePolicy;
 
@@ -56,6 +58,9 @@ pub struct Settings {
     pub state: Option<Arc<dyn StateStore>>,
     /// How a person confirms writes (`--confirm-via`) and where confirmation pages are served.
     pub confirm: ConfirmSettings,
+    /// How long a listing of absences is kept for reads (`--absence-cache-secs`). Zero (the
+    /// library's default): every read asks Personio.
+    pub absence_cache: std::time::Duration,
 }
 
 impl std::fmt::Debug for Settings {
@@ -74,6 +79,7 @@ impl std::fmt::Debug for Settings {
             .field("tools", &self.tools)
             .field("state", &self.state)
             .field("confirm", &self.confirm)
+            .field("absence_cache", &self.absence_cache)
             .finish()
     }
 }
@@ -86,6 +92,32 @@ impl Settings {
             ..Settings::default()
         }
     }
+}
+
+/// The records of a new app: write locks with the store's leases, kept absence listings, and
+/// (with a shared store) every write announced to the other replicas.
+fn records_for(
+    client: PersonioClient,
+    zone: Tz,
+    state: &Arc<dyn StateStore>,
+    changes: Option<Arc<dyn ChangeFeed>>,
+    absence_cache: std::time::Duration,
+) -> Records {
+    let notice = changes.map(|feed| -> WriteNotice {
+        Arc::new(move |person| {
+            let feed = feed.clone();
+            // Called from a write's drop: inside the runtime, except at a shutdown's very end.
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                runtime.spawn(async move { feed.publish(Change::Absences(Some(person))).await });
+            }
+        })
+    });
+    Records::new(client, zone)
+        .with_write_locks(crate::domain::time_off::WriteLocks::with_leases(
+            state.write_leases(),
+        ))
+        .with_absence_cache(absence_cache)
+        .with_write_notice(notice)
 }
 
 /// Shared state of the server.
@@ -103,7 +135,9 @@ pub struct App {
     page_host: Option<Arc<dyn ConfirmPageHost>>,
     state: Arc<dyn StateStore>,
     /// The other replicas sharing the store (Redis), told of directory changes seen here.
-    changes: Option<Arc<dyn crate::policy::state::changes::ChangeFeed>>,
+    changes: Option<Arc<dyn ChangeFeed>>,
+    /// The life of kept absence listings, for rebuilding the records ([`App::map_records`]).
+    absence_cache: std::time::Duration,
 }
 
 impl App {
@@ -121,14 +155,21 @@ impl App {
         }
         .with_store(state.clone());
         let approvals = Approvals::new(state.clone());
+        // One feed for the app: its replica id tells this replica's messages from the others'.
+        let changes = state.change_feed();
         let page_host = settings
             .confirm
             .page_host
             .map(|make| make(approvals.clone()));
         App {
-            records: Arc::new(Records::new(client, zone).with_write_locks(
-                crate::domain::time_off::WriteLocks::with_leases(state.write_leases()),
+            records: Arc::new(records_for(
+                client,
+                zone,
+                &state,
+                changes.clone(),
+                settings.absence_cache,
             )),
+            absence_cache: settings.absence_cache,
             rules: Arc::new(Rules {
                 fields: settings.fields,
                 privacy: settings.privacy,
@@ -142,7 +183,7 @@ impl App {
             approvals,
             confirm_via: settings.confirm.via,
             page_host,
-            changes: state.change_feed(),
+            changes,
             state,
         }
     }
@@ -151,13 +192,26 @@ impl App {
     /// directory and tell the other replicas sharing the state store to do the same.
     pub async fn person_changed(&self, id: i64) -> crate::error::Result<()> {
         if let Some(feed) = &self.changes {
-            feed.publish_person(id).await;
+            feed.publish(Change::Person(id)).await;
         }
         self.records.refresh_person(id).await
     }
 
-    /// Applies the changes other replicas announce ([`App::person_changed`]) to this replica's
-    /// directory, in the background, for as long as the process runs. Nothing to do without a
+    /// Someone's absences changed in Personio (a webhook said so; `None`: it did not say whose):
+    /// the listings this replica keeps of them are dropped, and the other replicas told.
+    pub async fn absences_changed(&self, person: Option<i64>) {
+        match person {
+            Some(id) => self.records.absences_changed(id),
+            None => self.records.all_absences_changed(),
+        }
+        if let Some(feed) = &self.changes {
+            feed.publish(Change::Absences(person)).await;
+        }
+    }
+
+    /// Applies the changes other replicas announce ([`App::person_changed`],
+    /// [`App::absences_changed`], writes)  to this replica's directory and kept
+    /// absence listings, in the background, for as long as the process runs. Nothing to do without a
     /// shared store. Call once, on the final app (after its builders).
     pub fn follow_changes(&self) {
         let Some(feed) = &self.changes else {
@@ -166,9 +220,15 @@ impl App {
         let mut changes = feed.subscribe();
         let records = self.records.clone();
         tokio::spawn(async move {
-            while let Some(id) = changes.recv().await {
-                if let Err(e) = records.refresh_person(id).await {
-                    tracing::warn!(code = %e.code, "a change announced by another replica could not be applied; the next refresh catches up");
+            while let Some(change) = changes.recv().await {
+                match change {
+                    Change::Person(id) => {
+                        if let Err(e) = records.refresh_person(id).await {
+                            tracing::warn!(code = %e.code, "a change announced by another replica could not be applied; the next refresh catches up");
+                        }
+                    }
+                    Change::Absences(Some(id)) => records.absences_changed(id),
+                    Change::Absences(None) => records.all_absences_changed(),
                 }
             }
         });
@@ -199,8 +259,12 @@ impl App {
     fn map_records(mut self, f: impl FnOnce(Records) -> Records) -> App {
         let records = Arc::try_unwrap(self.records).unwrap_or_else(|shared| {
             // Builders run before the app is shared; a shared one starts over from its client.
-            Records::new(shared.client().clone(), shared.zone()).with_write_locks(
-                crate::domain::time_off::WriteLocks::with_leases(self.state.write_leases()),
+            records_for(
+                shared.client().clone(),
+                shared.zone(),
+                &self.state,
+                self.changes.clone(),
+                self.absence_cache,
             )
         });
         self.records = Arc::new(f(records));

@@ -83,6 +83,11 @@ pub struct ServerOptions {
     /// Seconds between full directory reloads (these catch deletions and terminations).
     #[arg(long, env = "PERSONIO_MCP_DIRECTORY_FULL_RELOAD_SECS", default_value_t = 3600)]
     pub directory_full_reload_secs: u64,
+    /// Seconds a listing of absences is kept for reads (0: every read asks Personio; at most
+    /// 300). Writes through this server, absence webhooks and other replicas' writes drop it at
+    /// once; the checks before a write always ask Personio.
+    #[arg(long, env = "PERSONIO_MCP_ABSENCE_CACHE_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=300))]
+    pub absence_cache_secs: u64,
     /// The company's time zone (IANA name): "today", the current month of list_absences, and
     /// the dates and times of hourly absences that carry no zone of their own.
     #[arg(long, env = "PERSONIO_MCP_TIMEZONE", default_value = "Europe/Berlin", value_parser = parse_zone)]
@@ -279,6 +284,7 @@ pub fn settings(options: &ServerOptions) -> Result<Settings, crate::Error> {
                 role: options.role,
             }),
         fields,
+        absence_cache: std::time::Duration::from_secs(options.absence_cache_secs),
         privacy: {
             let mut p = crate::policy::privacy::Privacy {
                 record_cap: options.record_cap,

@@ -872,3 +872,84 @@ async fn an_identical_request_does_not_reveal_a_masked_absence_type() {
         _ => panic!("a dry run answers at once"),
     }
 }
+
+/// Issue 16: absence listings are kept for a few seconds, before the policy layer narrows and
+/// masks them, and per caller. A listing HR warmed is not served to a manager (a fast answer
+/// would tell the manager that someone looked at this person moments ago); the manager's own
+/// repeated listing is served kept, and masked like the first; a peer gets nothing.
+#[tokio::test]
+async fn a_kept_listing_is_per_caller_masked_and_narrowed() {
+    let sb = sandbox(250).await;
+    let client = PersonioClient::new(unthrottled(config(&sb, "sandbox-client"))).unwrap();
+    let mut settings = Settings::with_writes(false);
+    settings.absence_cache = std::time::Duration::from_secs(300);
+    let app = App::new(client, settings);
+    let c = cast(&app).await;
+    let year = app.today().format("%Y").to_string();
+    let window = json!({"employee": c.report.id.to_string(), "from": format!("{year}-01-01"), "to": format!("{year}-12-31"), "limit": 200});
+    let absence_reads = |counts: &Value| {
+        ["GET /v1/company/time-offs", "GET /v2/absence-periods"]
+            .iter()
+            .map(|r| counts["by_route"][r]["total"].as_u64().unwrap_or(0))
+            .sum::<u64>()
+    };
+    let hr = caller(&app, &email(&c.hr), Role::Hr).await.unwrap();
+    let plain = list_absences::run(app.guard_as(hr.clone()), args(window.clone()))
+        .await
+        .unwrap();
+    let sick = plain
+        .absences
+        .iter()
+        .find(|a| a.id == c.sick_absence_id)
+        .unwrap();
+    assert_eq!(sick.time_off_type.name.as_deref(), Some("Sick leave"));
+    reset_stats(&sb).await;
+    list_absences::run(app.guard_as(hr), args(window.clone()))
+        .await
+        .unwrap();
+    assert_eq!(absence_reads(&stats(&sb).await), 0, "HR's repeat is kept");
+
+    let boss = caller(&app, &email(&c.manager), Role::Manager)
+        .await
+        .unwrap();
+    let first = list_absences::run(app.guard_as(boss.clone()), args(window.clone()))
+        .await
+        .unwrap();
+    assert!(
+        absence_reads(&stats(&sb).await) >= 1,
+        "HR's listing is not served to the manager"
+    );
+    reset_stats(&sb).await;
+    let seen = list_absences::run(app.guard_as(boss), args(window.clone()))
+        .await
+        .unwrap();
+    assert_eq!(
+        absence_reads(&stats(&sb).await),
+        0,
+        "the manager's repeat is kept"
+    );
+    for r in [&first, &seen] {
+        assert_eq!(r.total, plain.total);
+        let masked = r
+            .absences
+            .iter()
+            .find(|a| a.id == c.sick_absence_id)
+            .unwrap();
+        assert_eq!(masked.time_off_type.name.as_deref(), Some("Absent"));
+        assert!(
+            masked.time_off_type.id.is_none()
+                && masked.time_off_type.category.is_none()
+                && masked.comment.is_none()
+        );
+        assert!(
+            !r.summary.by_type.contains_key("Sick leave"),
+            "{:?}",
+            r.summary.by_type
+        );
+    }
+    let peer = caller(&app, &email(&c.peer), Role::Employee).await.unwrap();
+    let e = list_absences::run(app.guard_as(peer), args(window))
+        .await
+        .unwrap_err();
+    assert_forbidden_without(e, &c.report);
+}

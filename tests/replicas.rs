@@ -715,3 +715,55 @@ async fn a_webhook_on_one_replica_updates_the_others_directory() {
         "each replica read the one person: {counts}"
     );
 }
+
+/// Issue 16: each replica keeps absence listings for a few seconds (here far longer than the test
+/// runs). A write through replica A reaches replica B's kept listing through Redis: B drops it and
+/// lists the new absence at its next call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_on_one_replica_drops_the_others_kept_listing() {
+    let sandbox = sandbox_with(SandboxConfig {
+        employees: 40,
+        ..SandboxConfig::default()
+    })
+    .await;
+    let redis = RedisServer::start();
+    let env = [("PERSONIO_MCP_ABSENCE_CACHE_SECS", "300")];
+    let base = sandbox.base_url();
+    let a = Replica::spawn_with(&base, &redis.url(), true, &env).await;
+    let b = Replica::spawn_with(&base, &redis.url(), true, &env).await;
+    let window = json!({"employee": WHO, "from": "2031-01-01", "to": "2031-12-31", "limit": 200});
+    let total = |r: &Value| r["structuredContent"]["total"].as_u64().unwrap();
+    let before = call(&b.url, "list_absences", window.clone(), LONG)
+        .await
+        .unwrap();
+    assert!(!is_error(&before), "{before}");
+    reset_stats(&sandbox).await;
+    let kept = call(&b.url, "list_absences", window.clone(), LONG)
+        .await
+        .unwrap();
+    assert_eq!(total(&kept), total(&before));
+    assert_eq!(
+        stats(&sandbox).await["by_route"]["GET /v1/company/time-offs"]["total"]
+            .as_u64()
+            .unwrap_or(0),
+        0,
+        "B's second listing was kept"
+    );
+    let made = call(&a.url, "create_time_off", vacation("2031-06-03"), LONG)
+        .await
+        .unwrap();
+    assert!(!is_error(&made), "{made}");
+    http_support::guarded("replica B to drop its kept listing", async {
+        loop {
+            let r = call(&b.url, "list_absences", window.clone(), LONG).await;
+            if let Ok(r) = r
+                && !is_error(&r)
+                && total(&r) == total(&before) + 1
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+}

@@ -33,11 +33,11 @@ struct Server {
 async fn server(sb: &personio_mcp::sandbox::SandboxHandle, mode: ApiMode) -> Server {
     let mut cfg = unthrottled(config(sb, "sandbox-client"));
     cfg.api = mode;
-    let app = App::new(
-        PersonioClient::new(cfg).unwrap(),
-        Settings::with_writes(false),
-    )
-    .with_directory_config(webhooks::push_directory_config());
+    let mut settings = Settings::with_writes(false);
+    // Kept far longer than any test runs: only a webhook can make a listing fresh again.
+    settings.absence_cache = Duration::from_secs(300);
+    let app = App::new(PersonioClient::new(cfg).unwrap(), settings)
+        .with_directory_config(webhooks::push_directory_config());
     let receiver = Receiver::start(SecretString::from(SECRET.to_string()), app.clone());
     let prototype = PersonioServer::new(app.clone());
     let bound = HttpServer::new(HttpConfig::new("127.0.0.1:0".parse().unwrap()), move || {
@@ -189,6 +189,65 @@ async fn a_change_in_personio_reaches_the_directory_without_a_listing_v1() {
 #[tokio::test]
 async fn a_change_in_personio_reaches_the_directory_without_a_listing_v2() {
     follows_changes_without_listing(ApiMode::V2).await;
+}
+
+/// Issue 16: an absence another integration books in Personio reaches a listing the server keeps
+/// (for far longer than this test) through the webhook: the delivery drops the person's kept
+/// listings, and the next listing asks Personio again.
+async fn an_absence_webhook_drops_the_kept_listing(mode: ApiMode) {
+    let sb = sandbox(30).await;
+    let s = server(&sb, mode).await;
+    let snapshot = s.app.records().snapshot(None).await.unwrap();
+    let who = snapshot.all().next().unwrap().id;
+    let listing = || async {
+        personio_mcp::mcp::tools::list_absences::run(
+            s.app.guard_as(personio_mcp::policy::access::Caller::operator()),
+            serde_json::from_value(json!({"employee": who.to_string(), "from": "2031-01-01", "to": "2031-12-31", "limit": 200})).unwrap(),
+        )
+        .await
+        .unwrap()
+        .total
+    };
+    let before = listing().await;
+    assert_eq!(listing().await, before, "kept");
+    register(&sb, &format!("{}{}", s.running.base, webhooks::PATH)).await;
+    let types = s.app.records().types().await.unwrap();
+    let vacation = types.iter().find(|t| t.name == "Paid vacation").unwrap();
+    let day = chrono::NaiveDate::from_ymd_opt(2031, 9, 9).unwrap();
+    let processed = s.receiver.counters().processed;
+    // Another integration books directly in Personio.
+    client(&sb, "sandbox-client")
+        .create_time_off(&personio_mcp::personio::NewTimeOff {
+            employee_id: who,
+            time_off_type_id: vacation.id,
+            start_date: day,
+            end_date: day,
+            half_day_start: false,
+            half_day_end: false,
+            comment: None,
+            skip_approval: true,
+        })
+        .await
+        .unwrap();
+    until("the absence delivery to be processed", || async {
+        s.receiver.counters().processed > processed
+    })
+    .await;
+    assert_eq!(
+        listing().await,
+        before + 1,
+        "the webhook dropped the kept listing"
+    );
+}
+
+#[tokio::test]
+async fn an_absence_booked_elsewhere_reaches_a_kept_listing_by_webhook_v1() {
+    an_absence_webhook_drops_the_kept_listing(ApiMode::V1).await;
+}
+
+#[tokio::test]
+async fn an_absence_booked_elsewhere_reaches_a_kept_listing_by_webhook_v2() {
+    an_absence_webhook_drops_the_kept_listing(ApiMode::V2).await;
 }
 
 fn sign(ts: &str, body: &[u8]) -> String {

@@ -1,6 +1,7 @@
 //! Business logic above the Personio client: the directory cache and search, resolving people,
 //! absences, balances and time-off validation. Knows nothing of MCP.
 
+pub mod absence_cache;
 pub mod absences;
 pub mod calendar;
 pub mod directory;

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 
-use super::absences::{AbsenceFilter, list};
+use super::absence_cache::{AbsenceCache, ForgetOnDrop, WriteNotice};
+use super::absences::{AbsenceFilter, list_via};
 use super::directory::{DIRECTORY_ATTRIBUTES, Directory, DirectoryConfig, Progress, Snapshot};
 use super::time_off::cancel::{self, AbsenceId};
 use super::time_off::{Draft, Plan, WriteGuard, WriteLocks, commit, prepare};
@@ -29,6 +30,10 @@ pub struct Records {
     client: PersonioClient,
     directory: Directory,
     write_locks: WriteLocks,
+    /// Recent listings for reads (off unless [`Records::with_absence_cache`] gives it a life).
+    absence_cache: Arc<AbsenceCache>,
+    /// Told of each write (replicas: their kept listings of the person go too).
+    write_notice: Option<WriteNotice>,
     /// The company's time zone: "today", duplicate detection of hour absences, display.
     zone: Tz,
     today: Today,
@@ -41,6 +46,8 @@ impl Records {
             directory: Directory::new(client.clone(), DirectoryConfig::default()),
             client,
             write_locks: WriteLocks::default(),
+            absence_cache: Arc::new(AbsenceCache::new(std::time::Duration::ZERO)),
+            write_notice: None,
             zone,
             today: Arc::new(move || today_in(zone)),
         }
@@ -56,6 +63,36 @@ impl Records {
     pub fn with_write_locks(mut self, locks: WriteLocks) -> Records {
         self.write_locks = locks;
         self
+    }
+
+    /// Keeps absence listings for `ttl` (zero: every read asks Personio; see
+    /// [`AbsenceCache`]).
+    pub fn with_absence_cache(mut self, ttl: std::time::Duration) -> Records {
+        self.absence_cache = Arc::new(AbsenceCache::new(ttl));
+        self
+    }
+
+    /// Tells `notice` of every write, with the person written for.
+    pub fn with_write_notice(mut self, notice: Option<WriteNotice>) -> Records {
+        self.write_notice = notice;
+        self
+    }
+
+    /// Held across a write: whatever happens to it, the person's kept listings go.
+    fn forget_after_write(&self, person: i64) -> ForgetOnDrop {
+        self.absence_cache
+            .forget_on_drop(person, self.write_notice.clone())
+    }
+
+    /// Something changed about this person's absences (a webhook, another replica): their
+    /// listings are fetched anew.
+    pub fn absences_changed(&self, person: i64) {
+        self.absence_cache.forget_person(person);
+    }
+
+    /// An absence changed and nobody knows whose: every listing is fetched anew.
+    pub fn all_absences_changed(&self) {
+        self.absence_cache.forget_all();
     }
 
     /// Pins "today" (tests).
@@ -139,7 +176,10 @@ impl Records {
     /// Absences of both units overlapping the window, sorted, each with its type's category
     /// (hour absences carry none upstream; the type list knows it).
     pub async fn absences(&self, filter: &AbsenceFilter) -> Result<Vec<Absence>> {
-        let (mut all, types) = futures::try_join!(list(&self.client, filter), self.types())?;
+        let (mut all, types) = futures::try_join!(
+            list_via(&self.client, Some(&self.absence_cache), filter),
+            self.types()
+        )?;
         self.name_people(&mut all).await;
         for a in &mut all {
             if a.time_off_type.category.is_none()
@@ -172,6 +212,8 @@ impl Records {
         skip_approval: bool,
         recheck: bool,
     ) -> Result<(Absence, bool)> {
+        // Whatever happens to the write, this person's kept listings go.
+        let _forget = self.forget_after_write(guard.employee_id());
         let (mut absence, stored) =
             commit(&self.client, guard, plan, skip_approval, recheck, self.zone).await?;
         self.name_people(std::slice::from_mut(&mut absence)).await;
@@ -206,6 +248,7 @@ impl Records {
     /// Deletes an absence, under its employee's held write lock: looked up once more under the
     /// lock (NOT_FOUND when it is gone), then deleted (see [`cancel::delete`]).
     pub async fn cancel(&self, guard: &WriteGuard, id: &AbsenceId) -> Result<Absence> {
+        let _forget = self.forget_after_write(guard.employee_id());
         let current = cancel::find(&self.client, id, &[guard.employee_id()], self.today())
             .await?
             .ok_or_else(|| cancel::not_found(id))?;

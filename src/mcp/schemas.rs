@@ -5,7 +5,9 @@
 //! - non-standard `format`s are dropped (the type and the bounds say it all);
 //! - `$ref`s are inlined (our types have no cycles) and `$defs` removed;
 //! - in inputs, an optional value is simply not required: `["string", "null"]` becomes `"string"`;
-//! - in outputs, a value that may be null is `anyOf: [{…}, {"type": "null"}]`;
+//! - in outputs, a value that may be null is `anyOf: [{"type": "null"}, {…}]` (not a `type` array,
+//!   which Ajv's strict mode flags); null first, because such fields are null in most answers and
+//!   a validator that tries the branches in order (Python's `jsonschema`) then stops at the first;
 //! - output schemas keep their top level (each field and its type) but not their prose nor the
 //!   inner structure of nested objects and lists: the model reads results, not schemas, and the
 //!   descriptions of inputs are what it needs to fill arguments (context economy: `tools/list`
@@ -131,7 +133,7 @@ fn walk(value: Value, defs: &Map<String, Value>, output: bool, depth: usize, top
                 }
                 wrapper.insert(
                     "anyOf".into(),
-                    Value::Array(vec![inner, serde_json::json!({"type": "null"})]),
+                    Value::Array(vec![serde_json::json!({"type": "null"}), inner]),
                 );
                 return clean_prose(Value::Object(wrapper), output, top);
             }
@@ -246,7 +248,7 @@ mod tests {
         let out = Value::Object(rewrite(&s, true));
         assert_eq!(
             out["properties"]["email"],
-            json!({"anyOf": [{"type": "string"}, {"type": "null"}]})
+            json!({"anyOf": [{"type": "null"}, {"type": "string"}]})
         );
     }
 }

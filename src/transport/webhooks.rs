@@ -6,8 +6,9 @@
 //! over `"{timestamp}.{body}"` with the shared secret, [`verify`]). A delivery is acknowledged as
 //! soon as it is verified and queued (Personio wants a 2xx within 3 s and retries otherwise), and
 //! processed by one background task: events are "dataless", so the named person is re-read by id
-//! (never a listing) into the directory cache. Absence events need no fetch: absences are never
-//! cached, every read asks Personio.
+//! (never a listing) into the directory cache. Absence events need no fetch: they drop the few
+//! seconds' listings kept of that person (of everyone, when the event names nobody), here and,
+//! through the shared store's feed, on the other replicas.
 //!
 //! Refusals (no or bad signature, stale timestamp, oversized body) answer 401/413 and are
 //! counted; every refusal logs the running totals, without any header or body content.
@@ -208,11 +209,14 @@ impl Receiver {
 
 async fn work(mut rx: mpsc::Receiver<Change>, app: App, counters: Arc<Counters>) {
     while let Some(change) = rx.recv().await {
-        let result = match change.person {
-            Some(id) if !change.event.starts_with("absence-period.") => {
-                app.person_changed(id).await
+        let result = if change.event.starts_with("absence-period.") {
+            app.absences_changed(change.person).await;
+            Ok(())
+        } else {
+            match change.person {
+                Some(id) => app.person_changed(id).await,
+                None => Ok(()),
             }
-            _ => Ok(()),
         };
         match result {
             Ok(()) => {

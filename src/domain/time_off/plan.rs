@@ -250,6 +250,8 @@ pub(super) async fn existing_absences(
             to: req.end_date,
             type_ids: None,
             statuses: None,
+            // Never kept: a write's checks always ask Personio.
+            viewer: None,
         },
     )
     .await

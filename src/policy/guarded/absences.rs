@@ -135,6 +135,7 @@ impl Guarded {
                 to: q.to,
                 type_ids,
                 statuses: q.statuses.clone(),
+                viewer: caller.employee_id,
             })
             .await?;
         let all: Vec<Absence> = all.into_iter().map(|a| self.masked(a)).collect();

@@ -1,5 +1,6 @@
-//! [`ChangeFeed`] over Redis pub/sub: `PUBLISH personio-mcp:changes "<replica> person <id>"`.
-//! Each replica tags its messages with a random id and ignores its own. Pub/sub keeps nothing:
+//! [`ChangeFeed`] over Redis pub/sub: `PUBLISH personio-mcp:changes "<replica> person <id>"`,
+//! `"<replica> absences <id>"` or `"<replica> absences *"` (someone's, unknown whose). A replica
+//! of an older version ignores the kinds it does not know. Each replica tags its messages with a random id and ignores its own. Pub/sub keeps nothing:
 //! a replica that is down or reconnecting misses messages and catches up at its next refresh,
 //! which is the behaviour without a feed, never worse.
 
@@ -11,7 +12,7 @@ use redis::Client;
 use redis::aio::ConnectionManager;
 use tokio::sync::mpsc;
 
-use super::changes::ChangeFeed;
+use super::changes::{Change, ChangeFeed};
 
 const CHANNEL: &str = "personio-mcp:changes";
 /// Pause before re-subscribing after the subscription connection failed.
@@ -35,22 +36,39 @@ impl RedisFeed {
     }
 }
 
-/// The person id of a message from another replica; `None` for our own or a malformed one.
-fn foreign_person(payload: &str, me: &str) -> Option<i64> {
+/// The change a message from another replica announces; `None` for our own or a malformed one.
+fn foreign_change(payload: &str, me: &str) -> Option<Change> {
     let mut parts = payload.split(' ');
-    let (Some(from), Some("person"), Some(id), None) =
+    let (Some(from), Some(kind), Some(id), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return None;
     };
-    (from != me).then(|| id.parse().ok()).flatten()
+    if from == me {
+        return None;
+    }
+    match (kind, id) {
+        ("person", id) => id.parse().ok().map(Change::Person),
+        ("absences", "*") => Some(Change::Absences(None)),
+        ("absences", id) => id.parse().ok().map(|id| Change::Absences(Some(id))),
+        _ => None,
+    }
+}
+
+/// The message announcing `change`.
+fn message(replica: &str, change: Change) -> String {
+    match change {
+        Change::Person(id) => format!("{replica} person {id}"),
+        Change::Absences(Some(id)) => format!("{replica} absences {id}"),
+        Change::Absences(None) => format!("{replica} absences *"),
+    }
 }
 
 impl ChangeFeed for RedisFeed {
-    fn publish_person(&self, id: i64) -> BoxFuture<'_, ()> {
+    fn publish(&self, change: Change) -> BoxFuture<'_, ()> {
         Box::pin(async move {
             let mut conn = self.conn.clone();
-            let message = format!("{} person {id}", self.replica);
+            let message = message(&self.replica, change);
             let sent = tokio::time::timeout(
                 Duration::from_secs(2),
                 redis::cmd("PUBLISH")
@@ -61,13 +79,13 @@ impl ChangeFeed for RedisFeed {
             .await;
             if !matches!(sent, Ok(Ok(_))) {
                 tracing::warn!(
-                    "a directory change could not be passed to the other replicas; they catch up at their next refresh"
+                    "a change could not be passed to the other replicas; they catch up at their next refresh"
                 );
             }
         })
     }
 
-    fn subscribe(&self) -> mpsc::Receiver<i64> {
+    fn subscribe(&self) -> mpsc::Receiver<Change> {
         let (tx, rx) = mpsc::channel(BACKLOG);
         let client = self.client.clone();
         let me = self.replica.clone();
@@ -81,8 +99,8 @@ impl ChangeFeed for RedisFeed {
                                 let Ok(payload) = msg.get_payload::<String>() else {
                                     continue;
                                 };
-                                if let Some(id) = foreign_person(&payload, &me)
-                                    && tx.try_send(id).is_err()
+                                if let Some(change) = foreign_change(&payload, &me)
+                                    && tx.try_send(change).is_err()
                                 {
                                     if tx.is_closed() {
                                         return;
@@ -114,12 +132,36 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_other_replicas_messages_name_a_person() {
-        assert_eq!(foreign_person("abc person 42", "me"), Some(42));
-        assert_eq!(foreign_person("me person 42", "me"), None, "our own");
-        assert_eq!(foreign_person("abc person x", "me"), None);
-        assert_eq!(foreign_person("abc absence 42", "me"), None);
-        assert_eq!(foreign_person("abc person 42 extra", "me"), None);
-        assert_eq!(foreign_person("", "me"), None);
+    fn only_other_replicas_messages_announce_a_change() {
+        assert_eq!(
+            foreign_change("abc person 42", "me"),
+            Some(Change::Person(42))
+        );
+        assert_eq!(foreign_change("me person 42", "me"), None, "our own");
+        assert_eq!(foreign_change("abc person x", "me"), None);
+        assert_eq!(foreign_change("abc absence 42", "me"), None);
+        assert_eq!(foreign_change("abc person 42 extra", "me"), None);
+        assert_eq!(foreign_change("", "me"), None);
+        assert_eq!(
+            foreign_change("abc absences 42", "me"),
+            Some(Change::Absences(Some(42)))
+        );
+        assert_eq!(
+            foreign_change("abc absences *", "me"),
+            Some(Change::Absences(None))
+        );
+        assert_eq!(foreign_change("me absences 42", "me"), None, "our own");
+        assert_eq!(foreign_change("abc person *", "me"), None);
+    }
+
+    #[test]
+    fn every_change_reads_back_as_itself() {
+        for change in [
+            Change::Person(7),
+            Change::Absences(Some(8)),
+            Change::Absences(None),
+        ] {
+            assert_eq!(foreign_change(&message("abc", change), "me"), Some(change));
+        }
     }
 }

@@ -1,0 +1,178 @@
+//! Issue 16: absence listings kept for a few seconds. A repeated listing asks Personio nothing; a
+//! write through the server, whatever its outcome, drops the person's kept listings; the checks
+//! before a write never read them; with no life configured every read asks Personio; a change
+//! made outside shows once the life is over. Both API generations (v1: two listings per read,
+//! v2: one), against the sandbox over loopback HTTP.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failed assertion
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use personio_mcp::app::{App, Settings};
+use personio_mcp::mcp::confirm::{Confirmation, Outcome};
+use personio_mcp::mcp::tools::{create_time_off, list_absences};
+use personio_mcp::personio::{ApiMode, NewTimeOff, PersonioClient};
+use personio_mcp::policy::access::Caller;
+use personio_mcp::sandbox::SandboxHandle;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+/// Employee #0 of every seeded company (docs/sandbox.md).
+const WHO: &str = "jurgen.muller@nordlicht.example";
+
+fn args<T: DeserializeOwned>(v: Value) -> T {
+    serde_json::from_value(v).expect("arguments match the tool's schema")
+}
+
+fn app(sb: &SandboxHandle, mode: ApiMode, life: Duration) -> App {
+    let mut cfg = unthrottled(config(sb, "sandbox-client"));
+    cfg.api = mode;
+    let mut settings = Settings::with_writes(true);
+    settings.absence_cache = life;
+    App::new(PersonioClient::new(cfg).unwrap(), settings)
+}
+
+/// Requests to Personio's absence listings (either generation), all statuses.
+async fn absence_reads(sb: &SandboxHandle) -> u64 {
+    let counts = stats(sb).await;
+    counts["by_route"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(route, _)| {
+            route.starts_with("GET ")
+                && (route.contains("time-offs") || route.contains("absence-periods"))
+        })
+        .map(|(_, v)| v["total"].as_u64().unwrap_or(0))
+        .sum()
+}
+
+async fn list(app: &App) -> list_absences::ListAbsencesResult {
+    list_absences::run(
+        app.guard_as(Caller::operator()),
+        args(json!({"employee": WHO, "from": "2031-01-01", "to": "2031-12-31", "limit": 200})),
+    )
+    .await
+    .unwrap()
+}
+
+fn starts(r: &list_absences::ListAbsencesResult) -> Vec<String> {
+    r.absences.iter().map(|a| a.start_date.clone()).collect()
+}
+
+async fn create(app: &App, date: &str) -> create_time_off::CreateTimeOffResult {
+    let a = args(json!({"employee": WHO, "time_off_type": "Paid vacation", "start_date": date}));
+    match create_time_off::run(
+        &app.guard_as(Caller::operator()),
+        a,
+        Confirmation::Skip,
+        app,
+    )
+    .await
+    .unwrap()
+    {
+        Outcome::Done(r) => *r,
+        Outcome::InputRequired(_) => panic!("confirmation is skipped"),
+    }
+}
+
+async fn kept_until_written(mode: ApiMode) {
+    let sb = sandbox(30).await;
+    let app = app(&sb, mode, Duration::from_secs(300));
+    let before = list(&app).await;
+    reset_stats(&sb).await;
+
+    // The same listing again, and a page of it: nothing asked of Personio.
+    let again = list(&app).await;
+    assert_eq!(starts(&again), starts(&before));
+    assert_eq!(absence_reads(&sb).await, 0, "{}", stats(&sb).await);
+
+    // A write through the server: its checks ask Personio (never the kept listing), and the next
+    // listing is fetched anew and shows it.
+    let made = create(&app, "2031-06-03").await;
+    assert!(made.created, "{made:?}");
+    assert!(
+        absence_reads(&sb).await >= 1,
+        "the write's overlap check asked Personio"
+    );
+    reset_stats(&sb).await;
+    let after = list(&app).await;
+    assert!(
+        absence_reads(&sb).await >= 1,
+        "fetched anew after the write"
+    );
+    assert!(
+        starts(&after).contains(&"2031-06-03".to_string()),
+        "{:?}",
+        starts(&after)
+    );
+    assert_eq!(after.total, before.total + 1);
+
+    // The same day once more: the duplicate check sees the write (from Personio), nothing new.
+    let twice = create(&app, "2031-06-03").await;
+    assert!(!twice.created, "{twice:?}");
+    assert_eq!(list(&app).await.total, after.total);
+}
+
+#[tokio::test]
+async fn a_repeated_listing_asks_personio_nothing_until_a_write_v1() {
+    kept_until_written(ApiMode::V1).await;
+}
+
+#[tokio::test]
+async fn a_repeated_listing_asks_personio_nothing_until_a_write_v2() {
+    kept_until_written(ApiMode::V2).await;
+}
+
+#[tokio::test]
+async fn without_a_life_every_listing_asks_personio() {
+    let sb = sandbox(30).await;
+    let app = app(&sb, ApiMode::V1, Duration::ZERO);
+    list(&app).await;
+    reset_stats(&sb).await;
+    list(&app).await;
+    list(&app).await;
+    assert_eq!(
+        absence_reads(&sb).await,
+        4,
+        "two listings (days, hours) per read"
+    );
+}
+
+/// A change made in Personio by someone else (no webhook configured) shows once the life is over.
+#[tokio::test]
+async fn a_change_made_outside_shows_once_the_life_is_over() {
+    let sb = sandbox(30).await;
+    let life = Duration::from_secs(2);
+    let app = app(&sb, ApiMode::V1, life);
+    let before = list(&app).await;
+    let who = app.records().snapshot(None).await.unwrap();
+    let who = who.with_email(WHO)[0].id;
+    let types = app.records().types().await.unwrap();
+    let vacation = types.iter().find(|t| t.name == "Paid vacation").unwrap();
+    let day = chrono::NaiveDate::from_ymd_opt(2031, 9, 9).unwrap();
+    // Another integration writes directly to Personio.
+    client(&sb, "sandbox-client")
+        .create_time_off(&NewTimeOff {
+            employee_id: who,
+            time_off_type_id: vacation.id,
+            start_date: day,
+            end_date: day,
+            half_day_start: false,
+            half_day_end: false,
+            comment: None,
+            skip_approval: true,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        list(&app).await.total,
+        before.total,
+        "kept for its life: the change is not seen yet"
+    );
+    tokio::time::sleep(life + Duration::from_millis(200)).await;
+    let after = list(&app).await;
+    assert_eq!(after.total, before.total + 1, "{:?}", starts(&after));
+}
