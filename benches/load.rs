@@ -454,13 +454,16 @@ async fn upstream() {
         ("list_absences", "everyone", json!({})),
         ("list_time_off_types", "", json!({})),
     ];
-    println!("250-employee sandbox; cold = fresh server process state (no token, no caches).\n");
+    println!(
+        "250-employee sandbox; cold = fresh server process state (no token, no caches); warm = the same call again, absence listings kept as `serve` keeps them.\n"
+    );
     println!(
         "| tool | argument | cold: requests | cold: by route | warm: requests | warm: by route |"
     );
     println!("|---|---|---|---|---|---|");
     for (tool, what, args) in cases {
-        let app = support::app(support::client(&base, false));
+        // As `serve` runs: a repeated listing of absences is kept (`--absence-cache-secs`).
+        let app = support::served_app(support::client(&base, false));
         let mcp = McpSession::in_process(app).await;
         support::reset_stats(&http, &base).await;
         mcp.call_ok(tool, args.clone()).await;

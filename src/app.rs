@@ -94,6 +94,9 @@ impl Settings {
     }
 }
 
+/// People other replicas announced, waiting to be re-read (beyond it: the next refresh).
+const PEOPLE_BACKLOG: usize = 1024;
+
 /// The records of a new app: write locks with the store's leases, kept absence listings, and
 /// (with a shared store) every write announced to the other replicas.
 fn records_for(
@@ -199,32 +202,46 @@ impl App {
 
     /// Someone's absences changed in Personio (a webhook said so; `None`: it did not say whose):
     /// the listings this replica keeps of them are dropped, and the other replicas told.
-    pub async fn absences_changed(&self, person: Option<i64>) {
+    pub fn absences_changed(&self, person: Option<i64>) {
         match person {
             Some(id) => self.records.absences_changed(id),
             None => self.records.all_absences_changed(),
         }
-        if let Some(feed) = &self.changes {
-            feed.publish(Change::Absences(person)).await;
+        // Not awaited: with Redis slow or down, the webhook worker must not wait on it.
+        if let Some(feed) = self.changes.clone() {
+            tokio::spawn(async move { feed.publish(Change::Absences(person)).await });
         }
     }
 
     /// Applies the changes other replicas announce ([`App::person_changed`],
-    /// [`App::absences_changed`], writes)  to this replica's directory and kept
-    /// absence listings, in the background, for as long as the process runs. Nothing to do without a
-    /// shared store. Call once, on the final app (after its builders).
+    /// [`App::absences_changed`], writes) to this replica's directory and kept absence listings,
+    /// in the background, for as long as the process runs. Absence changes apply at once (they
+    /// only drop entries); people are re-read one after the other, queued apart, so that a burst
+    /// of directory changes never holds an absence change back. Nothing to do without a shared
+    /// store. Call once, on the final app (after its builders).
     pub fn follow_changes(&self) {
         let Some(feed) = &self.changes else {
             return;
         };
         let mut changes = feed.subscribe();
+        let (people, mut to_refresh) = tokio::sync::mpsc::channel::<i64>(PEOPLE_BACKLOG);
+        let records = self.records.clone();
+        tokio::spawn(async move {
+            while let Some(id) = to_refresh.recv().await {
+                if let Err(e) = records.refresh_person(id).await {
+                    tracing::warn!(code = %e.code, "a change announced by another replica could not be applied; the next refresh catches up");
+                }
+            }
+        });
         let records = self.records.clone();
         tokio::spawn(async move {
             while let Some(change) = changes.recv().await {
                 match change {
                     Change::Person(id) => {
-                        if let Err(e) = records.refresh_person(id).await {
-                            tracing::warn!(code = %e.code, "a change announced by another replica could not be applied; the next refresh catches up");
+                        if people.try_send(id).is_err() {
+                            tracing::warn!(
+                                "too many directory changes from other replicas at once; some wait for the next refresh"
+                            );
                         }
                     }
                     Change::Absences(Some(id)) => records.absences_changed(id),

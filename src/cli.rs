@@ -86,7 +86,7 @@ pub struct ServerOptions {
     /// Seconds a listing of absences is kept for reads (0: every read asks Personio; at most
     /// 300). Writes through this server, absence webhooks and other replicas' writes drop it at
     /// once; the checks before a write always ask Personio.
-    #[arg(long, env = "PERSONIO_MCP_ABSENCE_CACHE_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=300))]
+    #[arg(long, env = "PERSONIO_MCP_ABSENCE_CACHE_SECS", default_value_t = crate::domain::absence_cache::DEFAULT_LIFE_SECS, value_parser = clap::value_parser!(u64).range(0..=300))]
     pub absence_cache_secs: u64,
     /// The company's time zone (IANA name): "today", the current month of list_absences, and
     /// the dates and times of hourly absences that carry no zone of their own.

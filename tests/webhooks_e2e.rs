@@ -209,7 +209,16 @@ async fn an_absence_webhook_drops_the_kept_listing(mode: ApiMode) {
         .total
     };
     let before = listing().await;
+    reset_stats(&sb).await;
     assert_eq!(listing().await, before, "kept");
+    let asked: u64 = stats(&sb).await["by_route"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(r, _)| r.contains("time-offs") || r.contains("absence-periods"))
+        .map(|(_, v)| v["total"].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(asked, 0, "the repeat was served kept");
     register(&sb, &format!("{}{}", s.running.base, webhooks::PATH)).await;
     let types = s.app.records().types().await.unwrap();
     let vacation = types.iter().find(|t| t.name == "Paid vacation").unwrap();

@@ -64,9 +64,21 @@ pub fn client(base_url: &str, real_limits: bool) -> PersonioClient {
     PersonioClient::new(client_config(base_url, real_limits)).expect("client builds")
 }
 
-/// A read-only app on `client` with the default directory freshness (5 min / 1 h).
+/// A read-only app on `client` with the default directory freshness (5 min / 1 h). Absence
+/// listings are not kept (the library's default): every read asks Personio.
 pub fn app(client: PersonioClient) -> App {
     App::new(client, Settings::default()).with_directory_config(DirectoryConfig::default())
+}
+
+/// [`app`] as `serve` runs it: absence listings kept for the command line's default life.
+pub fn served_app(client: PersonioClient) -> App {
+    let settings = Settings {
+        absence_cache: std::time::Duration::from_secs(
+            personio_mcp::domain::absence_cache::DEFAULT_LIFE_SECS,
+        ),
+        ..Settings::default()
+    };
+    App::new(client, settings).with_directory_config(DirectoryConfig::default())
 }
 
 /// A raw HTTP client for the sandbox's admin routes.

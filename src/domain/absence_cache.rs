@@ -21,9 +21,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::NaiveDate;
-use moka::future::Cache;
+use moka::sync::Cache;
 
 use crate::personio::Absence;
+
+/// The life of a kept listing unless configured (`--absence-cache-secs`): long enough for the
+/// repeats of one answer, a loop or a paging, short enough that a change made in Personio by
+/// someone else, without webhooks, shows within moments.
+pub const DEFAULT_LIFE_SECS: u64 = 10;
 
 /// Absences kept at most, over all listings (a year of a 40-person department is ~1,000; a
 /// listing larger than this is not kept). Each listing counts one more, and its key's id list
@@ -85,34 +90,45 @@ pub type WriteNotice = Arc<dyn Fn(i64) + Send + Sync>;
 pub struct Generation(u64);
 
 /// The cache. Off (every read asks Personio) when built with a zero life.
+///
+/// moka's `sync` cache: keeping a listing is one uninterruptible call, so a read abandoned
+/// half-way cannot leave an entry behind that a forget should have removed.
 pub struct AbsenceCache {
     listings: Option<Cache<ListingKey, Arc<Vec<Absence>>>>,
+    /// People written for whose write did not end in a known outcome (an error, a timeout, a
+    /// caller gone): Personio may apply it later, so their listings are not kept for one life.
+    unsettled: Option<Cache<i64, ()>>,
     /// Bumped by every forget; a fill whose generation is older is dropped.
     generation: AtomicU64,
 }
 
 impl AbsenceCache {
     pub fn new(ttl: Duration) -> AbsenceCache {
-        let listings = (!ttl.is_zero()).then(|| {
+        let on = !ttl.is_zero();
+        let listings = on.then(|| {
             Cache::builder()
                 .time_to_live(ttl)
                 .max_capacity(MAX_ABSENCES)
-                .weigher(|k: &ListingKey, v: &Arc<Vec<Absence>>| {
-                    u32::try_from(v.len().saturating_add(k.weight()).saturating_add(1))
-                        .unwrap_or(u32::MAX)
-                })
+                .weigher(|k: &ListingKey, v: &Arc<Vec<Absence>>| weight(k, v))
                 .support_invalidation_closures()
+                .build()
+        });
+        let unsettled = on.then(|| {
+            Cache::builder()
+                .time_to_live(ttl)
+                .max_capacity(MAX_ABSENCES)
                 .build()
         });
         AbsenceCache {
             listings,
+            unsettled,
             generation: AtomicU64::new(0),
         }
     }
 
     /// A listing kept earlier, if still fresh.
-    pub async fn get(&self, key: &ListingKey) -> Option<Arc<Vec<Absence>>> {
-        self.listings.as_ref()?.get(key).await
+    pub fn get(&self, key: &ListingKey) -> Option<Arc<Vec<Absence>>> {
+        self.listings.as_ref()?.get(key)
     }
 
     /// The generation to pass to [`AbsenceCache::keep`]; take it before fetching.
@@ -120,17 +136,24 @@ impl AbsenceCache {
         Generation(self.generation.load(Ordering::SeqCst))
     }
 
-    /// Keeps a listing fetched since `seen`, unless something was forgotten meanwhile.
-    pub async fn keep(&self, key: ListingKey, seen: Generation, listing: Arc<Vec<Absence>>) {
-        let Some(listings) = &self.listings else {
+    /// Keeps a listing fetched since `seen`, unless something was forgotten meanwhile, it covers
+    /// someone whose write is unsettled, or it is larger than the whole cache.
+    pub fn keep(&self, key: ListingKey, seen: Generation, listing: Arc<Vec<Absence>>) {
+        let (Some(listings), Some(unsettled)) = (&self.listings, &self.unsettled) else {
             return;
         };
-        if self.generation.load(Ordering::SeqCst) == seen.0 {
-            listings.insert(key, listing).await;
-            // A forget that ran during the insert must win: take the entry back out.
-            if self.generation.load(Ordering::SeqCst) != seen.0 {
-                listings.invalidate_all();
-            }
+        let covers_unsettled = match &key.employees {
+            Some(ids) => ids.iter().any(|id| unsettled.contains_key(id)),
+            None => unsettled.iter().next().is_some(),
+        };
+        let too_large = u64::from(weight(&key, &listing)) > MAX_ABSENCES;
+        if covers_unsettled || too_large || self.generation.load(Ordering::SeqCst) != seen.0 {
+            return;
+        }
+        listings.insert(key.clone(), listing);
+        // A forget that ran between the check and the insert must win.
+        if self.generation.load(Ordering::SeqCst) != seen.0 {
+            listings.invalidate(&key);
         }
     }
 
@@ -146,7 +169,7 @@ impl AbsenceCache {
         }
     }
 
-    /// Forgets everything (an event that names nobody).
+    /// Forgets everything (an event that names nobody, a feed that may have missed messages).
     pub fn forget_all(&self) {
         self.generation.fetch_add(1, Ordering::SeqCst);
         if let Some(listings) = &self.listings {
@@ -156,7 +179,8 @@ impl AbsenceCache {
 
     /// Forgets `person`'s listings, and gives `notice` the person, when dropped: held across a
     /// write, so that a write abandoned half-way (its caller went away after the request left)
-    /// still forgets.
+    /// still forgets. Unless [`ForgetOnDrop::settled`] was called, the person's listings are not
+    /// kept for one life either.
     pub fn forget_on_drop(
         self: &Arc<Self>,
         person: i64,
@@ -166,8 +190,14 @@ impl AbsenceCache {
             cache: self.clone(),
             person,
             notice,
+            settled: false,
         }
     }
+}
+
+/// What a listing costs to keep, in absences: itself, its key's ids, one for the entry.
+fn weight(key: &ListingKey, listing: &[Absence]) -> u32 {
+    u32::try_from(listing.len().saturating_add(key.weight()).saturating_add(1)).unwrap_or(u32::MAX)
 }
 
 /// See [`AbsenceCache::forget_on_drop`].
@@ -175,10 +205,23 @@ pub struct ForgetOnDrop {
     cache: Arc<AbsenceCache>,
     person: i64,
     notice: Option<WriteNotice>,
+    settled: bool,
+}
+
+impl ForgetOnDrop {
+    /// The write ended in a known outcome (Personio said what it stored).
+    pub fn settled(&mut self) {
+        self.settled = true;
+    }
 }
 
 impl Drop for ForgetOnDrop {
     fn drop(&mut self) {
+        if !self.settled
+            && let Some(unsettled) = &self.cache.unsettled
+        {
+            unsettled.insert(self.person, ());
+        }
         self.cache.forget_person(self.person);
         if let Some(notice) = &self.notice {
             notice(self.person);
@@ -214,53 +257,82 @@ mod tests {
         assert!(!key(Some(&[5, 7])).covers(6));
     }
 
-    #[tokio::test]
-    async fn a_forget_drops_the_persons_listings_and_only_theirs() {
+    fn empty() -> Arc<Vec<Absence>> {
+        Arc::new(Vec::new())
+    }
+
+    #[test]
+    fn a_forget_drops_the_persons_listings_and_only_theirs() {
         let cache = Arc::new(AbsenceCache::new(Duration::from_secs(60)));
         for ids in [Some(&[1_i64][..]), Some(&[2][..]), Some(&[1, 2][..]), None] {
             let g = cache.generation();
-            cache.keep(key(ids), g, Arc::new(Vec::new())).await;
+            cache.keep(key(ids), g, empty());
         }
         let told = Arc::new(AtomicU64::new(0));
         let seen = told.clone();
         let notice: WriteNotice = Arc::new(move |id| {
             seen.store(u64::try_from(id).unwrap(), Ordering::SeqCst);
         });
-        drop(cache.forget_on_drop(1, Some(notice)));
+        let mut write = cache.forget_on_drop(1, Some(notice));
+        write.settled();
+        drop(write);
         assert_eq!(
             told.load(Ordering::SeqCst),
             1,
             "the other replicas are told"
         );
-        assert!(cache.get(&key(Some(&[1]))).await.is_none());
-        assert!(cache.get(&key(Some(&[1, 2]))).await.is_none());
-        assert!(cache.get(&key(None)).await.is_none(), "everyone includes 1");
-        assert!(cache.get(&key(Some(&[2]))).await.is_some());
+        assert!(cache.get(&key(Some(&[1]))).is_none());
+        assert!(cache.get(&key(Some(&[1, 2]))).is_none());
+        assert!(cache.get(&key(None)).is_none(), "everyone includes 1");
+        assert!(cache.get(&key(Some(&[2]))).is_some());
+        // A settled write: the person's next listing is kept again.
+        let g = cache.generation();
+        cache.keep(key(Some(&[1])), g, empty());
+        assert!(cache.get(&key(Some(&[1]))).is_some());
         cache.forget_all();
-        assert!(cache.get(&key(Some(&[2]))).await.is_none());
+        assert!(cache.get(&key(Some(&[2]))).is_none());
     }
 
-    #[tokio::test]
-    async fn a_fill_that_started_before_a_forget_is_not_kept() {
+    #[test]
+    fn after_a_write_of_unknown_outcome_the_persons_listings_are_not_kept() {
+        let cache = Arc::new(AbsenceCache::new(Duration::from_secs(60)));
+        drop(cache.forget_on_drop(1, None)); // an error, a timeout, an abandoned call
+        for ids in [Some(&[1_i64][..]), Some(&[1, 2][..]), None] {
+            let g = cache.generation();
+            cache.keep(key(ids), g, empty());
+            assert!(cache.get(&key(ids)).is_none(), "{ids:?}");
+        }
+        let g = cache.generation();
+        cache.keep(key(Some(&[2])), g, empty());
+        assert!(cache.get(&key(Some(&[2]))).is_some(), "others are kept");
+    }
+
+    #[test]
+    fn a_fill_that_started_before_a_forget_is_not_kept() {
         let cache = AbsenceCache::new(Duration::from_secs(60));
         let before = cache.generation();
         cache.forget_person(42);
-        cache
-            .keep(key(Some(&[42])), before, Arc::new(Vec::new()))
-            .await;
-        assert!(cache.get(&key(Some(&[42]))).await.is_none());
+        cache.keep(key(Some(&[42])), before, empty());
+        assert!(cache.get(&key(Some(&[42]))).is_none());
         let now = cache.generation();
-        cache
-            .keep(key(Some(&[42])), now, Arc::new(Vec::new()))
-            .await;
-        assert!(cache.get(&key(Some(&[42]))).await.is_some());
+        cache.keep(key(Some(&[42])), now, empty());
+        assert!(cache.get(&key(Some(&[42]))).is_some());
     }
 
-    #[tokio::test]
-    async fn a_zero_life_keeps_nothing() {
+    #[test]
+    fn a_listing_larger_than_the_cache_is_not_kept() {
+        let cache = AbsenceCache::new(Duration::from_secs(60));
+        let g = cache.generation();
+        let huge: Vec<i64> = (0..i64::try_from(MAX_ABSENCES).unwrap() * 50).collect();
+        cache.keep(key(Some(&huge)), g, empty());
+        assert!(cache.get(&key(Some(&huge))).is_none());
+    }
+
+    #[test]
+    fn a_zero_life_keeps_nothing() {
         let cache = AbsenceCache::new(Duration::ZERO);
         let g = cache.generation();
-        cache.keep(key(None), g, Arc::new(Vec::new())).await;
-        assert!(cache.get(&key(None)).await.is_none());
+        cache.keep(key(None), g, empty());
+        assert!(cache.get(&key(None)).is_none());
     }
 }

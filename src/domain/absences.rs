@@ -67,12 +67,12 @@ pub async fn list_via(
         filter.to,
     );
     let fetched = match cache {
-        Some(cache) => match cache.get(&key).await {
+        Some(cache) => match cache.get(&key) {
             Some(kept) => kept,
             None => {
                 let seen = cache.generation();
                 let fresh = Arc::new(fetch(client, filter).await?);
-                cache.keep(key, seen, fresh.clone()).await;
+                cache.keep(key, seen, fresh.clone());
                 fresh
             }
         },

@@ -78,7 +78,8 @@ impl Records {
         self
     }
 
-    /// Held across a write: whatever happens to it, the person's kept listings go.
+    /// Held across a write: whatever happens to it, the person's kept listings go (and are not
+    /// kept again for a while unless the write is marked settled).
     fn forget_after_write(&self, person: i64) -> ForgetOnDrop {
         self.absence_cache
             .forget_on_drop(person, self.write_notice.clone())
@@ -213,9 +214,10 @@ impl Records {
         recheck: bool,
     ) -> Result<(Absence, bool)> {
         // Whatever happens to the write, this person's kept listings go.
-        let _forget = self.forget_after_write(guard.employee_id());
+        let mut forget = self.forget_after_write(guard.employee_id());
         let (mut absence, stored) =
             commit(&self.client, guard, plan, skip_approval, recheck, self.zone).await?;
+        forget.settled();
         self.name_people(std::slice::from_mut(&mut absence)).await;
         if absence.time_off_type.category.is_none() {
             absence.time_off_type.category = plan.time_off_type.category.clone();
@@ -248,7 +250,7 @@ impl Records {
     /// Deletes an absence, under its employee's held write lock: looked up once more under the
     /// lock (NOT_FOUND when it is gone), then deleted (see [`cancel::delete`]).
     pub async fn cancel(&self, guard: &WriteGuard, id: &AbsenceId) -> Result<Absence> {
-        let _forget = self.forget_after_write(guard.employee_id());
+        let mut forget = self.forget_after_write(guard.employee_id());
         let current = cancel::find(&self.client, id, &[guard.employee_id()], self.today())
             .await?
             .ok_or_else(|| cancel::not_found(id))?;
@@ -256,6 +258,7 @@ impl Records {
             return Err(cancel::not_found(id));
         }
         cancel::delete(&self.client, &current, id, self.today()).await?;
+        forget.settled();
         let mut current = current;
         self.name_people(std::slice::from_mut(&mut current)).await;
         Ok(current)

@@ -210,7 +210,7 @@ impl Receiver {
 async fn work(mut rx: mpsc::Receiver<Change>, app: App, counters: Arc<Counters>) {
     while let Some(change) = rx.recv().await {
         let result = if change.event.starts_with("absence-period.") {
-            app.absences_changed(change.person).await;
+            app.absences_changed(change.person);
             Ok(())
         } else {
             match change.person {

@@ -79,7 +79,7 @@ impl ChangeFeed for RedisFeed {
             .await;
             if !matches!(sent, Ok(Ok(_))) {
                 tracing::warn!(
-                    "a change could not be passed to the other replicas; they catch up at their next refresh"
+                    "a change could not be passed to the other replicas; they catch up at their next directory refresh, or when their kept absence listings expire"
                 );
             }
         })
@@ -94,6 +94,10 @@ impl ChangeFeed for RedisFeed {
                 match client.get_async_pubsub().await {
                     Ok(mut pubsub) => {
                         if pubsub.subscribe(CHANNEL).await.is_ok() {
+                            // Messages sent while this replica was not listening are lost: the
+                            // absence listings kept meanwhile may be stale, so they all go.
+                            // (People catch up at the directory's next refresh.)
+                            let _ = tx.try_send(Change::Absences(None));
                             let mut messages = pubsub.on_message();
                             while let Some(msg) = messages.next().await {
                                 let Ok(payload) = msg.get_payload::<String>() else {
@@ -106,7 +110,7 @@ impl ChangeFeed for RedisFeed {
                                         return;
                                     }
                                     tracing::warn!(
-                                        "too many directory changes from other replicas at once; some wait for the next refresh"
+                                        "too many changes from other replicas at once; some are lost (the directory catches up at its next refresh, kept absence listings within their life)"
                                     );
                                 }
                             }
