@@ -130,3 +130,41 @@ pub async fn stored_time_offs(sb: &SandboxHandle) -> Value {
         .await
         .unwrap()
 }
+
+/// Requests to Personio's absence listings (`GET` of time-offs or absence-periods, either API
+/// generation), all statuses.
+pub async fn absence_listing_requests(sb: &SandboxHandle) -> u64 {
+    stats(sb).await["by_route"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(route, _)| {
+            route.starts_with("GET ")
+                && (route.contains("time-offs") || route.contains("absence-periods"))
+        })
+        .map(|(_, v)| v["total"].as_u64().unwrap_or(0))
+        .sum()
+}
+
+/// Books one whole day of time off directly in Personio (approved), as another integration or
+/// a person in Personio's own interface would: nothing of the server under test is involved.
+pub async fn book_elsewhere(
+    sb: &SandboxHandle,
+    employee_id: i64,
+    time_off_type_id: i64,
+    day: chrono::NaiveDate,
+) {
+    client(sb, "sandbox-client")
+        .create_time_off(&personio_mcp::personio::NewTimeOff {
+            employee_id,
+            time_off_type_id,
+            start_date: day,
+            end_date: day,
+            half_day_start: false,
+            half_day_end: false,
+            comment: None,
+            skip_approval: true,
+        })
+        .await
+        .unwrap();
+}
