@@ -194,9 +194,7 @@ impl App {
     /// A person changed in Personio (a webhook said so): re-read them into this replica's
     /// directory and tell the other replicas sharing the state store to do the same.
     pub async fn person_changed(&self, id: i64) -> crate::error::Result<()> {
-        if let Some(feed) = &self.changes {
-            feed.publish(Change::Person(id)).await;
-        }
+        self.publish(Change::Person(id));
         self.records.refresh_person(id).await
     }
 
@@ -207,9 +205,16 @@ impl App {
             Some(id) => self.records.absences_changed(id),
             None => self.records.all_absences_changed(),
         }
-        // Not awaited: with Redis slow or down, the webhook worker must not wait on it.
-        if let Some(feed) = self.changes.clone() {
-            tokio::spawn(async move { feed.publish(Change::Absences(person)).await });
+        self.publish(Change::Absences(person));
+    }
+
+    /// Tells the other replicas, without waiting: with Redis slow or down (each publish may take
+    /// up to its 2 s deadline) the webhook worker must not wait on it.
+    fn publish(&self, change: Change) {
+        if let (Some(feed), Ok(runtime)) =
+            (self.changes.clone(), tokio::runtime::Handle::try_current())
+        {
+            runtime.spawn(async move { feed.publish(change).await });
         }
     }
 
@@ -237,14 +242,16 @@ impl App {
         tokio::spawn(async move {
             while let Some(change) = changes.recv().await {
                 match change {
-                    Change::Person(id) => {
-                        if people.try_send(id).is_err() {
+                    Change::Person(id) => match people.try_send(id) {
+                        Ok(()) => {}
+                        Err(tokio::sync::mpsc::error::TrySendError::Full(_)) => {
                             tracing::warn!(
                                 "too many directory changes from other replicas at once; some wait for the next refresh"
                             );
                         }
-                    }
-                    Change::Absences(Some(id)) => records.absences_changed(id),
+                        Err(tokio::sync::mpsc::error::TrySendError::Closed(_)) => return,
+                    },
+                    Change::Absences(Some(id)) => records.absences_changed_elsewhere(id),
                     Change::Absences(None) => records.all_absences_changed(),
                 }
             }

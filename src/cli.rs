@@ -84,8 +84,8 @@ pub struct ServerOptions {
     #[arg(long, env = "PERSONIO_MCP_DIRECTORY_FULL_RELOAD_SECS", default_value_t = 3600)]
     pub directory_full_reload_secs: u64,
     /// Seconds a listing of absences is kept for reads (0: every read asks Personio; at most
-    /// 300). Writes through this server, absence webhooks and other replicas' writes drop it at
-    /// once; the checks before a write always ask Personio.
+    /// 300). Writes through this server and absence webhooks drop it at once, other replicas'
+    /// writes when their Redis message arrives; the checks before a write always ask Personio.
     #[arg(long, env = "PERSONIO_MCP_ABSENCE_CACHE_SECS", default_value_t = crate::domain::absence_cache::DEFAULT_LIFE_SECS, value_parser = clap::value_parser!(u64).range(0..=300))]
     pub absence_cache_secs: u64,
     /// The company's time zone (IANA name): "today", the current month of list_absences, and
@@ -417,6 +417,8 @@ pub async fn run(cli: Cli) -> std::process::ExitCode {
                              over stdio the directory keeps polling Personio"
                         );
                     }
+                    // A stdio server sharing a Redis store hears the other replicas too.
+                    app.follow_changes();
                     crate::transport::stdio::serve(app).await
                 }
                 Some(config) => crate::transport::wiring::serve(app, config, hooks).await,

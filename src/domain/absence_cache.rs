@@ -169,6 +169,14 @@ impl AbsenceCache {
         }
     }
 
+    /// Keeps no listing of `person` for one life (a write whose outcome is unknown, here or on
+    /// another replica).
+    pub fn unsettle(&self, person: i64) {
+        if let Some(unsettled) = &self.unsettled {
+            unsettled.insert(person, ());
+        }
+    }
+
     /// Forgets everything (an event that names nobody, a feed that may have missed messages).
     pub fn forget_all(&self) {
         self.generation.fetch_add(1, Ordering::SeqCst);
@@ -217,10 +225,8 @@ impl ForgetOnDrop {
 
 impl Drop for ForgetOnDrop {
     fn drop(&mut self) {
-        if !self.settled
-            && let Some(unsettled) = &self.cache.unsettled
-        {
-            unsettled.insert(self.person, ());
+        if !self.settled {
+            self.cache.unsettle(self.person);
         }
         self.cache.forget_person(self.person);
         if let Some(notice) = &self.notice {

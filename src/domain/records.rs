@@ -25,6 +25,20 @@ pub fn today_in(tz: Tz) -> NaiveDate {
     chrono::Utc::now().with_timezone(&tz).date_naive()
 }
 
+/// Ends a write's [`ForgetOnDrop`]: settled when Personio's state is known (it stored the
+/// write, refused it, or never got it); a write whose outcome is unknown (a timeout, a 5xx on
+/// the write itself) leaves the person's listings unkept for one life, as Personio may apply it
+/// later.
+fn settle<T>(mut forget: ForgetOnDrop, written: &Result<T>) {
+    if written
+        .as_ref()
+        .err()
+        .is_none_or(|e| !crate::personio::is_outcome_unknown(e))
+    {
+        forget.settled();
+    }
+}
+
 /// The records of one Personio account.
 pub struct Records {
     client: PersonioClient,
@@ -79,15 +93,22 @@ impl Records {
     }
 
     /// Held across a write: whatever happens to it, the person's kept listings go (and are not
-    /// kept again for a while unless the write is marked settled).
+    /// kept again for a while unless [`settle`] says Personio's state is known).
     fn forget_after_write(&self, person: i64) -> ForgetOnDrop {
         self.absence_cache
             .forget_on_drop(person, self.write_notice.clone())
     }
 
-    /// Something changed about this person's absences (a webhook, another replica): their
-    /// listings are fetched anew.
+    /// Something changed about this person's absences (a webhook): their listings are fetched
+    /// anew.
     pub fn absences_changed(&self, person: i64) {
+        self.absence_cache.forget_person(person);
+    }
+
+    /// Another replica wrote for this person, or was told of a change: their listings are
+    /// fetched anew, and not kept for one life (the write's outcome may be unknown there).
+    pub fn absences_changed_elsewhere(&self, person: i64) {
+        self.absence_cache.unsettle(person);
         self.absence_cache.forget_person(person);
     }
 
@@ -214,10 +235,10 @@ impl Records {
         recheck: bool,
     ) -> Result<(Absence, bool)> {
         // Whatever happens to the write, this person's kept listings go.
-        let mut forget = self.forget_after_write(guard.employee_id());
-        let (mut absence, stored) =
-            commit(&self.client, guard, plan, skip_approval, recheck, self.zone).await?;
-        forget.settled();
+        let forget = self.forget_after_write(guard.employee_id());
+        let written = commit(&self.client, guard, plan, skip_approval, recheck, self.zone).await;
+        settle(forget, &written);
+        let (mut absence, stored) = written?;
         self.name_people(std::slice::from_mut(&mut absence)).await;
         if absence.time_off_type.category.is_none() {
             absence.time_off_type.category = plan.time_off_type.category.clone();
@@ -250,15 +271,16 @@ impl Records {
     /// Deletes an absence, under its employee's held write lock: looked up once more under the
     /// lock (NOT_FOUND when it is gone), then deleted (see [`cancel::delete`]).
     pub async fn cancel(&self, guard: &WriteGuard, id: &AbsenceId) -> Result<Absence> {
-        let mut forget = self.forget_after_write(guard.employee_id());
         let current = cancel::find(&self.client, id, &[guard.employee_id()], self.today())
             .await?
             .ok_or_else(|| cancel::not_found(id))?;
         if current.employee.id != guard.employee_id() {
             return Err(cancel::not_found(id));
         }
-        cancel::delete(&self.client, &current, id, self.today()).await?;
-        forget.settled();
+        let forget = self.forget_after_write(guard.employee_id());
+        let deleted = cancel::delete(&self.client, &current, id, self.today()).await;
+        settle(forget, &deleted);
+        deleted?;
         let mut current = current;
         self.name_people(std::slice::from_mut(&mut current)).await;
         Ok(current)
@@ -296,5 +318,41 @@ impl Records {
     /// One cheap authenticated round trip (readiness probes).
     pub async fn check_connection(&self) -> Result<()> {
         self.client.check_connection().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use std::time::Duration;
+
+    use super::*;
+    use crate::domain::absence_cache::ListingKey;
+    use crate::error::Error;
+
+    /// Whether `person`'s listings are kept after a write that ended with `written`.
+    fn kept_after(written: &Result<()>) -> bool {
+        let cache = Arc::new(AbsenceCache::new(Duration::from_secs(60)));
+        settle(cache.forget_on_drop(7, None), written);
+        let day = NaiveDate::from_ymd_opt(2031, 1, 1).unwrap();
+        let key = ListingKey::new(None, Some(&[7]), day, day);
+        let g = cache.generation();
+        cache.keep(key.clone(), g, Arc::new(Vec::new()));
+        cache.get(&key).is_some()
+    }
+
+    #[test]
+    fn only_a_write_of_unknown_outcome_stops_keeping_the_persons_listings() {
+        assert!(kept_after(&Ok(())), "stored");
+        assert!(
+            kept_after(&Err(Error::validation("Personio refused it"))),
+            "refused, or never sent: Personio's state is known"
+        );
+        assert!(
+            !kept_after(&Err(crate::personio::failure::outcome_unknown(
+                Error::upstream("timed out")
+            ))),
+            "Personio may still apply it"
+        );
     }
 }

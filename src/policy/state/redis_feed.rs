@@ -97,7 +97,9 @@ impl ChangeFeed for RedisFeed {
                             // Messages sent while this replica was not listening are lost: the
                             // absence listings kept meanwhile may be stale, so they all go.
                             // (People catch up at the directory's next refresh.)
-                            let _ = tx.try_send(Change::Absences(None));
+                            if tx.send(Change::Absences(None)).await.is_err() {
+                                return;
+                            }
                             let mut messages = pubsub.on_message();
                             while let Some(msg) = messages.next().await {
                                 let Ok(payload) = msg.get_payload::<String>() else {
