@@ -106,14 +106,9 @@ fn records_for(
     changes: Option<Arc<dyn ChangeFeed>>,
     absence_cache: std::time::Duration,
 ) -> Records {
+    // Called from a write's drop guard.
     let notice = changes.map(|feed| -> WriteNotice {
-        Arc::new(move |person| {
-            let feed = feed.clone();
-            // Called from a write's drop: inside the runtime, except at a shutdown's very end.
-            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-                runtime.spawn(async move { feed.publish(Change::Absences(Some(person))).await });
-            }
-        })
+        Arc::new(move |person| announce(Some(feed.clone()), Change::Absences(Some(person))))
     });
     Records::new(client, zone)
         .with_write_locks(crate::domain::time_off::WriteLocks::with_leases(
@@ -121,6 +116,15 @@ fn records_for(
         ))
         .with_absence_cache(absence_cache)
         .with_write_notice(notice)
+}
+
+/// Tells the other replicas, without waiting: with Redis slow or down (each publish may take up
+/// to its 2 s deadline) neither a write nor the webhook worker may wait on it. Outside a runtime
+/// (a shutdown's very end) nothing is sent.
+fn announce(feed: Option<Arc<dyn ChangeFeed>>, change: Change) {
+    if let (Some(feed), Ok(runtime)) = (feed, tokio::runtime::Handle::try_current()) {
+        runtime.spawn(async move { feed.publish(change).await });
+    }
 }
 
 /// Shared state of the server.
@@ -194,7 +198,7 @@ impl App {
     /// A person changed in Personio (a webhook said so): re-read them into this replica's
     /// directory and tell the other replicas sharing the state store to do the same.
     pub async fn person_changed(&self, id: i64) -> crate::error::Result<()> {
-        self.publish(Change::Person(id));
+        announce(self.changes.clone(), Change::Person(id));
         self.records.refresh_person(id).await
     }
 
@@ -205,17 +209,7 @@ impl App {
             Some(id) => self.records.absences_changed(id),
             None => self.records.all_absences_changed(),
         }
-        self.publish(Change::Absences(person));
-    }
-
-    /// Tells the other replicas, without waiting: with Redis slow or down (each publish may take
-    /// up to its 2 s deadline) the webhook worker must not wait on it.
-    fn publish(&self, change: Change) {
-        if let (Some(feed), Ok(runtime)) =
-            (self.changes.clone(), tokio::runtime::Handle::try_current())
-        {
-            runtime.spawn(async move { feed.publish(change).await });
-        }
+        announce(self.changes.clone(), Change::Absences(person));
     }
 
     /// Applies the changes other replicas announce ([`App::person_changed`],

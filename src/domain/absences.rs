@@ -60,23 +60,24 @@ pub async fn list_via(
     if filter.employees.as_ref().is_some_and(|e| e.is_empty()) {
         return Ok(Vec::new());
     }
+    let Some(cache) = cache else {
+        // The write checks: no key to build, nothing to keep.
+        return Ok(narrow(&fetch(client, filter).await?, filter));
+    };
     let key = ListingKey::new(
         filter.viewer,
         filter.employees.as_deref(),
         filter.from,
         filter.to,
     );
-    let fetched = match cache {
-        Some(cache) => match cache.get(&key) {
-            Some(kept) => kept,
-            None => {
-                let seen = cache.generation();
-                let fresh = Arc::new(fetch(client, filter).await?);
-                cache.keep(key, seen, fresh.clone());
-                fresh
-            }
-        },
-        None => Arc::new(fetch(client, filter).await?),
+    let fetched = match cache.get(&key) {
+        Some(kept) => kept,
+        None => {
+            let seen = cache.generation();
+            let fresh = Arc::new(fetch(client, filter).await?);
+            cache.keep(key, seen, fresh.clone());
+            fresh
+        }
     };
     Ok(narrow(&fetched, filter))
 }
