@@ -196,10 +196,12 @@ fn malformed_truncated_and_oversized_frames_do_not_take_the_server_down() {
     let big = "y".repeat(1024 * 1024);
     let r = s.call("search_employee", json!({"query": big}));
     assert_eq!(r["result"]["isError"], true, "1 MiB query");
-    // Wrong JSON-RPC shapes: an Invalid Request error (without id, as the request was unreadable).
+    // Wrong JSON-RPC shapes: an Invalid Request error carrying the request's id, so that the
+    // client's call fails at once.
     s.send_raw(r#"{"jsonrpc":"2.0","id":9,"method":"tools/call","params":"oops"}"#);
     let r = s.next();
     assert_eq!(r["error"]["code"], -32600, "{r}");
+    assert_eq!(r["id"], 9, "{r}");
     s.alive();
     // The process is still running.
     assert!(s.child.try_wait().unwrap().is_none());

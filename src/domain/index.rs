@@ -11,7 +11,7 @@
 //!
 //! The equivalence with the plain scan is tested on a 2,000-employee sandbox (`tests/directory.rs`).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::search::{MAX_FUZZY_WORD, Query, SearchKey, tolerance};
@@ -68,24 +68,47 @@ fn position(i: usize) -> u32 {
     u32::try_from(i).unwrap_or(u32::MAX)
 }
 
-/// Every string obtained by deleting up to `depth` characters (the word itself included).
-fn deletions(word: &str, depth: usize, out: &mut HashSet<String>) {
-    out.insert(word.to_string());
-    if depth == 0 {
-        return;
+/// Calls `each` with every string obtained by deleting up to `depth` characters of `chars` (the
+/// word itself included; never empty unless the word is), built in `buf`. A variant reachable by two
+/// deletions ("aab" less either "a") comes twice: callers look variants up, so a repeat costs one
+/// more lookup, where building a set of them would cost an allocation per variant (this runs for
+/// every typo-tolerant word of every search).
+fn each_deletion(chars: &[char], depth: usize, buf: &mut String, each: &mut impl FnMut(&str)) {
+    fn deeper(
+        chars: &[char],
+        depth: usize,
+        from: usize,
+        skipped: &mut Vec<usize>,
+        buf: &mut String,
+        each: &mut impl FnMut(&str),
+    ) {
+        for skip in from..chars.len() {
+            // As deleting from a one-character string: the variant keeps at least one character.
+            if chars.len() - skipped.len() <= 1 {
+                return;
+            }
+            skipped.push(skip);
+            buf.clear();
+            buf.extend(
+                chars
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| !skipped.contains(i))
+                    .map(|(_, c)| *c),
+            );
+            each(buf);
+            if skipped.len() < depth {
+                deeper(chars, depth, skip + 1, skipped, buf, each);
+            }
+            skipped.pop();
+        }
     }
-    let chars: Vec<char> = word.chars().collect();
-    if chars.len() <= 1 {
-        return;
-    }
-    for skip in 0..chars.len() {
-        let shorter: String = chars
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| *i != skip)
-            .map(|(_, c)| *c)
-            .collect();
-        deletions(&shorter, depth - 1, out);
+    buf.clear();
+    buf.extend(chars);
+    each(buf);
+    if depth > 0 {
+        let mut skipped = Vec::with_capacity(depth);
+        deeper(chars, depth, 0, &mut skipped, buf, each);
     }
 }
 
@@ -128,17 +151,17 @@ impl SearchIndex {
     pub fn build(keys: &[&SearchKey]) -> SearchIndex {
         let names = WordList::of_keys(keys, |k| k.name_words.as_slice());
         let mut variants: Vec<(u64, u32)> = Vec::new();
-        let mut scratch = HashSet::new();
+        let (mut chars, mut buf) = (Vec::new(), String::new());
         for (word_id, word) in names.words.iter().enumerate() {
+            chars.clear();
+            chars.extend(word.chars());
             // Words longer than any typo-tolerant query word plus its tolerance cannot match one.
-            if word.chars().count() > MAX_FUZZY_WORD + MAX_TOLERANCE {
+            if chars.len() > MAX_FUZZY_WORD + MAX_TOLERANCE {
                 continue;
             }
-            scratch.clear();
-            deletions(word, MAX_TOLERANCE, &mut scratch);
-            for v in scratch.drain() {
-                variants.push((variant_hash(&v), position(word_id)));
-            }
+            each_deletion(&chars, MAX_TOLERANCE, &mut buf, &mut |v| {
+                variants.push((variant_hash(v), position(word_id)));
+            });
         }
         variants.sort_unstable();
         variants.dedup();
@@ -227,26 +250,26 @@ impl SearchIndex {
                 Self::raise(s, *e, level);
             }
         }
-        let tol = tolerance(w.chars().count());
+        let chars: Vec<char> = w.chars().collect();
+        let tol = tolerance(chars.len());
         if tol > 0 {
-            let mut probe = HashSet::new();
-            deletions(w, tol, &mut probe);
-            let mut seen = HashSet::new();
-            for v in &probe {
-                for word_id in self.variant_words(v) {
-                    if !seen.insert(word_id) {
-                        continue;
-                    }
-                    let Some(word) = self.names.words.get(word_id as usize) else {
-                        continue;
-                    };
-                    if word.starts_with(w) {
-                        continue; // already exact or prefix
-                    }
-                    if strsim::damerau_levenshtein(w, word) <= tol {
-                        for e in &self.names.postings[word_id as usize] {
-                            Self::raise(s, *e, FUZZY);
-                        }
+            // The candidate words, each once (a short word can have hundreds in a big company).
+            let mut candidates: Vec<u32> = Vec::new();
+            each_deletion(&chars, tol, &mut String::new(), &mut |v| {
+                candidates.extend(self.variant_words(v));
+            });
+            candidates.sort_unstable();
+            candidates.dedup();
+            for word_id in candidates {
+                let Some(word) = self.names.words.get(word_id as usize) else {
+                    continue;
+                };
+                if word.starts_with(w) {
+                    continue; // already exact or prefix
+                }
+                if strsim::damerau_levenshtein(w, word) <= tol {
+                    for e in &self.names.postings[word_id as usize] {
+                        Self::raise(s, *e, FUZZY);
                     }
                 }
             }
@@ -459,17 +482,58 @@ impl Scratch {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashSet;
+
+    fn neighbourhood(word: &str, depth: usize) -> Vec<String> {
+        let chars: Vec<char> = word.chars().collect();
+        let mut out = Vec::new();
+        each_deletion(&chars, depth, &mut String::new(), &mut |v| {
+            out.push(v.to_string())
+        });
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// The neighbourhood as defined: the word, and recursively every string with one character
+    /// less, down to one character.
+    fn by_definition(word: &str, depth: usize, out: &mut HashSet<String>) {
+        out.insert(word.to_string());
+        let chars: Vec<char> = word.chars().collect();
+        if depth == 0 || chars.len() <= 1 {
+            return;
+        }
+        for skip in 0..chars.len() {
+            let shorter: String = (0..chars.len())
+                .filter(|i| *i != skip)
+                .map(|i| chars[i])
+                .collect();
+            by_definition(&shorter, depth - 1, out);
+        }
+    }
 
     #[test]
     fn deletion_neighbourhoods() {
-        let mut out = HashSet::new();
-        deletions("abc", 1, &mut out);
-        let mut got: Vec<_> = out.into_iter().collect();
-        got.sort();
-        assert_eq!(got, vec!["ab", "abc", "ac", "bc"]);
-        let mut out = HashSet::new();
-        deletions("abcd", 2, &mut out);
-        assert!(out.contains("ad") && out.contains("abcd") && out.contains("bcd"));
+        assert_eq!(neighbourhood("abc", 1), vec!["ab", "abc", "ac", "bc"]);
+        let two = neighbourhood("abcd", 2);
+        assert!(
+            ["ad", "abcd", "bcd", "cd"]
+                .iter()
+                .all(|v| two.contains(&v.to_string()))
+        );
+        assert_eq!(neighbourhood("ab", 2), vec!["a", "ab", "b"]);
+        assert_eq!(neighbourhood("a", 2), vec!["a"]);
+        for word in [
+            "müller", "aab", "anna", "ødegaard", "x", "zz", "andreas", "abcdefghijkl",
+        ] {
+            for depth in 0..=MAX_TOLERANCE {
+                let mut expected = HashSet::new();
+                by_definition(word, depth, &mut expected);
+                let mut expected: Vec<String> = expected.into_iter().collect();
+                expected.sort();
+                assert_eq!(neighbourhood(word, depth), expected, "{word} at {depth}");
+            }
+        }
     }
 
     #[test]

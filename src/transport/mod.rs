@@ -14,5 +14,6 @@ pub mod security;
 pub mod state_args;
 pub mod stdio;
 mod stdio_fds;
+mod stdio_lines;
 pub mod webhooks;
 pub mod wiring;
