@@ -206,3 +206,47 @@ fn malformed_truncated_and_oversized_frames_do_not_take_the_server_down() {
     // The process is still running.
     assert!(s.child.try_wait().unwrap().is_none());
 }
+
+/// Lines a client sends before it ever initializes, then hangs up: each still gets its answer, in
+/// order, though the session never starts; a request the server cannot read is answered with its
+/// id.
+#[test]
+fn a_session_that_never_starts_still_answers_its_bad_lines() {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_personio-mcp"))
+        .args(["serve", "--sandbox"])
+        .env_remove("PERSONIO_CLIENT_ID")
+        .env_remove("PERSONIO_CLIENT_SECRET")
+        .env("RUST_LOG", "off")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(
+            b"junk\n[1]\n{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\",\"params\":7}\n",
+        )
+        .unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    let lines: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let codes: Vec<(Value, Value)> = lines
+        .iter()
+        .map(|l| (l["id"].clone(), l["error"]["code"].clone()))
+        .collect();
+    assert_eq!(
+        codes,
+        vec![
+            (Value::Null, json!(-32700)),
+            (Value::Null, json!(-32600)),
+            (json!(4), json!(-32600)),
+        ],
+        "{lines:?}"
+    );
+}
