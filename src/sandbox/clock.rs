@@ -1,9 +1,12 @@
 //! The sandbox's notion of "now" and Personio's timestamp spellings.
 //!
 //! The sandbox can be started with a fixed `today` so that seeded data, balances and tests are
-//! reproducible. Wall-clock timestamps (`created_at`, `last_modified_at`, ...) are shifted by the same
-//! whole number of days, so "now" stays consistent with `today` while still moving forward in real
-//! time (clients that compare `updated_since` against timestamps they saw keep working).
+//! reproducible. Wall-clock timestamps (`created_at`, `last_modified_at`, ...) are the real Berlin
+//! wall-clock time moved by the same whole number of days, so "now" falls on `today` in Berlin while
+//! still moving forward in real time (clients that compare `updated_since` against timestamps they
+//! saw keep working). Moving the UTC instant instead would cross midnight wherever the real date and
+//! `today` lie on different sides of a daylight-saving switch: at 22:30 UTC in December (23:30 in
+//! Berlin) an instant moved to a June day is 00:30 of the next day there.
 //!
 //! Personio renders times in the account's time zone; the simulated account lives in Europe/Berlin, so
 //! offsets switch between `+01:00` and `+02:00` exactly as in the captured fixtures.
@@ -18,6 +21,7 @@ pub const ACCOUNT_TIME_ZONE: &str = "Europe/Berlin";
 #[derive(Debug, Clone, Copy)]
 pub struct SandboxClock {
     today: NaiveDate,
+    /// Whole days from the real Berlin date to `today`.
     shift: Duration,
 }
 
@@ -38,8 +42,14 @@ impl SandboxClock {
 
     /// The current instant on the sandbox's time line.
     pub fn now(&self) -> DateTime<Utc> {
-        Utc::now() + self.shift
+        shifted(Utc::now(), self.shift)
     }
+}
+
+/// `real` moved by `days` on Berlin's wall clock: the same local time, `days` later.
+fn shifted(real: DateTime<Utc>, days: Duration) -> DateTime<Utc> {
+    let local = real.with_timezone(&Berlin).naive_local();
+    berlin_to_utc(local.checked_add_signed(days).unwrap_or(local))
 }
 
 /// The UTC instant of a Berlin wall-clock time. Gaps (spring forward) resolve to the later side,
@@ -138,16 +148,33 @@ mod tests {
         );
     }
 
+    /// A December evening moved to a June day stays on that day in Berlin (the offsets differ by an
+    /// hour), and the time of day is kept.
+    #[test]
+    fn now_keeps_the_berlin_date_across_daylight_saving() {
+        let real = Utc.with_ymd_and_hms(2026, 12, 7, 22, 30, 0).unwrap(); // 23:30 in Berlin
+        let days = d(2025, 6, 16).signed_duration_since(d(2026, 12, 7));
+        let now = shifted(real, days).with_timezone(&Berlin);
+        assert_eq!(now.date_naive(), d(2025, 6, 16));
+        assert_eq!(now.format("%H:%M").to_string(), "23:30");
+        // And a June night moved to December.
+        let real = Utc.with_ymd_and_hms(2025, 6, 16, 22, 30, 0).unwrap(); // 00:30 on the 17th
+        let days = d(2026, 12, 7).signed_duration_since(d(2025, 6, 17));
+        let now = shifted(real, days).with_timezone(&Berlin);
+        assert_eq!(now.date_naive(), d(2026, 12, 7));
+        assert_eq!(now.format("%H:%M").to_string(), "00:30");
+    }
+
     #[test]
     fn clock_reports_configured_today() {
         let clock = SandboxClock::new(d(2024, 2, 29));
         assert_eq!(clock.today(), d(2024, 2, 29));
-        // "now" lies within a day of the configured date (the exact hour depends on the real clock).
+        // "now" lies on the configured date in Berlin (unless the real date turned meanwhile).
         let delta = clock
             .now()
             .with_timezone(&Berlin)
             .date_naive()
             .signed_duration_since(d(2024, 2, 29));
-        assert!(delta.num_days().abs() <= 1);
+        assert!((0..=1).contains(&delta.num_days()));
     }
 }
